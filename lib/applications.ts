@@ -1,0 +1,153 @@
+/**
+ * A school's way in: it applies, the platform operator approves, and the approval creates the
+ * school with an admin invite, in one commit.
+ */
+import type { ApplicationId, Clock, Ids, OrgId, UserId } from "./ids.ts";
+import { isUlid } from "./ids.ts";
+import { keys } from "./kv_keys.ts";
+import { getManyChunked, listAll, transact } from "./kv_util.ts";
+import {
+  type ApplicationStatus,
+  defaultOrgSettings,
+  type Invite,
+  type Org,
+  type OrgApplication,
+} from "./model.ts";
+import { conflict, notFound } from "./errors.ts";
+import { MAX_TTL_HOURS, newInvite, storeInvite } from "./invites.ts";
+
+export interface ApplicationInput {
+  schoolName: string;
+  region: string;
+  adminName: string;
+  adminEmail: string;
+  adminPhone: string;
+}
+
+interface Deps {
+  kv: Deno.Kv;
+  clock: Clock;
+  ids: Ids;
+}
+
+/** Stores a new pending application. */
+export async function createApplication(
+  deps: Deps,
+  input: ApplicationInput,
+): Promise<OrgApplication> {
+  const id = deps.ids.ulid() as ApplicationId;
+  const application: OrgApplication = {
+    id,
+    ...input,
+    status: "pending",
+    createdAt: new Date(deps.clock.now()).toISOString(),
+  };
+  await deps.kv.atomic()
+    .check({ key: keys.application(id), versionstamp: null })
+    .set(keys.application(id), application)
+    .set(keys.applicationByStatus("pending", id), true)
+    .commit();
+  return application;
+}
+
+/** Applications with `status`, oldest first (at most 500). */
+export async function listApplications(
+  kv: Deno.Kv,
+  status: ApplicationStatus,
+): Promise<OrgApplication[]> {
+  const index = await listAll<true>(kv, keys.applicationsByStatus(status), { limit: 500 });
+  const entries = await getManyChunked<OrgApplication>(
+    kv,
+    index.map((e) => keys.application(e.key[2] as ApplicationId)),
+  );
+  return entries.flatMap((e) => e.value ? [e.value] : []);
+}
+
+async function loadPending(kv: Deno.Kv, id: string) {
+  if (!isUlid(id)) throw notFound("No such application");
+  const entry = await kv.get<OrgApplication>(keys.application(id as ApplicationId));
+  if (!entry.value) throw notFound("No such application");
+  if (entry.value.status !== "pending") {
+    throw conflict(`The application is already ${entry.value.status}`);
+  }
+  return entry as Deno.KvEntry<OrgApplication>;
+}
+
+function moveStatus(op: Deno.AtomicOperation, app: OrgApplication, to: ApplicationStatus) {
+  op.delete(keys.applicationByStatus(app.status, app.id))
+    .set(keys.applicationByStatus(to, app.id), true);
+}
+
+export interface Approval {
+  application: OrgApplication;
+  org: Org;
+  adminInvite: Invite;
+}
+
+/** Approves a pending application: creates the school and a 30-day invite for its admin. */
+export async function approveApplication(
+  deps: Deps,
+  id: string,
+  operatorId: UserId,
+): Promise<Approval> {
+  const { kv, clock, ids } = deps;
+  return await transact(async () => {
+    const entry = await loadPending(kv, id);
+    const now = clock.now();
+    const orgId = ids.ulid() as OrgId;
+    const org: Org = {
+      id: orgId,
+      name: entry.value.schoolName,
+      region: entry.value.region,
+      journalUrl: null,
+      settings: defaultOrgSettings(),
+      createdAt: new Date(now).toISOString(),
+      applicationId: entry.value.id,
+    };
+    const adminInvite = newInvite(clock, ids, {
+      orgId,
+      role: "admin",
+      maxUses: 1,
+      ttlHours: MAX_TTL_HOURS,
+      createdBy: null,
+      byAdmin: true,
+    });
+    const application: OrgApplication = {
+      ...entry.value,
+      status: "approved",
+      decidedAt: new Date(now).toISOString(),
+      decidedBy: operatorId,
+      orgId,
+    };
+    const op = kv.atomic().check(entry)
+      .check({ key: keys.org(orgId), versionstamp: null })
+      .set(keys.org(orgId), org)
+      .set(keys.application(application.id), application);
+    moveStatus(op, entry.value, "approved");
+    storeInvite(op, adminInvite, now);
+    return { op, result: { application, org, adminInvite } };
+  });
+}
+
+/** Rejects a pending application with a reason the school will read. */
+export async function rejectApplication(
+  deps: Deps,
+  id: string,
+  operatorId: UserId,
+  reason: string,
+): Promise<OrgApplication> {
+  const { kv, clock } = deps;
+  return await transact(async () => {
+    const entry = await loadPending(kv, id);
+    const application: OrgApplication = {
+      ...entry.value,
+      status: "rejected",
+      decidedAt: new Date(clock.now()).toISOString(),
+      decidedBy: operatorId,
+      reason,
+    };
+    const op = kv.atomic().check(entry).set(keys.application(application.id), application);
+    moveStatus(op, entry.value, "rejected");
+    return { op, result: application };
+  });
+}

@@ -1,0 +1,203 @@
+/**
+ * Parta's configuration: read from the environment once, validated, then passed around as a
+ * plain value. A bad value stops start-up with a message naming the variable.
+ */
+
+export interface OidcConfig {
+  issuer: URL;
+  clientId: string;
+  clientSecret: string;
+}
+
+export interface LiveKitConfig {
+  url: string;
+  apiKey: string;
+  apiSecret: string;
+}
+
+export interface SmtpConfig {
+  url: URL;
+  from: string;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  /** Public origin, e.g. `https://parta.school.ru`; used in links and origin checks. */
+  appOrigin: string;
+  /** File path, `:memory:`, or a KV Connect URL. */
+  kvPath: string;
+  operatorEmails: ReadonlySet<string>;
+  smtp: SmtpConfig | null;
+  devOutbox: boolean;
+  oidc: OidcConfig | null;
+  livekit: LiveKitConfig | null;
+  maxUploadBytes: number;
+  /** Take the client address from `X-Forwarded-For` (only behind a trusted reverse proxy). */
+  trustProxy: boolean;
+}
+
+/** Names of every variable Parta reads; the launcher grants the server exactly these. */
+export const CONFIG_VARIABLES = [
+  "PORT",
+  "HOST",
+  "APP_ORIGIN",
+  "KV_PATH",
+  "OPERATOR_EMAILS",
+  "SMTP_URL",
+  "MAIL_FROM",
+  "DEV_OUTBOX",
+  "OIDC_ISSUER",
+  "OIDC_CLIENT_ID",
+  "OIDC_CLIENT_SECRET",
+  "LIVEKIT_URL",
+  "LIVEKIT_API_KEY",
+  "LIVEKIT_API_SECRET",
+  "MAX_UPLOAD_BYTES",
+  "TRUST_PROXY",
+] as const;
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, problem: string) {
+    super(`${variable}: ${problem}`);
+    this.name = "ConfigError";
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+function value(env: Env, name: string): string | undefined {
+  const raw = env[name]?.trim();
+  return raw === "" ? undefined : raw;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = value(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `expected a whole number, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}`);
+  return n;
+}
+
+function flag(env: Env, name: string): boolean {
+  const raw = value(env, name);
+  if (raw === undefined || raw === "0" || raw === "false") return false;
+  if (raw === "1" || raw === "true") return true;
+  throw new ConfigError(name, `expected 1 or 0, got "${raw}"`);
+}
+
+function url(name: string, raw: string, protocols: string[]): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `not a valid URL: "${raw}"`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `expected a ${protocols.join(" or ")} URL, got "${raw}"`);
+  }
+  return parsed;
+}
+
+function isLoopback(u: URL): boolean {
+  return ["localhost", "127.0.0.1", "[::1]"].includes(u.hostname);
+}
+
+function readAppOrigin(env: Env, port: number): string {
+  const raw = value(env, "APP_ORIGIN") ?? `http://localhost:${port}`;
+  const parsed = url("APP_ORIGIN", raw, ["http:", "https:"]);
+  if (parsed.pathname !== "/" || parsed.search || parsed.hash) {
+    throw new ConfigError("APP_ORIGIN", "must be an origin only, like https://parta.example.ru");
+  }
+  return parsed.origin;
+}
+
+function readOperators(env: Env): Set<string> {
+  const emails = (value(env, "OPERATOR_EMAILS") ?? "").split(",").map((e) => e.trim())
+    .filter((e) => e !== "").map((e) => e.toLowerCase());
+  for (const email of emails) {
+    if (!EMAIL.test(email)) throw new ConfigError("OPERATOR_EMAILS", `not an email: "${email}"`);
+  }
+  return new Set(emails);
+}
+
+function readSmtp(env: Env, appOrigin: string): SmtpConfig | null {
+  const raw = value(env, "SMTP_URL");
+  if (raw === undefined) return null;
+  const parsed = url("SMTP_URL", raw, ["smtp:", "smtps:"]);
+  if (!parsed.hostname) throw new ConfigError("SMTP_URL", "needs a host");
+  const from = value(env, "MAIL_FROM") ?? `Parta <no-reply@${new URL(appOrigin).hostname}>`;
+  return { url: parsed, from };
+}
+
+function readOidc(env: Env): OidcConfig | null {
+  const issuer = value(env, "OIDC_ISSUER");
+  const clientId = value(env, "OIDC_CLIENT_ID");
+  const clientSecret = value(env, "OIDC_CLIENT_SECRET");
+  if (issuer === undefined && clientId === undefined && clientSecret === undefined) return null;
+  if (issuer === undefined) throw new ConfigError("OIDC_ISSUER", "required when SSO is set up");
+  if (clientId === undefined) {
+    throw new ConfigError("OIDC_CLIENT_ID", "required when OIDC_ISSUER is set");
+  }
+  if (clientSecret === undefined) {
+    throw new ConfigError("OIDC_CLIENT_SECRET", "required when OIDC_ISSUER is set");
+  }
+  const parsed = url("OIDC_ISSUER", issuer, ["https:", "http:"]);
+  if (parsed.protocol === "http:" && !isLoopback(parsed)) {
+    throw new ConfigError("OIDC_ISSUER", "must use https (plain http only on localhost)");
+  }
+  return { issuer: parsed, clientId, clientSecret };
+}
+
+function readLiveKit(env: Env): LiveKitConfig | null {
+  const lkUrl = value(env, "LIVEKIT_URL");
+  const apiKey = value(env, "LIVEKIT_API_KEY");
+  const apiSecret = value(env, "LIVEKIT_API_SECRET");
+  if (lkUrl === undefined && apiKey === undefined && apiSecret === undefined) return null;
+  if (lkUrl === undefined || apiKey === undefined || apiSecret === undefined) {
+    const missing = [
+      ["LIVEKIT_URL", lkUrl],
+      ["LIVEKIT_API_KEY", apiKey],
+      ["LIVEKIT_API_SECRET", apiSecret],
+    ].find(([, v]) => v === undefined)![0]!;
+    throw new ConfigError(
+      missing,
+      "LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET go together",
+    );
+  }
+  url("LIVEKIT_URL", lkUrl, ["wss:", "ws:", "https:", "http:"]);
+  return { url: lkUrl, apiKey, apiSecret };
+}
+
+function readKvPath(env: Env): string {
+  const raw = value(env, "KV_PATH") ?? "./data/parta.kv";
+  if (/^https?:/.test(raw)) url("KV_PATH", raw, ["https:", "http:"]);
+  return raw;
+}
+
+/** Reads and validates the configuration; throws {@link ConfigError} on the first bad value. */
+export function readConfig(env: Env): Config {
+  const port = integer(env, "PORT", 8000, 0, 65535);
+  const appOrigin = readAppOrigin(env, port);
+  return {
+    port,
+    host: value(env, "HOST") ?? "127.0.0.1",
+    appOrigin,
+    kvPath: readKvPath(env),
+    operatorEmails: readOperators(env),
+    smtp: readSmtp(env, appOrigin),
+    devOutbox: flag(env, "DEV_OUTBOX"),
+    oidc: readOidc(env),
+    livekit: readLiveKit(env),
+    maxUploadBytes: integer(env, "MAX_UPLOAD_BYTES", 26_214_400, 1, 2 ** 32),
+    trustProxy: flag(env, "TRUST_PROXY"),
+  };
+}
+
+/** Whether the configuration stores KV in a local file (not memory, not a remote store). */
+export function kvIsLocalFile(config: Config): boolean {
+  return config.kvPath !== ":memory:" && !/^https?:/.test(config.kvPath);
+}

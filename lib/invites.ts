@@ -1,0 +1,93 @@
+/** Invite links into a school: bound to a role (and maybe a class or child), with expiry,
+ * a use limit and revocation. */
+import type { ClassId, Clock, Ids, OrgId, UserId } from "./ids.ts";
+import { randomToken } from "./ids.ts";
+import { keys } from "./kv_keys.ts";
+import type { Invite, Role } from "./model.ts";
+import { defaultInviteUses } from "./policy.ts";
+import { AppError } from "./errors.ts";
+
+export const MAX_TTL_HOURS = 720;
+export const DEFAULT_TTL_HOURS = 72;
+export const MAX_USES = 1000;
+
+export interface NewInviteOptions {
+  orgId: OrgId;
+  role: Role;
+  classId?: ClassId | null;
+  childId?: UserId | null;
+  /** Defaults to 1 for staff, 40 for students and parents. */
+  maxUses?: number;
+  /** Defaults to 72 hours. */
+  ttlHours?: number;
+  createdBy: UserId | null;
+  byAdmin: boolean;
+}
+
+/** A fresh invite with a 256-bit token (not yet stored). */
+export function newInvite(clock: Clock, ids: Ids, options: NewInviteOptions): Invite {
+  const now = clock.now();
+  const ttlHours = options.ttlHours ?? DEFAULT_TTL_HOURS;
+  return {
+    id: ids.ulid(),
+    token: randomToken(32),
+    orgId: options.orgId,
+    role: options.role,
+    classId: options.classId ?? null,
+    childId: options.childId ?? null,
+    maxUses: options.maxUses ?? defaultInviteUses(options.role),
+    uses: 0,
+    expiresAt: new Date(now + ttlHours * 3600_000).toISOString(),
+    createdBy: options.createdBy,
+    byAdmin: options.byAdmin,
+    createdAt: new Date(now).toISOString(),
+    revokedAt: null,
+  };
+}
+
+/** Adds the writes that store a new invite to `op`. Kept a day past expiry, then dropped. */
+export function storeInvite(op: Deno.AtomicOperation, invite: Invite, now: number): void {
+  const expireIn = Date.parse(invite.expiresAt) - now + 24 * 3600_000;
+  op.check({ key: keys.invite(invite.token), versionstamp: null })
+    .set(keys.invite(invite.token), invite, { expireIn })
+    .set(keys.orgInvite(invite.orgId, invite.id), invite.token, { expireIn });
+}
+
+export type InviteState = "usable" | "expired" | "used_up" | "revoked";
+
+/** Whether the invite can still be accepted at `now`. */
+export function inviteState(invite: Invite, now: number): InviteState {
+  if (invite.revokedAt !== null) return "revoked";
+  if (Date.parse(invite.expiresAt) <= now) return "expired";
+  if (invite.uses >= invite.maxUses) return "used_up";
+  return "usable";
+}
+
+/** The 410 answer for an invite that can no longer be accepted. */
+export function inviteGone(state: Exclude<InviteState, "usable">): AppError {
+  const why = { revoked: "was revoked", expired: "has expired", used_up: "is used up" };
+  return new AppError(410, "invite_expired", `This invite ${why[state]}`);
+}
+
+const TOKEN = /^[A-Za-z0-9_-]{20,100}$/;
+
+/** The invite for `token`, or null (also for malformed tokens). */
+export async function getInvite(kv: Deno.Kv, token: string): Promise<Invite | null> {
+  if (!TOKEN.test(token)) return null;
+  return (await kv.get<Invite>(keys.invite(token))).value;
+}
+
+/** The link a person opens to accept. */
+export function inviteUrl(appOrigin: string, token: string): string {
+  return `${appOrigin}/invite/${token}`;
+}
+
+/** What the API returns for a created invite. */
+export function createdInvite(appOrigin: string, invite: Invite) {
+  return {
+    id: invite.id,
+    token: invite.token,
+    url: inviteUrl(appOrigin, invite.token),
+    expiresAt: invite.expiresAt,
+  };
+}

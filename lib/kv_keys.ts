@@ -1,0 +1,45 @@
+/**
+ * Every Deno KV key Parta uses is built here. Keys are tuples: a snake_case table name, then
+ * scope from outer to inner. Secondary indexes hold ids, never copies of values.
+ */
+import type { ApplicationId, ClassId, OrgId, UserId } from "./ids.ts";
+
+export const keys = {
+  // identity
+  user: (id: UserId) => ["users", id] as const,
+  userByEmail: (email: string) => ["users_by_email", email] as const,
+  loginCode: (email: string) => ["login_codes", email] as const,
+  session: (tokenHash: string) => ["sessions", tokenHash] as const,
+  sessionsByUser: (userId: UserId) => ["sessions_by_user", userId] as const,
+  sessionByUser: (userId: UserId, tokenHash: string) =>
+    ["sessions_by_user", userId, tokenHash] as const,
+  oidcFlow: (state: string) => ["oidc_flows", state] as const,
+
+  // rate limits: one counter per bucket and subject
+  rate: (bucket: string, subject: string) => ["rate_limits", bucket, subject] as const,
+
+  // mail
+  outbox: (id: string) => ["outbox", id] as const,
+  outboxAll: () => ["outbox"] as const,
+  outboxByTo: (to: string) => ["outbox_by_to", to] as const,
+  outboxByToItem: (to: string, id: string) => ["outbox_by_to", to, id] as const,
+
+  // schools
+  application: (id: ApplicationId) => ["org_applications", id] as const,
+  applicationsByStatus: (status: string) => ["org_applications_by_status", status] as const,
+  applicationByStatus: (status: string, id: ApplicationId) =>
+    ["org_applications_by_status", status, id] as const,
+  org: (id: OrgId) => ["orgs", id] as const,
+  orgClasses: (orgId: OrgId) => ["org_classes", orgId] as const,
+  orgClass: (orgId: OrgId, classId: ClassId) => ["org_classes", orgId, classId] as const,
+  orgClassName: (orgId: OrgId, folded: string) => ["org_class_names", orgId, folded] as const,
+  orgMembers: (orgId: OrgId) => ["org_members", orgId] as const,
+  orgMember: (orgId: OrgId, userId: UserId) => ["org_members", orgId, userId] as const,
+  orgsByUser: (userId: UserId) => ["orgs_by_user", userId] as const,
+  orgByUser: (userId: UserId, orgId: OrgId) => ["orgs_by_user", userId, orgId] as const,
+
+  // invites: the token is the key; the org index lists them in creation order
+  invite: (token: string) => ["invites", token] as const,
+  orgInvites: (orgId: OrgId) => ["org_invites", orgId] as const,
+  orgInvite: (orgId: OrgId, inviteId: string) => ["org_invites", orgId, inviteId] as const,
+};

@@ -1,0 +1,103 @@
+/** Stored records of identity and schools, as they sit in Deno KV. */
+import type { ApplicationId, ClassId, OrgId, UserId } from "./ids.ts";
+
+export const ROLES = ["admin", "teacher", "student", "parent"] as const;
+export type Role = typeof ROLES[number];
+
+export const LOCALES = ["ru", "en"] as const;
+export type Locale = typeof LOCALES[number];
+
+export interface User {
+  id: UserId;
+  email: string;
+  displayName: string | null;
+  locale: Locale;
+  createdAt: string;
+}
+
+export interface Session {
+  userId: UserId;
+  createdAt: string;
+  expiresAt: string;
+}
+
+export interface LoginCode {
+  hash: string;
+  salt: string;
+  attempts: number;
+  expiresAt: number;
+}
+
+export type ApplicationStatus = "pending" | "approved" | "rejected";
+
+export interface OrgApplication {
+  id: ApplicationId;
+  schoolName: string;
+  region: string;
+  adminName: string;
+  adminEmail: string;
+  adminPhone: string;
+  status: ApplicationStatus;
+  createdAt: string;
+  decidedAt?: string;
+  decidedBy?: UserId;
+  reason?: string;
+  orgId?: OrgId;
+}
+
+/** Rules a school's admins set; defaults in {@link defaultOrgSettings}. */
+export interface OrgSettings {
+  /** IANA time zone, for quiet hours and dates. */
+  timeZone: string;
+  /** Whether students may open direct chats with other students. */
+  studentDirectMessages: boolean;
+}
+
+export function defaultOrgSettings(): OrgSettings {
+  return { timeZone: "Europe/Moscow", studentDirectMessages: false };
+}
+
+export interface Org {
+  id: OrgId;
+  name: string;
+  region: string;
+  journalUrl: string | null;
+  settings: OrgSettings;
+  createdAt: string;
+  applicationId: ApplicationId | null;
+}
+
+export interface OrgClass {
+  id: ClassId;
+  name: string;
+  createdAt: string;
+}
+
+export interface Member {
+  userId: UserId;
+  roles: Role[];
+  /** A teacher whose role was granted by a school admin. */
+  verified: boolean;
+  classIds: ClassId[];
+  /** For parents: the students they are the guardian of. */
+  childIds: UserId[];
+  phone: string | null;
+  joinedAt: string;
+}
+
+export interface Invite {
+  id: string;
+  token: string;
+  orgId: OrgId;
+  role: Role;
+  classId: ClassId | null;
+  childId: UserId | null;
+  maxUses: number;
+  uses: number;
+  expiresAt: string;
+  createdBy: UserId | null;
+  /** Issued by a school admin or the operator: a teacher joining through it is verified. */
+  byAdmin: boolean;
+  createdAt: string;
+  revokedAt: string | null;
+}

@@ -1,0 +1,35 @@
+/** The Hono application: security headers and error mapping around the API and the pages. */
+import { Hono } from "hono";
+import type { AppEnv, Deps } from "./context.ts";
+import { authenticate, errorResponse, originCheck, securityHeaders } from "./http.ts";
+import { authRoutes } from "./api/auth.ts";
+import { applicationRoutes } from "./api/applications.ts";
+import { orgRoutes } from "./api/orgs.ts";
+import { inviteRoutes } from "./api/invites.ts";
+import { notFound } from "../lib/errors.ts";
+
+/** The API under `/api/v1`. */
+export function apiRoutes(deps: Deps) {
+  const api = new Hono<AppEnv>();
+  api.use("*", originCheck(deps.config.appOrigin));
+  api.use("*", authenticate(deps));
+  api.route("/", authRoutes(deps));
+  api.route("/", applicationRoutes(deps));
+  api.route("/", orgRoutes(deps));
+  api.route("/", inviteRoutes(deps));
+  api.all("*", () => {
+    throw notFound("No such route");
+  });
+  return api;
+}
+
+/** The whole application. */
+export function createApp(deps: Deps) {
+  const app = new Hono<AppEnv>();
+  app.use("*", securityHeaders(deps.config.appOrigin));
+  app.onError(errorResponse);
+  app.notFound((c) => errorResponse(notFound("No such page"), c));
+  app.get("/healthz", (c) => c.json({ ok: true }));
+  app.route("/api/v1", apiRoutes(deps));
+  return app;
+}

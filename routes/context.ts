@@ -1,0 +1,39 @@
+/** What every route gets: the wired dependencies and the per-request variables. */
+import type { Context } from "hono";
+import type { Config } from "../lib/config.ts";
+import type { Clock, Ids } from "../lib/ids.ts";
+import type { Mailer } from "../lib/mail.ts";
+import type { User } from "../lib/model.ts";
+import type { ActorHost } from "../actors/host.ts";
+import type { OrgActor } from "../actors/org_actor.ts";
+import type { OidcClient } from "../lib/oidc.ts";
+import { unauthenticated } from "../lib/errors.ts";
+
+export interface Deps {
+  config: Config;
+  kv: Deno.Kv;
+  clock: Clock;
+  ids: Ids;
+  mailer: Mailer;
+  orgs: ActorHost<OrgActor>;
+  oidc: OidcClient | null;
+}
+
+export interface AppEnv {
+  Bindings: { remoteAddr?: Deno.Addr };
+  Variables: {
+    user: User | null;
+    /** The session token the request carried, if any (cookie or bearer). */
+    token: string | null;
+    authBy: "cookie" | "bearer" | null;
+  };
+}
+
+export type Ctx = Context<AppEnv>;
+
+/** The signed-in user, or 401. */
+export function requireUser(c: Ctx): User {
+  const user = c.get("user");
+  if (!user) throw unauthenticated();
+  return user;
+}

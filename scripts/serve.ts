@@ -1,0 +1,70 @@
+/**
+ * `deno task start`: validates the configuration, then runs `deno serve --parallel` on main.ts
+ * with exactly the permissions that configuration needs (no `-A`): listen on HOST:PORT, read
+ * and write the KV directory, read the static assets, reach only the configured mail, SSO, call
+ * and KV hosts, and read only Parta's own environment variables.
+ *
+ * `--dev` also watches the sources and turns on the dev outbox.
+ */
+import { CONFIG_VARIABLES, ConfigError, kvIsLocalFile, readConfig } from "../lib/config.ts";
+
+const dev = Deno.args.includes("--dev");
+const env = Deno.env.toObject();
+if (dev) env.DEV_OUTBOX ??= "1";
+
+let config;
+try {
+  config = readConfig(env);
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(`Parta cannot start: ${err.message}`);
+    Deno.exit(1);
+  }
+  throw err;
+}
+
+const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+const hostPort = (u: URL, fallback: string) => `${u.hostname}:${u.port || fallback}`;
+
+const net = [`${config.host}:${config.port}`];
+if (config.smtp) {
+  net.push(hostPort(config.smtp.url, config.smtp.url.protocol === "smtps:" ? "465" : "587"));
+}
+if (config.oidc) net.push(config.oidc.issuer.hostname);
+if (config.livekit) net.push(new URL(config.livekit.url).hostname);
+if (/^https?:/.test(config.kvPath)) net.push(new URL(config.kvPath).hostname);
+
+const read = [`${root}/static`];
+const write: string[] = [];
+if (kvIsLocalFile(config)) {
+  const path = config.kvPath.startsWith("/") ? config.kvPath : `${Deno.cwd()}/${config.kvPath}`;
+  const dir = path.replace(/\/[^/]*$/, "");
+  read.push(dir);
+  write.push(dir);
+}
+
+const args = [
+  "serve",
+  "--parallel",
+  "--host",
+  config.host,
+  "--port",
+  String(config.port),
+  `--allow-net=${net.join(",")}`,
+  `--allow-env=${[...CONFIG_VARIABLES, "DENO_KV_ACCESS_TOKEN"].join(",")}`,
+  `--allow-read=${read.join(",")}`,
+  ...(write.length ? [`--allow-write=${write.join(",")}`] : []),
+  ...(dev ? ["--watch"] : []),
+  `${root}/main.ts`,
+];
+
+const child = new Deno.Command(Deno.execPath(), { args, env }).spawn();
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  Deno.addSignalListener(signal, () => {
+    try {
+      child.kill(signal);
+    } catch { /* already gone */ }
+  });
+}
+const status = await child.status;
+Deno.exit(status.code);

@@ -1,0 +1,181 @@
+/**
+ * Test scaffolding: an in-process app on a real in-memory KV with a fake clock and the KV
+ * outbox, plus small clients that sign people in and call the API as they would.
+ */
+import { readConfig } from "../lib/config.ts";
+import type { Clock } from "../lib/ids.ts";
+import { createApp } from "../routes/app.ts";
+import type { Deps } from "../routes/context.ts";
+import { createDeps, stopDeps, type WiringOptions } from "../routes/wiring.ts";
+import { listOutbox } from "../lib/mail.ts";
+
+export const ORIGIN = "http://parta.test";
+export const OPERATOR = "operator@parta.test";
+
+/** A clock that only moves when told to. */
+export class FakeClock implements Clock {
+  constructor(public ms = Date.parse("2026-09-01T06:00:00Z")) {}
+  now(): number {
+    return this.ms;
+  }
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+}
+
+export interface TestApp extends AsyncDisposable {
+  deps: Deps;
+  kv: Deno.Kv;
+  clock: FakeClock;
+  /** Calls the app in-process; `address` is the client's IP for rate limits. */
+  fetch(path: string, init?: RequestInit & { address?: string }): Promise<Response>;
+}
+
+export interface TestAppOptions extends WiringOptions {
+  env?: Record<string, string>;
+}
+
+/** An app on a fresh in-memory KV. Dispose it (`await using`) to stop actors and close KV. */
+export async function testApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const kv = await Deno.openKv(":memory:");
+  const clock = new FakeClock();
+  const config = readConfig({
+    APP_ORIGIN: ORIGIN,
+    KV_PATH: ":memory:",
+    OPERATOR_EMAILS: OPERATOR,
+    DEV_OUTBOX: "1",
+    ...options.env,
+  });
+  const deps = createDeps(config, kv, { clock, ...options });
+  const app = createApp(deps);
+  return {
+    deps,
+    kv,
+    clock,
+    fetch(path, init = {}) {
+      const { address = "10.0.0.1", ...rest } = init;
+      const info = { remoteAddr: { transport: "tcp", hostname: address, port: 40000 } };
+      return Promise.resolve(app.request(path, rest, info as unknown as Deno.ServeHandlerInfo));
+    },
+    async [Symbol.asyncDispose]() {
+      await stopDeps(deps);
+      kv.close();
+    },
+  };
+}
+
+/** A JSON request with a bearer token (exempt from origin checks). */
+export function call(
+  t: TestApp,
+  method: string,
+  path: string,
+  token?: string | null,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  const h: Record<string, string> = { ...headers };
+  if (token) h.Authorization = `Bearer ${token}`;
+  if (body !== undefined) h["Content-Type"] = "application/json";
+  return t.fetch(`/api/v1${path}`, {
+    method,
+    headers: h,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
+/** `call`, then the parsed JSON body with the status. */
+export async function json<T = Record<string, unknown>>(
+  t: TestApp,
+  method: string,
+  path: string,
+  token?: string | null,
+  body?: unknown,
+): Promise<{ status: number; body: T; headers: Headers }> {
+  const res = await call(t, method, path, token, body);
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
+}
+
+/** The newest six-digit code mailed to `email`. */
+export async function lastCode(t: TestApp, email: string): Promise<string> {
+  const mails = await listOutbox(t.kv, email);
+  const code = mails.at(-1)?.text.match(/\d{6}/)?.[0];
+  if (!code) throw new Error(`no code mailed to ${email}`);
+  return code;
+}
+
+/** Signs `email` in by code; sets the display name if given. Returns the bearer token. */
+export async function signIn(t: TestApp, email: string, displayName?: string): Promise<string> {
+  const sent = await call(t, "POST", "/auth/code", null, { email });
+  if (sent.status !== 202) throw new Error(`code request: ${sent.status} ${await sent.text()}`);
+  const code = await lastCode(t, email);
+  const verified = await json<{ token: string }>(t, "POST", "/auth/verify", null, { email, code });
+  if (verified.status !== 200) throw new Error(`verify: ${verified.status}`);
+  if (displayName) await call(t, "PATCH", "/me", verified.body.token, { displayName });
+  return verified.body.token;
+}
+
+export interface School {
+  orgId: string;
+  admin: string;
+  adminId: string;
+}
+
+/** A school created the real way: application, operator approval, admin accepting the invite. */
+export async function createSchool(t: TestApp, name = "Школа № 1"): Promise<School> {
+  const adminEmail = `admin.${crypto.randomUUID().slice(0, 8)}@school.test`;
+  const applied = await json<{ id: string }>(t, "POST", "/org-applications", null, {
+    schoolName: name,
+    region: "Москва",
+    adminName: "Анна Петровна",
+    adminEmail,
+    adminPhone: "+7 900 123-45-67",
+  });
+  if (applied.status !== 201) throw new Error(`apply: ${applied.status}`);
+  const operator = await signIn(t, OPERATOR, "Оператор");
+  const approved = await json<{ org: { id: string }; adminInvite: { token: string } }>(
+    t,
+    "POST",
+    `/org-applications/${applied.body.id}/approve`,
+    operator,
+  );
+  if (approved.status !== 201) throw new Error(`approve: ${approved.status}`);
+  const admin = await signIn(t, adminEmail);
+  const accepted = await json(
+    t,
+    "POST",
+    `/invites/${approved.body.adminInvite.token}/accept`,
+    admin,
+    {
+      displayName: "Анна Петровна",
+    },
+  );
+  if (accepted.status !== 200) throw new Error(`accept: ${accepted.status}`);
+  const me = await json<{ user: { id: string } }>(t, "GET", "/me", admin);
+  return { orgId: approved.body.org.id, admin, adminId: me.body.user.id };
+}
+
+/** Joins a new person to the school through an invite of `role`; returns their token and id. */
+export async function joinAs(
+  t: TestApp,
+  inviterToken: string,
+  orgId: string,
+  role: string,
+  name: string,
+  extra: Record<string, unknown> = {},
+): Promise<{ token: string; id: string }> {
+  const invite = await json<{ token: string }>(t, "POST", `/orgs/${orgId}/invites`, inviterToken, {
+    role,
+    ...extra,
+  });
+  if (invite.status !== 201) {
+    throw new Error(`invite: ${invite.status} ${JSON.stringify(invite.body)}`);
+  }
+  const token = await signIn(t, `${crypto.randomUUID().slice(0, 12)}@school.test`);
+  const accepted = await json(t, "POST", `/invites/${invite.body.token}/accept`, token, {
+    displayName: name,
+  });
+  if (accepted.status !== 200) throw new Error(`accept: ${accepted.status}`);
+  const me = await json<{ user: { id: string } }>(t, "GET", "/me", token);
+  return { token, id: me.body.user.id };
+}
