@@ -25,6 +25,8 @@ export class Mailbox<C, R> {
   readonly #maxQueue: number;
   #queue: Letter<C, R>[] = [];
   #running = false;
+  /** Commands of the batch the handler holds. */
+  #inFlight = 0;
   #closed = false;
   #idleWaiters: (() => void)[] = [];
 
@@ -36,7 +38,7 @@ export class Mailbox<C, R> {
 
   /** Commands waiting or running. */
   get pending(): number {
-    return this.#queue.length + (this.#running ? 1 : 0);
+    return this.#queue.length + this.#inFlight;
   }
 
   /** Queues `command`; the promise resolves with its result and never rejects. */
@@ -65,6 +67,7 @@ export class Mailbox<C, R> {
     this.#running = true;
     while (this.#queue.length > 0) {
       const batch = this.#queue.splice(0, this.#maxBatch);
+      this.#inFlight = batch.length;
       let results: Result<R>[];
       try {
         results = await this.#handler(batch.map((l) => l.command));
@@ -72,6 +75,7 @@ export class Mailbox<C, R> {
         results = batch.map(() => ({ ok: false, error }));
       }
       batch.forEach((letter, i) => letter.resolve(results[i] ?? { ok: false, error: results }));
+      this.#inFlight = 0;
     }
     this.#running = false;
     for (const wake of this.#idleWaiters.splice(0)) wake();

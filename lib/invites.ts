@@ -56,7 +56,10 @@ export function storeInvite(op: Deno.AtomicOperation, invite: Invite, now: numbe
 export type InviteState = "usable" | "expired" | "used_up" | "revoked";
 
 /** Whether the invite can still be accepted at `now`. */
-export function inviteState(invite: Invite, now: number): InviteState {
+export function inviteState(
+  invite: Pick<Invite, "revokedAt" | "expiresAt" | "uses" | "maxUses">,
+  now: number,
+): InviteState {
   if (invite.revokedAt !== null) return "revoked";
   if (Date.parse(invite.expiresAt) <= now) return "expired";
   if (invite.uses >= invite.maxUses) return "used_up";

@@ -2,7 +2,7 @@
  * Every Deno KV key Parta uses is built here. Keys are tuples: a snake_case table name, then
  * scope from outer to inner. Secondary indexes hold ids, never copies of values.
  */
-import type { ApplicationId, ClassId, OrgId, UserId } from "./ids.ts";
+import type { ApplicationId, ChatId, ClassId, OrgId, UserId } from "./ids.ts";
 
 export const keys = {
   // identity
@@ -42,4 +42,37 @@ export const keys = {
   invite: (token: string) => ["invites", token] as const,
   orgInvites: (orgId: OrgId) => ["org_invites", orgId] as const,
   orgInvite: (orgId: OrgId, inviteId: string) => ["org_invites", orgId, inviteId] as const,
+
+  // chats
+  chat: (id: ChatId) => ["chats", id] as const,
+  chatHead: (id: ChatId) => ["chat_heads", id] as const,
+  chatMembers: (chatId: ChatId) => ["chat_members", chatId] as const,
+  chatMember: (chatId: ChatId, userId: UserId) => ["chat_members", chatId, userId] as const,
+  chatsByUser: (userId: UserId) => ["chats_by_user", userId] as const,
+  chatByUser: (userId: UserId, chatId: ChatId) => ["chats_by_user", userId, chatId] as const,
+  chatsByOrg: (orgId: OrgId) => ["chats_by_org", orgId] as const,
+  chatByOrg: (orgId: OrgId, chatId: ChatId) => ["chats_by_org", orgId, chatId] as const,
+  /** The direct chat between two members; ids sorted so either side finds it. */
+  directChat: (orgId: OrgId, a: UserId, b: UserId) =>
+    (a < b ? ["direct_chats", orgId, a, b] : ["direct_chats", orgId, b, a]) as readonly [
+      "direct_chats",
+      OrgId,
+      UserId,
+      UserId,
+    ],
+
+  // the chat event log and materialized messages, addressed by seq
+  events: (chatId: ChatId) => ["events", chatId] as const,
+  event: (chatId: ChatId, seq: number) => ["events", chatId, seq] as const,
+  messages: (chatId: ChatId) => ["messages", chatId] as const,
+  message: (chatId: ChatId, seq: number) => ["messages", chatId, seq] as const,
+  /** Send idempotency: (chat, author, clientId) → seq of the message. */
+  clientMessage: (chatId: ChatId, authorId: UserId, clientId: string) =>
+    ["client_messages", chatId, authorId, clientId] as const,
+  /** A member's reactions to one message: the emojis they chose. */
+  reactionsOf: (chatId: ChatId, seq: number, userId: UserId) =>
+    ["reactions", chatId, seq, userId] as const,
+  readMarker: (chatId: ChatId, userId: UserId) => ["read_markers", chatId, userId] as const,
+  /** A member's send allowance in a chat (token bucket), moved in the same commit as sends. */
+  sendAllowance: (chatId: ChatId, userId: UserId) => ["send_allowance", chatId, userId] as const,
 };

@@ -36,7 +36,6 @@ export function oidcClient(
   const insecure = config.issuer.protocol === "http:";
   const options = { [oauth.allowInsecureRequests]: insecure };
   const client: oauth.Client = { client_id: config.clientId };
-  const clientAuth = oauth.ClientSecretPost(config.clientSecret);
   let server: Promise<oauth.AuthorizationServer> | null = null;
 
   function discover(): Promise<oauth.AuthorizationServer> {
@@ -92,6 +91,11 @@ export function oidcClient(
       const used = await kv.atomic().check(entry).delete(keys.oidcFlow(state)).commit();
       if (!used.ok) throw failed("the sign-in was already used; start again");
       const as = await authorizationServer();
+      // client_secret_basic is the default method; use the body only where it is all there is.
+      const methods = as.token_endpoint_auth_methods_supported ?? ["client_secret_basic"];
+      const clientAuth = methods.includes("client_secret_basic")
+        ? oauth.ClientSecretBasic(config.clientSecret)
+        : oauth.ClientSecretPost(config.clientSecret);
       try {
         const params = oauth.validateAuthResponse(as, client, callbackUrl, state);
         const response = await oauth.authorizationCodeGrantRequest(
@@ -123,7 +127,8 @@ export function oidcClient(
         if (typeof email !== "string" || email.length > 254) {
           throw failed("the provider did not share an email address");
         }
-        if (verified === false) throw failed("the provider has not verified the email address");
+        // Only an email the provider vouches for may sign in to an existing account.
+        if (verified !== true) throw failed("the provider has not verified the email address");
         return { email: email.trim().toLowerCase() };
       } catch (err) {
         if (err instanceof AppError) throw err;

@@ -6,6 +6,7 @@
  */
 import type { ClassId, UserId } from "./ids.ts";
 import type { Invite, Role } from "./model.ts";
+import type { ChatKind, ChatRole } from "./chat_model.ts";
 
 /** What policy needs to know about a caller inside one school. */
 export interface Caller {
@@ -92,4 +93,91 @@ export function defaultInviteUses(role: Role): number {
 /** Admins remove anyone from the school; any member may leave it. */
 export function canRemoveMember(caller: Caller | null, userId: UserId): Decision {
   return decide(caller, (c) => has(c, "admin") || c.userId === userId);
+}
+
+// ── Chats ──────────────────────────────────────────────────────────────────────────────────
+
+/** Admins and teachers create groups and channels; anyone may ask for a direct chat. */
+export function canCreateChat(caller: Caller | null, kind: ChatKind): Decision {
+  return decide(caller, (c) => kind === "direct" || has(c, "admin") || has(c, "teacher"));
+}
+
+export interface DirectRules {
+  studentDirectMessages: boolean;
+}
+
+/**
+ * The school's direct-message rules. Admins and teachers may write to anyone in the school;
+ * students to teachers of their classes (and to classmates if the school allows it); parents
+ * to the teachers of their children's classes. `childClassIds` are the classes of the
+ * caller's children.
+ */
+export function canOpenDirect(
+  caller: Caller,
+  other: Caller,
+  rules: DirectRules,
+  childClassIds: readonly ClassId[] = [],
+): boolean {
+  if (caller.userId === other.userId) return false;
+  if (has(caller, "admin") || has(caller, "teacher")) return true;
+  const teachesAny = (classIds: readonly ClassId[]) =>
+    has(other, "teacher") && other.classIds.some((id) => classIds.includes(id));
+  if (has(caller, "student")) {
+    if (teachesAny(caller.classIds)) return true;
+    if (
+      rules.studentDirectMessages && has(other, "student") &&
+      other.classIds.some((id) => caller.classIds.includes(id))
+    ) return true;
+  }
+  if (has(caller, "parent") && teachesAny(childClassIds)) return true;
+  return false;
+}
+
+/** What chat policy needs: the caller's role in the chat and in its school (null if none). */
+export interface ChatCaller {
+  userId: UserId;
+  chatRole: ChatRole | null;
+  orgRoles: readonly Role[] | null;
+}
+
+function decideChat(c: ChatCaller, allowed: (role: ChatRole) => boolean): Decision {
+  if (c.chatRole === null || c.orgRoles === null) return "not_found";
+  return allowed(c.chatRole) ? "allow" : "forbidden";
+}
+
+const manages = (role: ChatRole) => role === "owner" || role === "moderator";
+
+/** Members of the chat who are still in its school read it. */
+export function canReadChat(c: ChatCaller): Decision {
+  return decideChat(c, () => true);
+}
+
+/** Everyone posts in groups and direct chats; only owners and moderators in channels. */
+export function canPost(c: ChatCaller, kind: ChatKind): Decision {
+  return decideChat(c, (role) => kind !== "channel" || manages(role));
+}
+
+/** Authors edit their own messages. */
+export function canEditMessage(c: ChatCaller, authorId: UserId): Decision {
+  return decideChat(c, () => c.userId === authorId);
+}
+
+/** Authors delete their own messages; owners and moderators delete any. */
+export function canDeleteMessage(c: ChatCaller, authorId: UserId): Decision {
+  return decideChat(c, (role) => c.userId === authorId || manages(role));
+}
+
+/** Every member reacts, channels included. */
+export function canReact(c: ChatCaller): Decision {
+  return decideChat(c, () => true);
+}
+
+/** Owners and moderators add members, rename, and make invite links; direct chats are fixed. */
+export function canManageChat(c: ChatCaller, kind: ChatKind): Decision {
+  return decideChat(c, (role) => kind !== "direct" && manages(role));
+}
+
+/** A member may leave a group or channel; managers may remove others. */
+export function canRemoveChatMember(c: ChatCaller, kind: ChatKind, userId: UserId): Decision {
+  return decideChat(c, (role) => kind !== "direct" && (c.userId === userId || manages(role)));
 }

@@ -8,10 +8,10 @@ import { isUlid } from "./ids.ts";
 
 // Bidirectional overrides and isolates let a name display as something else.
 // deno-lint-ignore no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 const CONTROL_EXCEPT_NEWLINES =
   // deno-lint-ignore no-control-regex
-  /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
 /** Number of code points in `s`. */
 export function codePoints(s: string): number {
@@ -84,13 +84,13 @@ export const httpUrl = () =>
 
 /** Parses `input` with `schema`, throwing 400 `invalid_input` naming the first bad field. */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
-  const result = schema.safeParse(input);
+  const result = schema.safeParse(input, { reportInput: true });
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const field = issue.path.length ? issue.path.map(String).join(".") : undefined;
   let message = issue.message;
   if (issue.code === "invalid_type") {
-    message = issue.input === undefined ? "is required" : `must be ${issue.expected}`;
+    message = issue.input === undefined ? "is required" : `must be a ${issue.expected}`;
   }
   throw invalidInput(field ? `${field} ${message}` : `Body ${message}`, field);
 }

@@ -6,17 +6,21 @@ import { authRoutes } from "./api/auth.ts";
 import { applicationRoutes } from "./api/applications.ts";
 import { orgRoutes } from "./api/orgs.ts";
 import { inviteRoutes } from "./api/invites.ts";
+import { chatRoutes } from "./api/chats.ts";
+import { realtimeHandler } from "./realtime.ts";
 import { notFound } from "../lib/errors.ts";
 
 /** The API under `/api/v1`. */
 export function apiRoutes(deps: Deps) {
   const api = new Hono<AppEnv>();
+  api.get("/realtime", realtimeHandler(deps));
   api.use("*", originCheck(deps.config.appOrigin));
   api.use("*", authenticate(deps));
   api.route("/", authRoutes(deps));
   api.route("/", applicationRoutes(deps));
   api.route("/", orgRoutes(deps));
   api.route("/", inviteRoutes(deps));
+  api.route("/", chatRoutes(deps));
   api.all("*", () => {
     throw notFound("No such route");
   });

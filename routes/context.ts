@@ -6,6 +6,9 @@ import type { Mailer } from "../lib/mail.ts";
 import type { User } from "../lib/model.ts";
 import type { ActorHost } from "../actors/host.ts";
 import type { OrgActor } from "../actors/org_actor.ts";
+import type { ChatActor } from "../actors/chat_actor.ts";
+import type { Gateway } from "../actors/gateway.ts";
+import type { Bus } from "../actors/bus.ts";
 import type { OidcClient } from "../lib/oidc.ts";
 import { unauthenticated } from "../lib/errors.ts";
 
@@ -16,6 +19,9 @@ export interface Deps {
   ids: Ids;
   mailer: Mailer;
   orgs: ActorHost<OrgActor>;
+  chats: ActorHost<ChatActor>;
+  gateway: Gateway;
+  bus: Bus;
   oidc: OidcClient | null;
 }
 

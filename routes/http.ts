@@ -200,11 +200,18 @@ export function authenticate(deps: Deps): MiddlewareHandler<AppEnv> {
   };
 }
 
-/** The client's address, for rate limits: the socket peer, or the proxy's word if trusted. */
+/** An IPv4 or IPv6 address, perhaps with brackets and a port; bounded, as it goes into keys. */
+const IP_ADDRESS = /^[0-9A-Fa-f.:[\]]{2,64}$/;
+
+/**
+ * The client's address, for rate limits: the socket peer, or the proxy's word if trusted. The
+ * trusted proxy appends the address it saw, so the last entry is the one it vouches for (the
+ * ones before it are whatever the client sent). A value that is no address counts as the peer's.
+ */
 export function clientAddress(c: Ctx, trustProxy: boolean): string {
   if (trustProxy) {
-    const forwarded = c.req.header("X-Forwarded-For")?.split(",")[0]?.trim();
-    if (forwarded) return forwarded;
+    const forwarded = c.req.header("X-Forwarded-For")?.split(",").at(-1)?.trim();
+    if (forwarded && IP_ADDRESS.test(forwarded)) return forwarded;
   }
   const addr = c.env?.remoteAddr;
   return addr && "hostname" in addr ? addr.hostname : "local";

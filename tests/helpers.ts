@@ -8,6 +8,7 @@ import { createApp } from "../routes/app.ts";
 import type { Deps } from "../routes/context.ts";
 import { createDeps, stopDeps, type WiringOptions } from "../routes/wiring.ts";
 import { listOutbox } from "../lib/mail.ts";
+import { MemoryBusHub } from "../actors/bus.ts";
 
 export const ORIGIN = "http://parta.test";
 export const OPERATOR = "operator@parta.test";
@@ -33,11 +34,14 @@ export interface TestApp extends AsyncDisposable {
 
 export interface TestAppOptions extends WiringOptions {
   env?: Record<string, string>;
+  /** Share a KV store with another test app (two simulated isolates). */
+  kv?: Deno.Kv;
 }
 
 /** An app on a fresh in-memory KV. Dispose it (`await using`) to stop actors and close KV. */
 export async function testApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const kv = await Deno.openKv(":memory:");
+  const ownKv = !options.kv;
+  const kv = options.kv ?? await Deno.openKv(":memory:");
   const clock = new FakeClock();
   const config = readConfig({
     APP_ORIGIN: ORIGIN,
@@ -46,7 +50,9 @@ export async function testApp(options: TestAppOptions = {}): Promise<TestApp> {
     DEV_OUTBOX: "1",
     ...options.env,
   });
-  const deps = createDeps(config, kv, { clock, ...options });
+  // A private bus: apps in one test process must not hear each other unless a test joins them.
+  const bus = options.bus ?? new MemoryBusHub().endpoint();
+  const deps = createDeps(config, kv, { clock, ...options, bus });
   const app = createApp(deps);
   return {
     deps,
@@ -59,7 +65,7 @@ export async function testApp(options: TestAppOptions = {}): Promise<TestApp> {
     },
     async [Symbol.asyncDispose]() {
       await stopDeps(deps);
-      kv.close();
+      if (ownKv) kv.close();
     },
   };
 }
@@ -178,4 +184,27 @@ export async function joinAs(
   if (accepted.status !== 200) throw new Error(`accept: ${accepted.status}`);
   const me = await json<{ user: { id: string } }>(t, "GET", "/me", token);
   return { token, id: me.body.user.id };
+}
+
+export interface Served extends AsyncDisposable {
+  url: string;
+  wsUrl: string;
+}
+
+/** Serves the test app over real HTTP on a free port (for WebSocket tests). */
+export function serve(t: TestApp): Served {
+  const app = createApp(t.deps);
+  const server = Deno.serve(
+    { port: 0, hostname: "127.0.0.1", onListen() {} },
+    (req, info) => app.fetch(req, info),
+  );
+  const { port } = server.addr as Deno.NetAddr;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${port}/api/v1/realtime`,
+    async [Symbol.asyncDispose]() {
+      t.deps.gateway.close();
+      await server.shutdown();
+    },
+  };
 }

@@ -5,15 +5,18 @@ import { z } from "zod";
 import type { AppEnv, Ctx, Deps } from "../context.ts";
 import { requireUser } from "../context.ts";
 import { clientAddress, readJson, readNoInput, SESSION_COOKIE } from "../http.ts";
-import { email, line } from "../../lib/validate.ts";
+import { email, line, parseInput } from "../../lib/validate.ts";
 import * as auth from "../../lib/auth.ts";
 import { publicSelf, updateUser } from "../../lib/users.ts";
 import { listOrgsOfUser } from "../../lib/orgs.ts";
 import { LOCALES } from "../../lib/model.ts";
 import { listOutbox } from "../../lib/mail.ts";
 import { notFound } from "../../lib/errors.ts";
+import { enforce } from "../../lib/rate_limit.ts";
 
 const OIDC_COOKIE = "parta_oidc";
+/** Each start stores a flow for 10 minutes; bound how many one address can make. */
+const SSO_START_RATE = { bucket: "sso_start_addr", limit: 100, windowMs: 15 * 60_000 };
 
 export function authRoutes(deps: Deps) {
   const { config } = deps;
@@ -61,6 +64,7 @@ export function authRoutes(deps: Deps) {
 
   app.get("/auth/oidc/start", async (c) => {
     if (!deps.oidc) throw notFound("Single sign-on is not set up");
+    await enforce(deps.kv, deps.clock, SSO_START_RATE, clientAddress(c, config.trustProxy));
     const { url, state } = await deps.oidc.start();
     setCookie(c, OIDC_COOKIE, state, {
       httpOnly: true,
@@ -112,8 +116,9 @@ export function authRoutes(deps: Deps) {
 
   app.get("/dev/outbox", async (c) => {
     if (!config.devOutbox) throw notFound();
-    const to = c.req.query("to")?.trim().toLowerCase() ?? null;
-    return c.json({ messages: await listOutbox(deps.kv, to || null) });
+    const raw = c.req.query("to");
+    const to = raw === undefined || raw.trim() === "" ? null : parseInput(email(), raw);
+    return c.json({ messages: await listOutbox(deps.kv, to) });
   });
 
   return app;

@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv, Ctx, Deps } from "../context.ts";
 import { requireUser } from "../context.ts";
-import { readJson } from "../http.ts";
+import { readJson, readNoInput } from "../http.ts";
 import { httpUrl, line, ulidString } from "../../lib/validate.ts";
 import type { ClassId, OrgId, UserId } from "../../lib/ids.ts";
 import { isUlid } from "../../lib/ids.ts";
@@ -159,6 +159,7 @@ export function orgRoutes(deps: Deps) {
       policy.canRemoveMember(caller, target as UserId),
       "Cannot remove members: admins only",
     );
+    await readNoInput(c);
     if (!isUlid(target)) throw notFound("No such member");
     unwrap(await actor(org.id).removeMember(user.id, target as UserId));
     return c.body(null, 204);

@@ -1,0 +1,151 @@
+/**
+ * Creating a chat: one commit writes the chat, its head, `chat.created` (seq 1) and every
+ * initial membership; only then is the event published. A direct chat between two members is
+ * unique: asking again returns the existing one.
+ */
+import type { ChatId, ClassId, Clock, Ids, OrgId, UserId } from "../lib/ids.ts";
+import { keys } from "../lib/kv_keys.ts";
+import { getManyChunked, transact } from "../lib/kv_util.ts";
+import type { Chat, ChatEvent, ChatHead, ChatKind, ChatMember } from "../lib/chat_model.ts";
+import type { Member, Org } from "../lib/model.ts";
+import { forbidden, invalidInput, notFound } from "../lib/errors.ts";
+import * as policy from "../lib/policy.ts";
+import { callerOf } from "../lib/orgs.ts";
+
+export interface CreateChatDeps {
+  kv: Deno.Kv;
+  clock: Clock;
+  ids: Ids;
+  publish(chatId: ChatId, events: ChatEvent[]): void;
+}
+
+export interface CreateChatInput {
+  orgId: string;
+  kind: ChatKind;
+  title: string | null;
+  creatorId: UserId;
+  memberIds: UserId[];
+}
+
+export interface CreatedChat {
+  chat: Chat;
+  head: ChatHead;
+  created: boolean;
+}
+
+/** Most members named when creating a chat; more are added afterwards in batches. */
+export const MAX_INITIAL_MEMBERS = 300;
+
+export async function createChat(
+  deps: CreateChatDeps,
+  input: CreateChatInput,
+): Promise<CreatedChat> {
+  const { kv, clock, ids } = deps;
+  const orgId = input.orgId as OrgId;
+  const others = [...new Set(input.memberIds)].filter((id) => id !== input.creatorId);
+  if (others.length > MAX_INITIAL_MEMBERS) {
+    throw invalidInput(`memberIds names more than ${MAX_INITIAL_MEMBERS} people`, "memberIds");
+  }
+  const result = await transact<CreatedChat & { events: ChatEvent[] }>(async () => {
+    const [org, creator] = await kv.getMany<[Org, Member]>([
+      keys.org(orgId),
+      keys.orgMember(orgId, input.creatorId),
+    ]);
+    if (!org.value || !creator.value) throw notFound("No such school");
+    const caller = callerOf(creator.value);
+    const decision = policy.canCreateChat(caller, input.kind);
+    if (decision !== "allow") {
+      throw forbidden(`Cannot create a ${input.kind}: not allowed for your role`);
+    }
+    const members = await getManyChunked<Member>(
+      kv,
+      others.map((id) => keys.orgMember(orgId, id)),
+    );
+    if (members.some((m) => !m.value)) {
+      throw invalidInput("Only members of the school can be added", "memberIds");
+    }
+    let direct: Deno.KvEntryMaybe<ChatId> | null = null;
+    if (input.kind === "direct") {
+      if (others.length !== 1) {
+        throw invalidInput("A direct chat has exactly one other member", "memberIds");
+      }
+      const other = members[0]!.value!;
+      const childClassIds = await childClasses(kv, orgId, creator.value);
+      if (!policy.canOpenDirect(caller, callerOf(other), org.value.settings, childClassIds)) {
+        throw forbidden("Cannot open a direct chat with this person: the school does not allow it");
+      }
+      direct = await kv.get<ChatId>(keys.directChat(orgId, input.creatorId, other.userId));
+      if (direct.value) {
+        const [chat, head, mine, theirs] = await kv.getMany<
+          [Chat, ChatHead, ChatMember, ChatMember]
+        >([
+          keys.chat(direct.value),
+          keys.chatHead(direct.value),
+          keys.chatMember(direct.value, input.creatorId),
+          keys.chatMember(direct.value, other.userId),
+        ]);
+        // A direct chat one of the two has left (with the school) is not handed back: a new
+        // one replaces it.
+        if (chat.value && head.value && mine.value && theirs.value) {
+          return {
+            op: null,
+            result: { chat: chat.value, head: head.value, created: false, events: [] },
+          };
+        }
+      }
+    }
+    const now = clock.now();
+    const at = new Date(now).toISOString();
+    const chat: Chat = {
+      id: ids.ulid() as ChatId,
+      orgId,
+      kind: input.kind,
+      title: input.kind === "direct" ? null : input.title,
+      createdAt: at,
+      createdBy: input.creatorId,
+    };
+    const memberIds = [input.creatorId, ...others];
+    const head: ChatHead = {
+      seq: 1,
+      lastMessageSeq: 0,
+      lastActivityAt: at,
+      memberCount: memberIds.length,
+    };
+    const event: ChatEvent = {
+      type: "chat.created",
+      seq: 1,
+      at,
+      actorId: input.creatorId,
+      chat,
+      memberIds,
+    };
+    const op = kv.atomic()
+      .check({ key: keys.chat(chat.id), versionstamp: null })
+      .set(keys.chat(chat.id), chat)
+      .set(keys.chatHead(chat.id), head)
+      .set(keys.event(chat.id, 1), event)
+      .set(keys.chatByOrg(orgId, chat.id), true);
+    if (direct) op.check(direct).set(direct.key, chat.id);
+    for (const userId of memberIds) {
+      const member: ChatMember = {
+        userId,
+        chatRole: userId === input.creatorId ? "owner" : "member",
+        joinedAt: at,
+      };
+      op.set(keys.chatMember(chat.id, userId), member).set(keys.chatByUser(userId, chat.id), true);
+    }
+    return { op, result: { chat, head, created: true, events: [event] } };
+  });
+  if (result.events.length > 0) deps.publish(result.chat.id, result.events);
+  return { chat: result.chat, head: result.head, created: result.created };
+}
+
+/** The classes of a parent's children in the school. */
+async function childClasses(kv: Deno.Kv, orgId: OrgId, parent: Member): Promise<ClassId[]> {
+  if (!parent.roles.includes("parent") || parent.childIds.length === 0) return [];
+  const children = await getManyChunked<Member>(
+    kv,
+    parent.childIds.map((id) => keys.orgMember(orgId, id)),
+  );
+  return children.flatMap((c) => c.value?.classIds ?? []);
+}

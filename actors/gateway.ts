@@ -1,0 +1,413 @@
+/**
+ * The per-isolate socket gateway. It knows which local sockets follow which chats and writes
+ * each committed event to each of them at most once, in `seq` order. A socket that misses
+ * events (it joined mid-stream, a broadcast was lost, it reconnected with `since`) has them
+ * read from KV. Buffers are bounded: a socket that cannot keep up is closed with 1013.
+ */
+import type { ChatId, Clock, UserId } from "../lib/ids.ts";
+import type { Chat, ChatEvent, ChatHead } from "../lib/chat_model.ts";
+import { keys } from "../lib/kv_keys.ts";
+import { chatView, listEvents } from "../lib/chats.ts";
+import { CLOSE, type ServerFrame } from "../lib/wire.ts";
+import type { Bus, BusMessage } from "./bus.ts";
+
+/** What the gateway needs of a WebSocket. */
+export interface Sink {
+  readonly readyState: number;
+  readonly bufferedAmount: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+
+export interface GatewayOptions {
+  kv: Deno.Kv;
+  clock: Clock;
+  bus: Bus;
+  /** Told of events committed on other isolates (so local chat actors drop stale heads). */
+  onRemoteEvents?: (chatId: ChatId, events: ChatEvent[]) => void;
+  /** Bytes a socket may have unsent before it is closed with 1013; default 1 MiB. */
+  maxBuffered?: number;
+}
+
+interface Cursor {
+  /** Last seq written to the socket. */
+  last: number;
+  /** Highest seq known to exist. */
+  target: number;
+  /** A KV read (or set-up) is in progress; live events only raise `target`. */
+  busy: boolean;
+  /** Followed because the user joined while the socket was greeting (announce after ready). */
+  joinedEarly?: boolean;
+}
+
+const OPEN = 1;
+const PAGE = 200;
+const TYPING_INTERVAL_MS = 2000;
+
+/** One client socket of one user. */
+export class Connection {
+  readonly chats = new Map<ChatId, Cursor>();
+  readonly typingAt = new Map<ChatId, number>();
+  /** `ready` has been sent; before that nothing else is written. */
+  started = false;
+  /** Chats the user left while the socket was greeting. */
+  readonly leftEarly = new Set<ChatId>();
+  closed = false;
+
+  constructor(readonly userId: UserId, readonly sink: Sink) {}
+}
+
+export class Gateway {
+  readonly #kv: Deno.Kv;
+  readonly #clock: Clock;
+  readonly #bus: Bus;
+  readonly #maxBuffered: number;
+  readonly #onRemoteEvents?: (chatId: ChatId, events: ChatEvent[]) => void;
+  readonly #byChat = new Map<ChatId, Set<Connection>>();
+  readonly #byUser = new Map<UserId, Set<Connection>>();
+  /** Users online on other isolates: user → isolates that said so. */
+  readonly #remoteOnline = new Map<UserId, Set<string>>();
+  readonly #isolate = crypto.randomUUID();
+  readonly #unsubscribe: () => void;
+
+  constructor(options: GatewayOptions) {
+    this.#kv = options.kv;
+    this.#clock = options.clock;
+    this.#bus = options.bus;
+    this.#maxBuffered = options.maxBuffered ?? 1024 * 1024;
+    this.#onRemoteEvents = options.onRemoteEvents;
+    this.#unsubscribe = this.#bus.subscribe((message) => this.#fromBus(message));
+  }
+
+  /** Sockets open on this isolate. */
+  get size(): number {
+    let n = 0;
+    for (const set of this.#byUser.values()) n += set.size;
+    return n;
+  }
+
+  /** Whether the user has a socket open here or on another isolate. */
+  isOnline(userId: UserId): boolean {
+    return (this.#byUser.get(userId)?.size ?? 0) > 0 ||
+      (this.#remoteOnline.get(userId)?.size ?? 0) > 0;
+  }
+
+  // ── Connections ────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Registers a socket following `chatIds`. Until {@link start}, live events for those chats
+   * are only noted, so nothing is written before `ready`.
+   */
+  attach(userId: UserId, sink: Sink, chatIds: readonly ChatId[]): Connection {
+    const conn = new Connection(userId, sink);
+    for (const chatId of chatIds) this.#follow(conn, chatId, { last: 0, target: 0, busy: true });
+    const wasOnline = this.isOnline(userId);
+    let mine = this.#byUser.get(userId);
+    if (!mine) this.#byUser.set(userId, mine = new Set());
+    mine.add(conn);
+    if (mine.size === 1) {
+      if (!wasOnline) this.#presenceHere(userId, true, chatIds);
+      this.#bus.publish({
+        type: "presence",
+        userId,
+        online: true,
+        chatIds: [...chatIds],
+        isolate: this.#isolate,
+      });
+    }
+    return conn;
+  }
+
+  /**
+   * Starts delivery: chats in `since` get every event after the given seq (read from KV), the
+   * others only events after `heads`.
+   */
+  start(conn: Connection, heads: ReadonlyMap<ChatId, number>, since: ReadonlyMap<ChatId, number>) {
+    conn.started = true;
+    // Chats joined just before the socket attached are in `heads` but not yet followed.
+    for (const chatId of heads.keys()) {
+      if (!conn.chats.has(chatId) && !conn.leftEarly.has(chatId)) {
+        this.#follow(conn, chatId, { last: 0, target: 0, busy: true });
+      }
+    }
+    for (const [chatId, cursor] of [...conn.chats]) {
+      const head = heads.get(chatId);
+      if (head === undefined) {
+        // Joined while greeting: announce it now. Otherwise the user left it meanwhile.
+        if (cursor.joinedEarly) void this.#announceChat(conn, chatId, cursor);
+        else this.#unfollow(conn, chatId);
+        continue;
+      }
+      const from = since.get(chatId);
+      cursor.last = from === undefined ? head : Math.max(0, Math.min(from, head));
+      cursor.target = Math.max(cursor.target, head);
+      cursor.busy = false;
+      if (cursor.target > cursor.last) void this.#pump(conn, chatId, cursor);
+    }
+    // Left while greeting, after `ready` listed it.
+    for (const chatId of conn.leftEarly) {
+      if (heads.has(chatId)) this.write(conn, { type: "chat.removed", chatId });
+    }
+    conn.leftEarly.clear();
+  }
+
+  /** Forgets a closed socket. */
+  detach(conn: Connection): void {
+    if (conn.closed) return;
+    conn.closed = true;
+    const chatIds = [...conn.chats.keys()];
+    for (const chatId of chatIds) this.#unfollow(conn, chatId);
+    const mine = this.#byUser.get(conn.userId);
+    mine?.delete(conn);
+    if (mine && mine.size === 0) {
+      this.#byUser.delete(conn.userId);
+      if (!this.isOnline(conn.userId)) this.#presenceHere(conn.userId, false, chatIds);
+      this.#bus.publish({
+        type: "presence",
+        userId: conn.userId,
+        online: false,
+        chatIds,
+        isolate: this.#isolate,
+      });
+    }
+  }
+
+  /** Whether `conn` follows `chatId` (is a member, as far as this socket knows). */
+  follows(conn: Connection, chatId: ChatId): boolean {
+    return conn.chats.has(chatId);
+  }
+
+  /** Writes a frame to one socket, closing it with 1013 if it has fallen too far behind. */
+  write(conn: Connection, frame: ServerFrame | string): void {
+    if (conn.closed || conn.sink.readyState !== OPEN) return;
+    if (conn.sink.bufferedAmount > this.#maxBuffered) {
+      conn.sink.close(CLOSE.tryAgainLater, "Too far behind; reconnect with since");
+      this.detach(conn);
+      return;
+    }
+    conn.sink.send(typeof frame === "string" ? frame : JSON.stringify(frame));
+  }
+
+  // ── Events ─────────────────────────────────────────────────────────────────────────────
+
+  /** Delivers a commit's events here and to every other isolate. */
+  publishEvents(chatId: ChatId, events: ChatEvent[]): void {
+    this.#deliver(chatId, events);
+    this.#bus.publish({ type: "events", chatId, events });
+  }
+
+  #deliver(chatId: ChatId, events: readonly ChatEvent[]): void {
+    for (const event of events) {
+      this.#applyMembership(chatId, event);
+      const followers = this.#byChat.get(chatId);
+      if (!followers) continue;
+      const frame = JSON.stringify({ type: "event", chatId, event } satisfies ServerFrame);
+      for (const conn of followers) this.#offer(conn, chatId, event.seq, frame);
+    }
+  }
+
+  /** Membership changes in the log change who follows the chat, before the event is offered. */
+  #applyMembership(chatId: ChatId, event: ChatEvent): void {
+    if (event.type === "chat.created") {
+      const chat = chatView(event.chat, {
+        seq: event.seq,
+        lastMessageSeq: 0,
+        lastActivityAt: event.at,
+        memberCount: event.memberIds.length,
+      });
+      for (const userId of event.memberIds) {
+        for (const conn of this.#byUser.get(userId) ?? []) {
+          if (conn.chats.has(chatId)) continue;
+          if (!conn.started) {
+            this.#follow(conn, chatId, this.#earlyCursor(conn, chatId, event.seq));
+            continue;
+          }
+          this.#follow(conn, chatId, { last: event.seq, target: event.seq, busy: false });
+          this.write(conn, { type: "chat.added", chat });
+        }
+      }
+    } else if (event.type === "member.joined") {
+      for (const userId of event.userIds) {
+        for (const conn of this.#byUser.get(userId) ?? []) {
+          if (conn.chats.has(chatId)) continue;
+          if (!conn.started) {
+            this.#follow(conn, chatId, this.#earlyCursor(conn, chatId, event.seq));
+            continue;
+          }
+          const cursor = { last: event.seq, target: event.seq, busy: true };
+          this.#follow(conn, chatId, cursor);
+          void this.#announceChat(conn, chatId, cursor);
+        }
+      }
+    } else if (event.type === "member.left") {
+      for (const conn of this.#byUser.get(event.userId) ?? []) {
+        if (!conn.started) conn.leftEarly.add(chatId);
+        if (!conn.chats.has(chatId)) continue;
+        this.#unfollow(conn, chatId);
+        if (conn.started) this.write(conn, { type: "chat.removed", chatId });
+      }
+    }
+  }
+
+  #earlyCursor(conn: Connection, chatId: ChatId, seq: number): Cursor {
+    conn.leftEarly.delete(chatId);
+    return { last: seq, target: seq, busy: true, joinedEarly: true };
+  }
+
+  /** Sends `chat.added` for a chat the user just joined, then whatever followed the join. */
+  async #announceChat(conn: Connection, chatId: ChatId, cursor: Cursor): Promise<void> {
+    try {
+      const [chat, head] = await this.#kv.getMany<[Chat, ChatHead]>([
+        keys.chat(chatId),
+        keys.chatHead(chatId),
+      ]);
+      if (!chat.value || !head.value || conn.chats.get(chatId) !== cursor) return;
+      this.write(conn, { type: "chat.added", chat: chatView(chat.value, head.value) });
+      cursor.busy = false;
+      cursor.target = Math.max(cursor.target, head.value.seq);
+      if (cursor.target > cursor.last) await this.#pump(conn, chatId, cursor);
+    } catch (err) {
+      console.error("announcing a chat failed:", err);
+      cursor.busy = false;
+    }
+  }
+
+  /** Live delivery of one event: written at once when it is the next one, else repaired. */
+  #offer(conn: Connection, chatId: ChatId, seq: number, frame: string): void {
+    const cursor = conn.chats.get(chatId);
+    if (!cursor || seq <= cursor.last) return;
+    if (!cursor.busy && seq === cursor.last + 1) {
+      cursor.last = seq;
+      cursor.target = Math.max(cursor.target, seq);
+      this.write(conn, frame);
+      return;
+    }
+    cursor.target = Math.max(cursor.target, seq);
+    if (!cursor.busy) void this.#pump(conn, chatId, cursor);
+  }
+
+  /** Reads and writes the events between `cursor.last` and `cursor.target` from KV. */
+  async #pump(conn: Connection, chatId: ChatId, cursor: Cursor): Promise<void> {
+    cursor.busy = true;
+    try {
+      while (cursor.last < cursor.target && !conn.closed && conn.chats.get(chatId) === cursor) {
+        const events = await listEvents(this.#kv, chatId, cursor.last, PAGE);
+        if (events.length === 0) break;
+        for (const event of events) {
+          if (conn.closed || conn.chats.get(chatId) !== cursor) return;
+          if (event.seq <= cursor.last) continue;
+          cursor.last = event.seq;
+          this.write(conn, { type: "event", chatId, event });
+        }
+        cursor.target = Math.max(cursor.target, cursor.last);
+      }
+    } catch (err) {
+      console.error("reading missed events failed:", err);
+    } finally {
+      cursor.busy = false;
+    }
+    // Events may have been noted while the last page was being written.
+    if (cursor.target > cursor.last && !conn.closed && conn.chats.get(chatId) === cursor) {
+      void this.#pump(conn, chatId, cursor);
+    }
+  }
+
+  #follow(conn: Connection, chatId: ChatId, cursor: Cursor): void {
+    conn.chats.set(chatId, cursor);
+    let set = this.#byChat.get(chatId);
+    if (!set) this.#byChat.set(chatId, set = new Set());
+    set.add(conn);
+  }
+
+  #unfollow(conn: Connection, chatId: ChatId): void {
+    conn.chats.delete(chatId);
+    conn.typingAt.delete(chatId);
+    const set = this.#byChat.get(chatId);
+    set?.delete(conn);
+    if (set?.size === 0) this.#byChat.delete(chatId);
+  }
+
+  // ── Ephemeral signals ──────────────────────────────────────────────────────────────────
+
+  /** "Typing…" from `conn` in a chat it follows; at most one per 2 s, never to the typist. */
+  typing(conn: Connection, chatId: ChatId): void {
+    if (!conn.chats.has(chatId)) return;
+    const now = this.#clock.now();
+    if (now - (conn.typingAt.get(chatId) ?? -Infinity) < TYPING_INTERVAL_MS) return;
+    conn.typingAt.set(chatId, now);
+    this.#typingHere(chatId, conn.userId);
+    this.#bus.publish({ type: "typing", chatId, userId: conn.userId });
+  }
+
+  #typingHere(chatId: ChatId, userId: UserId): void {
+    const frame = JSON.stringify({ type: "typing", chatId, userId } satisfies ServerFrame);
+    for (const conn of this.#byChat.get(chatId) ?? []) {
+      if (conn.userId !== userId) this.write(conn, frame);
+    }
+  }
+
+  /** A member's read marker moved: tell the chat's sockets everywhere. */
+  read(chatId: ChatId, userId: UserId, seq: number): void {
+    this.#readHere(chatId, userId, seq);
+    this.#bus.publish({ type: "read", chatId, userId, seq });
+  }
+
+  #readHere(chatId: ChatId, userId: UserId, seq: number): void {
+    const frame = JSON.stringify({ type: "read", chatId, userId, seq } satisfies ServerFrame);
+    for (const conn of this.#byChat.get(chatId) ?? []) this.write(conn, frame);
+  }
+
+  #presenceHere(userId: UserId, online: boolean, chatIds: readonly ChatId[]): void {
+    const frame = JSON.stringify({ type: "presence", userId, online } satisfies ServerFrame);
+    const told = new Set<Connection>();
+    for (const chatId of chatIds) {
+      for (const conn of this.#byChat.get(chatId) ?? []) {
+        if (conn.userId === userId || told.has(conn)) continue;
+        told.add(conn);
+        this.write(conn, frame);
+      }
+    }
+  }
+
+  #fromBus(message: BusMessage): void {
+    switch (message.type) {
+      case "events":
+        this.#onRemoteEvents?.(message.chatId, message.events);
+        this.#deliver(message.chatId, message.events);
+        break;
+      case "typing":
+        this.#typingHere(message.chatId, message.userId);
+        break;
+      case "read":
+        this.#readHere(message.chatId, message.userId, message.seq);
+        break;
+      case "presence": {
+        const before = this.isOnline(message.userId);
+        let isolates = this.#remoteOnline.get(message.userId);
+        if (message.online) {
+          if (!isolates) this.#remoteOnline.set(message.userId, isolates = new Set());
+          isolates.add(message.isolate);
+        } else {
+          isolates?.delete(message.isolate);
+          if (isolates?.size === 0) this.#remoteOnline.delete(message.userId);
+        }
+        const after = this.isOnline(message.userId);
+        if (before !== after) this.#presenceHere(message.userId, after, message.chatIds);
+        break;
+      }
+    }
+  }
+
+  /** Closes every socket (server going away) and leaves the bus. */
+  close(): void {
+    for (const set of [...this.#byUser.values()]) {
+      for (const conn of [...set]) {
+        try {
+          conn.sink.close(CLOSE.goingAway, "Server restarting");
+        } catch { /* already closed */ }
+        this.detach(conn);
+      }
+    }
+    this.#unsubscribe();
+  }
+}

@@ -1,0 +1,68 @@
+/** Input schemas for chat commands, shared by the HTTP routes and the realtime gateway. */
+import { z } from "zod";
+import { invalidInput } from "./errors.ts";
+import { line, text, ulidString } from "./validate.ts";
+import { CHAT_KINDS, MAX_MESSAGE_CHARS } from "./chat_model.ts";
+
+const clientId = () => line(1, 64);
+const seq = () => z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+
+export const sendInput = z.object({
+  clientId: clientId(),
+  text: text(0, MAX_MESSAGE_CHARS).default(""),
+  replyToSeq: seq().optional(),
+  fileIds: z.array(ulidString()).max(10).optional(),
+}).transform((input, ctx) => {
+  if (input.text === "" && !input.fileIds?.length) {
+    ctx.addIssue({ code: "custom", message: "must not be empty", path: ["text"] });
+    return z.NEVER;
+  }
+  return input;
+});
+
+export type SendInput = z.output<typeof sendInput>;
+
+/** Files are not stored yet: any file id names an unknown file. */
+export function assertFilesExist(input: SendInput): void {
+  if (input.fileIds?.length) throw invalidInput("fileIds names an unknown file", "fileIds");
+}
+
+export const editInput = z.object({ text: text(1, MAX_MESSAGE_CHARS) });
+
+export const createChatInput = z.object({
+  kind: z.enum(CHAT_KINDS),
+  title: line(1, 100).nullable().optional(),
+  memberIds: z.array(ulidString()).max(300).default([]),
+});
+
+export const renameInput = z.object({ title: line(1, 100) });
+export const addMembersInput = z.object({ userIds: z.array(ulidString()).min(1).max(300) });
+export const readInput = z.object({ seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) });
+
+export const chatInviteInput = z.object({
+  ttlHours: z.number().int().min(1).max(720).optional(),
+  maxUses: z.number().int().min(1).max(1000).optional(),
+});
+
+const EMOJI = /^[\p{Extended_Pictographic}\p{Emoji_Component}\u200d\ufe0f\u20e3]{1,32}$/u;
+const PICTURE = /\p{Extended_Pictographic}|\p{Regional_Indicator}|^[#*0-9]\ufe0f?\u20e3$/u;
+const GRAPHEMES = new Intl.Segmenter("en", { granularity: "grapheme" });
+
+/** Whether `s` is one emoji (possibly with modifiers, joiners, or a flag), or a keycap. */
+export function isEmoji(s: string): boolean {
+  return s.isWellFormed() && EMOJI.test(s) && PICTURE.test(s) && [...s].length <= 10 &&
+    [...GRAPHEMES.segment(s)].length === 1;
+}
+
+/** Parses a positive integer query/path value, or throws 400 naming `field`. */
+export function intParam(
+  raw: string | undefined,
+  field: string,
+  { min, max, fallback }: { min: number; max: number; fallback: number },
+): number {
+  if (raw === undefined || raw === "") return fallback;
+  if (!/^\d{1,16}$/.test(raw)) throw invalidInput(`${field} must be a whole number`, field);
+  const n = Number(raw);
+  if (n < min || n > max) throw invalidInput(`${field} must be between ${min} and ${max}`, field);
+  return n;
+}

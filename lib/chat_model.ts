@@ -1,0 +1,102 @@
+/** Chats, their members, messages and the chat event log, as stored in Deno KV. */
+import type { ChatId, OrgId, UserId } from "./ids.ts";
+
+export const CHAT_KINDS = ["group", "channel", "direct"] as const;
+export type ChatKind = typeof CHAT_KINDS[number];
+
+export const CHAT_ROLES = ["owner", "moderator", "member"] as const;
+export type ChatRole = typeof CHAT_ROLES[number];
+
+/** Most members a chat may hold. */
+export const MAX_CHAT_MEMBERS = 5000;
+/** Longest message text, in code points after trimming. */
+export const MAX_MESSAGE_CHARS = 4000;
+
+export interface Chat {
+  id: ChatId;
+  orgId: OrgId;
+  kind: ChatKind;
+  title: string | null;
+  createdAt: string;
+  createdBy: UserId;
+}
+
+export interface ChatMember {
+  userId: UserId;
+  chatRole: ChatRole;
+  joinedAt: string;
+}
+
+/** The chat's head: the last assigned seq. Every append checks and moves it. */
+export interface ChatHead {
+  seq: number;
+  /** Seq of the newest `message.created`, 0 when there is none. */
+  lastMessageSeq: number;
+  lastActivityAt: string;
+  memberCount: number;
+}
+
+export type MessageKind = "text" | "file" | "poll" | "call" | "system";
+
+export interface Message {
+  seq: number;
+  id: string;
+  chatId: ChatId;
+  clientId: string;
+  authorId: UserId;
+  kind: MessageKind;
+  text: string;
+  replyToSeq?: number;
+  reactions: Record<string, number>;
+  editedAt?: string;
+  deleted?: true;
+  createdAt: string;
+}
+
+interface EventBase {
+  seq: number;
+  at: string;
+  actorId: UserId;
+}
+
+export type ChatEvent =
+  & EventBase
+  & (
+    | { type: "chat.created"; chat: Chat; memberIds: UserId[] }
+    | { type: "message.created"; message: Message }
+    | { type: "message.edited"; messageSeq: number; text: string; editedAt: string }
+    | { type: "message.deleted"; messageSeq: number }
+    | {
+      type: "reaction.changed";
+      messageSeq: number;
+      emoji: string;
+      userId: UserId;
+      added: boolean;
+      count: number;
+    }
+    | { type: "member.joined"; userIds: UserId[]; chatRole: ChatRole }
+    | { type: "member.left"; userId: UserId }
+    | { type: "chat.updated"; title: string | null }
+  );
+
+export type ChatEventType = ChatEvent["type"];
+
+/** An event before the append gives it `seq` and `at`. */
+export type EventDraft = ChatEvent extends infer E
+  ? E extends ChatEvent ? Omit<E, "seq" | "at"> : never
+  : never;
+
+/** A link that lets members of the chat's school join the chat. Shares the invite token space. */
+export interface ChatInvite {
+  kind: "chat";
+  id: string;
+  token: string;
+  chatId: ChatId;
+  orgId: OrgId;
+  maxUses: number;
+  uses: number;
+  expiresAt: string;
+  createdBy: UserId;
+  createdAt: string;
+  revokedAt: string | null;
+}

@@ -1,0 +1,17 @@
+/**
+ * The browser side of islands: finds each server-rendered island by name, reads its props from
+ * the JSON script element next to it (never executed: the CSP allows no inline script), and
+ * hydrates the component in place.
+ */
+import { type ComponentType, h, hydrate } from "preact";
+
+/** Hydrates every `[data-island=name]` element with `Component`. */
+// deno-lint-ignore no-explicit-any
+export function hydrateIslands(name: string, Component: ComponentType<any>): void {
+  for (const root of document.querySelectorAll<HTMLElement>(`[data-island="${name}"]`)) {
+    const propsId = root.dataset.props;
+    const script = propsId ? document.getElementById(propsId) : null;
+    const props = script?.textContent ? JSON.parse(script.textContent) : {};
+    hydrate(h(Component, props), root);
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * The realtime protocol's frames, shared by the server and the browser islands. Browser-safe:
+ * types only.
+ */
+import type { ChatEvent, ChatKind } from "./chat_model.ts";
+
+/** A chat as announced over the socket. */
+export interface WireChat {
+  id: string;
+  orgId: string;
+  kind: ChatKind;
+  title: string | null;
+  lastSeq: number;
+  createdAt: string;
+}
+
+export interface WireError {
+  code: string;
+  message: string;
+  field?: string;
+}
+
+export type ClientFrame =
+  | { type: "hello"; token?: string; since?: Record<string, number> }
+  | {
+    type: "send";
+    chatId: string;
+    clientId: string;
+    text: string;
+    replyToSeq?: number;
+    fileIds?: string[];
+  }
+  | { type: "typing"; chatId: string }
+  | { type: "ping" };
+
+export type ServerFrame =
+  | { type: "ready"; chats: Record<string, number> }
+  | { type: "event"; chatId: string; event: ChatEvent }
+  | { type: "ack"; clientId: string; seq: number }
+  | { type: "error"; clientId?: string; error: WireError; retryAfter?: number }
+  | { type: "chat.added"; chat: WireChat }
+  | { type: "chat.removed"; chatId: string }
+  | { type: "typing"; chatId: string; userId: string }
+  | { type: "presence"; userId: string; online: boolean }
+  | { type: "read"; chatId: string; userId: string; seq: number }
+  | { type: "pong" };
+
+/** Close codes the server uses. */
+export const CLOSE = {
+  /** Authentication failed or the protocol was broken. */
+  policy: 1008,
+  /** The client could not keep up; reconnect with `since`. */
+  tryAgainLater: 1013,
+  /** The server is going away (restart). */
+  goingAway: 1001,
+} as const;

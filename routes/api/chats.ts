@@ -1,0 +1,218 @@
+/** Chats, their members, messages, reactions, read markers and the event log. */
+import { Hono } from "hono";
+import type { AppEnv, Ctx, Deps } from "../context.ts";
+import { requireUser } from "../context.ts";
+import { readJson, readNoInput } from "../http.ts";
+import type { ChatId, UserId } from "../../lib/ids.ts";
+import { isUlid } from "../../lib/ids.ts";
+import {
+  addMembersInput,
+  assertFilesExist,
+  createChatInput,
+  editInput,
+  intParam,
+  isEmoji,
+  readInput,
+  renameInput,
+  sendInput,
+} from "../../lib/chat_input.ts";
+import {
+  chatView,
+  listChatMembers,
+  listChatsOfUser,
+  listEvents,
+  listMessages,
+  listOwnReactions,
+  loadChatAccess,
+  markRead,
+} from "../../lib/chats.ts";
+import { invalidInput, notFound } from "../../lib/errors.ts";
+import type { Message } from "../../lib/chat_model.ts";
+import { createChat } from "../../actors/chat_create.ts";
+import type { SendOutcome } from "../../actors/chat_actor.ts";
+import { unwrap } from "../../actors/mailbox.ts";
+
+export function chatRoutes(deps: Deps) {
+  const { kv } = deps;
+  const app = new Hono<AppEnv>();
+  const publish = deps.gateway.publishEvents.bind(deps.gateway);
+
+  async function access(c: Ctx) {
+    const user = requireUser(c);
+    return { user, ...await loadChatAccess(kv, c.req.param("chatId")!, user.id) };
+  }
+
+  function seqParam(c: Ctx): number {
+    return intParam(c.req.param("seq"), "seq", {
+      min: 1,
+      max: Number.MAX_SAFE_INTEGER,
+      fallback: 0,
+    });
+  }
+
+  async function withMembers(chat: Parameters<typeof listChatMembers>[1]) {
+    const members = await listChatMembers(kv, chat);
+    return members.map((m) => ({ ...m, online: deps.gateway.isOnline(m.userId) }));
+  }
+
+  app.post("/orgs/:orgId/chats", async (c) => {
+    const user = requireUser(c);
+    const input = await readJson(c, createChatInput);
+    if (input.kind !== "direct" && !input.title) {
+      throw invalidInput("title is required for groups and channels", "title");
+    }
+    const orgId = c.req.param("orgId");
+    if (!isUlid(orgId)) throw notFound("No such school");
+    const { chat, head, created } = await createChat({ ...deps, publish }, {
+      orgId,
+      kind: input.kind,
+      title: input.title ?? null,
+      creatorId: user.id,
+      memberIds: input.memberIds as UserId[],
+    });
+    return c.json(
+      { chat: { ...chatView(chat, head), members: await withMembers(chat) } },
+      created ? 201 : 200,
+    );
+  });
+
+  app.get("/chats", async (c) => {
+    const user = requireUser(c);
+    return c.json({ chats: await listChatsOfUser(kv, user.id) });
+  });
+
+  app.get("/chats/:chatId", async (c) => {
+    const { chat, head } = await access(c);
+    return c.json({ chat: { ...chatView(chat, head), members: await withMembers(chat) } });
+  });
+
+  app.patch("/chats/:chatId", async (c) => {
+    const { user, chat } = await access(c);
+    const { title } = await readJson(c, renameInput);
+    unwrap(await deps.chats.get(chat.id).run({ type: "rename", actorId: user.id, title }));
+    const fresh = await loadChatAccess(kv, chat.id, user.id);
+    return c.json({ chat: chatView(fresh.chat, fresh.head) });
+  });
+
+  app.post("/chats/:chatId/members", async (c) => {
+    const { user, chat } = await access(c);
+    const { userIds } = await readJson(c, addMembersInput);
+    const result = unwrap(
+      await deps.chats.get(chat.id).run<{ added: UserId[] }>({
+        type: "addMembers",
+        actorId: user.id,
+        userIds: userIds as UserId[],
+      }),
+    );
+    return c.json(result);
+  });
+
+  app.delete("/chats/:chatId/members/:userId", async (c) => {
+    const { user, chat } = await access(c);
+    await readNoInput(c);
+    const target = c.req.param("userId");
+    if (!isUlid(target)) throw notFound("No such member in this chat");
+    unwrap(
+      await deps.chats.get(chat.id).run({
+        type: "removeMember",
+        actorId: user.id,
+        userId: target as UserId,
+      }),
+    );
+    return c.body(null, 204);
+  });
+
+  app.post("/chats/:chatId/messages", async (c) => {
+    const { user, chat } = await access(c);
+    const input = await readJson(c, sendInput);
+    assertFilesExist(input);
+    const outcome = unwrap(
+      await deps.chats.get(chat.id).send(user.id, {
+        clientId: input.clientId,
+        text: input.text,
+        replyToSeq: input.replyToSeq,
+      }),
+    ) as SendOutcome;
+    return c.json({ message: outcome.message }, outcome.created ? 201 : 200);
+  });
+
+  async function withOwnReactions(chatId: ChatId, userId: UserId, messages: Message[]) {
+    const own = await listOwnReactions(kv, chatId, userId, messages.map((m) => m.seq));
+    return messages.map((m) => ({ ...m, myReactions: own.get(m.seq) ?? [] }));
+  }
+
+  app.get("/chats/:chatId/messages", async (c) => {
+    const { user, chat, head } = await access(c);
+    const limit = intParam(c.req.query("limit"), "limit", { min: 1, max: 200, fallback: 50 });
+    const before = intParam(c.req.query("before"), "before", {
+      min: 1,
+      max: Number.MAX_SAFE_INTEGER,
+      fallback: head.seq + 1,
+    });
+    const messages = await listMessages(kv, chat.id, before, limit);
+    return c.json({
+      messages: await withOwnReactions(chat.id, user.id, messages),
+      lastSeq: head.seq,
+    });
+  });
+
+  app.get("/chats/:chatId/events", async (c) => {
+    const { chat, head } = await access(c);
+    const limit = intParam(c.req.query("limit"), "limit", { min: 1, max: 200, fallback: 50 });
+    const after = intParam(c.req.query("after"), "after", {
+      min: 0,
+      max: Number.MAX_SAFE_INTEGER,
+      fallback: 0,
+    });
+    return c.json({ events: await listEvents(kv, chat.id, after, limit), lastSeq: head.seq });
+  });
+
+  app.patch("/chats/:chatId/messages/:seq", async (c) => {
+    const { user, chat } = await access(c);
+    const seq = seqParam(c);
+    const { text } = await readJson(c, editInput);
+    const message = unwrap(
+      await deps.chats.get(chat.id).run<Message>({ type: "edit", actorId: user.id, seq, text }),
+    );
+    return c.json({ message });
+  });
+
+  app.delete("/chats/:chatId/messages/:seq", async (c) => {
+    const { user, chat } = await access(c);
+    const seq = seqParam(c);
+    await readNoInput(c);
+    unwrap(await deps.chats.get(chat.id).run({ type: "delete", actorId: user.id, seq }));
+    return c.body(null, 204);
+  });
+
+  for (const [method, add] of [["put", true], ["delete", false]] as const) {
+    app[method]("/chats/:chatId/messages/:seq/reactions/:emoji", async (c) => {
+      const { user, chat } = await access(c);
+      const seq = seqParam(c);
+      const emoji = c.req.param("emoji");
+      if (!isEmoji(emoji)) throw invalidInput("emoji must be a single emoji", "emoji");
+      await readNoInput(c);
+      const message = unwrap(
+        await deps.chats.get(chat.id).run<Message>({
+          type: "react",
+          actorId: user.id,
+          seq,
+          emoji,
+          add,
+        }),
+      );
+      const [view] = await withOwnReactions(chat.id, user.id, [message]);
+      return c.json({ message: view });
+    });
+  }
+
+  app.post("/chats/:chatId/read", async (c) => {
+    const { user, chat, head } = await access(c);
+    const { seq } = await readJson(c, readInput);
+    const moved = await markRead(kv, chat.id, user.id, seq, head.seq);
+    if (moved !== null) deps.gateway.read(chat.id, user.id, moved);
+    return c.body(null, 204);
+  });
+
+  return app;
+}

@@ -1,0 +1,212 @@
+/**
+ * `GET /api/v1/realtime`: one WebSocket per client. The first frame must be `hello`; the server
+ * answers `ready`, replays what the client missed, then streams live events. Browsers are
+ * authenticated by their cookie only when the socket's Origin is the app's; other clients send
+ * their token in `hello`.
+ */
+import { z } from "zod";
+import { getCookie } from "hono/cookie";
+import type { Ctx, Deps } from "./context.ts";
+import { SESSION_COOKIE } from "./http.ts";
+import { AppError, invalidInput, notFound } from "../lib/errors.ts";
+import { getSessionUser } from "../lib/auth.ts";
+import type { ChatId } from "../lib/ids.ts";
+import { isUlid } from "../lib/ids.ts";
+import { listChatHeadsOfUser } from "../lib/chats.ts";
+import { assertFilesExist, sendInput } from "../lib/chat_input.ts";
+import { parseInput } from "../lib/validate.ts";
+import { type Bucket, take } from "../lib/allowance.ts";
+import type { User } from "../lib/model.ts";
+import { CLOSE, type ServerFrame } from "../lib/wire.ts";
+import type { Connection } from "../actors/gateway.ts";
+import type { SendOutcome } from "../actors/chat_actor.ts";
+
+const HELLO_TIMEOUT_MS = 10_000;
+const MAX_FRAME_CHARS = 64 * 1024;
+/** Frames a client may send: bursts of 100, then 20 per second. */
+const FRAME_RULE = { burst: 100, perSecond: 20 };
+
+const helloFrame = z.object({
+  type: z.literal("hello"),
+  token: z.string().max(200).optional(),
+  since: z.record(z.string(), z.number().int().min(0).max(Number.MAX_SAFE_INTEGER))
+    .refine((s) => Object.keys(s).length <= 5000, { message: "names too many chats" })
+    .optional(),
+});
+
+const sendTarget = z.object({ chatId: z.string().max(64) });
+
+function errorFrame(err: unknown, clientId?: string): ServerFrame {
+  if (err instanceof AppError) {
+    return {
+      type: "error",
+      ...(clientId !== undefined ? { clientId } : {}),
+      error: err.toJSON() as { code: string; message: string },
+      ...(err.retryAfter !== undefined ? { retryAfter: err.retryAfter } : {}),
+    };
+  }
+  console.error("realtime frame failed:", err);
+  return {
+    type: "error",
+    ...(clientId !== undefined ? { clientId } : {}),
+    error: { code: "internal", message: "Something went wrong on our side" },
+  };
+}
+
+export function realtimeHandler(deps: Deps) {
+  const { kv, gateway, config } = deps;
+
+  return async (c: Ctx): Promise<Response> => {
+    if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
+      throw invalidInput("Expected a WebSocket upgrade");
+    }
+    // The cookie counts only on a socket opened by the app's own pages.
+    const origin = c.req.header("Origin");
+    const cookie = getCookie(c, SESSION_COOKIE);
+    const cookieUser = origin === config.appOrigin && cookie
+      ? await getSessionUser(deps, cookie)
+      : null;
+
+    let upgraded: { socket: WebSocket; response: Response };
+    try {
+      upgraded = Deno.upgradeWebSocket(c.req.raw, { idleTimeout: 30 });
+    } catch {
+      throw invalidInput("Not a valid WebSocket upgrade request");
+    }
+    const { socket, response } = upgraded;
+    let conn: Connection | null = null;
+    let greeted = false;
+    let bucket: Bucket | null = null;
+    const helloTimer = setTimeout(() => {
+      if (!greeted) refuse("Send hello first");
+    }, HELLO_TIMEOUT_MS);
+
+    function write(frame: ServerFrame) {
+      if (conn) gateway.write(conn, frame);
+      else if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(frame));
+    }
+
+    function refuse(message: string) {
+      write({ type: "error", error: { code: "unauthenticated", message } });
+      socket.close(CLOSE.policy, message.slice(0, 100));
+    }
+
+    async function hello(frame: z.output<typeof helloFrame>) {
+      let user: User | null = cookieUser;
+      if (frame.token !== undefined) user = await getSessionUser(deps, frame.token);
+      if (!user) return refuse("Sign in first: send a valid token in hello");
+      const heads0 = await listChatHeadsOfUser(kv, user.id);
+      if (socket.readyState !== WebSocket.OPEN) return;
+      conn = gateway.attach(user.id, socket, [...heads0.keys()]);
+      // Heads are read after attaching, so no event falls between them and live delivery.
+      const heads = await listChatHeadsOfUser(kv, user.id);
+      const since = new Map<ChatId, number>();
+      for (const [chatId, seq] of Object.entries(frame.since ?? {})) {
+        if (heads.has(chatId as ChatId)) since.set(chatId as ChatId, seq);
+      }
+      write({ type: "ready", chats: Object.fromEntries(heads) });
+      gateway.start(conn, heads, since);
+    }
+
+    async function send(raw: Record<string, unknown>) {
+      const clientId = typeof raw.clientId === "string" ? raw.clientId : undefined;
+      try {
+        const { chatId } = parseInput(sendTarget, raw);
+        const input = parseInput(sendInput, raw);
+        if (!isUlid(chatId) || !gateway.follows(conn!, chatId as ChatId)) {
+          throw notFound("No such chat");
+        }
+        assertFilesExist(input);
+        const result = await deps.chats.get(chatId).send(conn!.userId, {
+          clientId: input.clientId,
+          text: input.text,
+          replyToSeq: input.replyToSeq,
+        });
+        if (!result.ok) throw result.error;
+        const { message } = result.value as SendOutcome;
+        write({ type: "ack", clientId: input.clientId, seq: message.seq });
+      } catch (err) {
+        write(errorFrame(err, clientId));
+      }
+    }
+
+    async function onFrame(data: unknown) {
+      if (typeof data !== "string") {
+        return write(errorFrame(invalidInput("Frames are JSON text")));
+      }
+      if (data.length > MAX_FRAME_CHARS) {
+        return write(errorFrame(new AppError(413, "too_large", "The frame is too large")));
+      }
+      const allowed = take(bucket, deps.clock.now(), FRAME_RULE);
+      if (!allowed.ok) {
+        return write(errorFrame(
+          new AppError(429, "rate_limited", "Too many frames; slow down", {
+            retryAfter: allowed.retryAfterMs / 1000,
+          }),
+        ));
+      }
+      bucket = allowed.bucket;
+      let frame: unknown;
+      try {
+        frame = JSON.parse(data);
+      } catch {
+        return write(errorFrame(invalidInput("The frame is not valid JSON")));
+      }
+      if (typeof frame !== "object" || frame === null || Array.isArray(frame)) {
+        return write(errorFrame(invalidInput("A frame is a JSON object")));
+      }
+      const f = frame as Record<string, unknown>;
+      if (!greeted) {
+        if (f.type !== "hello") return refuse("Send hello first");
+        greeted = true;
+        clearTimeout(helloTimer);
+        try {
+          await hello(parseInput(helloFrame, f));
+        } catch (err) {
+          if (err instanceof AppError && err.status === 400) return refuse(err.message);
+          throw err;
+        } finally {
+          early = null;
+        }
+        return;
+      }
+      if (!conn) return write(errorFrame(invalidInput("Wait for ready")));
+      switch (f.type) {
+        case "send":
+          return await send(f);
+        case "typing": {
+          const chatId = typeof f.chatId === "string" ? f.chatId : "";
+          if (isUlid(chatId)) gateway.typing(conn, chatId as ChatId);
+          return;
+        }
+        case "ping":
+          return write({ type: "pong" });
+        case "hello":
+          return write(errorFrame(invalidInput("Already greeted")));
+        default:
+          return write(errorFrame(invalidInput("Unknown frame type", "type")));
+      }
+    }
+
+    const handle = (data: unknown) =>
+      onFrame(data).catch((err) => {
+        console.error("realtime frame failed:", err);
+        try {
+          write(errorFrame(err));
+        } catch { /* socket gone */ }
+      });
+    // Frames sent before `ready` wait for the greeting to finish; later ones run at once (a
+    // socket's sends still reach the chat's mailbox in the order they were sent).
+    let early: Promise<void> | null = Promise.resolve();
+    socket.onmessage = (e) => {
+      if (early) early = early.then(() => handle(e.data));
+      else void handle(e.data);
+    };
+    socket.onclose = () => {
+      clearTimeout(helloTimer);
+      if (conn) gateway.detach(conn);
+    };
+    socket.onerror = () => {};
+    return response;
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * Builds the browser assets: every island in `islands/` becomes an entry that hydrates it,
+ * bundled by `deno bundle` (esbuild) with shared chunks, then renamed with a content hash and
+ * listed in `static/build/manifest.json`. The stylesheet and the service worker are copied in
+ * the same way. Pages link only hashed names, served with immutable caching.
+ */
+const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+const out = `${root}/static/build`;
+const entries = `${root}/.build/entries`;
+
+async function hash(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return Array.from(digest.slice(0, 6), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+const islands: string[] = [];
+for await (const entry of Deno.readDir(`${root}/islands`)) {
+  if (entry.isFile && /^[A-Z]\w*\.tsx$/.test(entry.name)) islands.push(entry.name.slice(0, -4));
+}
+islands.sort();
+
+await Deno.remove(out, { recursive: true }).catch(() => {});
+await Deno.remove(entries, { recursive: true }).catch(() => {});
+await Deno.mkdir(out, { recursive: true });
+await Deno.mkdir(entries, { recursive: true });
+for (const name of islands) {
+  await Deno.writeTextFile(
+    `${entries}/${name}.tsx`,
+    `import Island from "../../islands/${name}.tsx";\n` +
+      `import { hydrateIslands } from "../../lib/hydrate.ts";\n` +
+      `hydrateIslands(${JSON.stringify(name)}, Island);\n`,
+  );
+}
+
+const args = [
+  "bundle",
+  "--quiet",
+  "--platform",
+  "browser",
+  "--format",
+  "esm",
+  "--minify",
+  "--code-splitting",
+  "--outdir",
+  out,
+  ...islands.map((name) => `${entries}/${name}.tsx`),
+];
+const bundled = await new Deno.Command(Deno.execPath(), { args, cwd: root }).output();
+if (!bundled.success) {
+  console.error(new TextDecoder().decode(bundled.stderr));
+  Deno.exit(1);
+}
+
+const manifest: Record<string, string> = {};
+for (const name of islands) {
+  const file = `${out}/${name}.js`;
+  const bytes = await Deno.readFile(file);
+  const hashed = `${name}-${await hash(bytes)}.js`;
+  await Deno.rename(file, `${out}/${hashed}`);
+  manifest[name] = hashed;
+}
+for (const [name, source] of [["app.css", "static/app.css"]] as const) {
+  const bytes = await Deno.readFile(`${root}/${source}`);
+  const [base, ext] = name.split(".");
+  const hashed = `${base}-${await hash(bytes)}.${ext}`;
+  await Deno.writeFile(`${out}/${hashed}`, bytes);
+  manifest[name] = hashed;
+}
+await Deno.writeTextFile(`${out}/manifest.json`, JSON.stringify(manifest, null, 2) + "\n");
+await Deno.remove(`${root}/.build`, { recursive: true });
+console.error(`built ${islands.length} islands into static/build`);

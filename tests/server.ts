@@ -1,0 +1,111 @@
+/** Starts the real server the way `deno task start` does, for tests that need real workers. */
+
+export interface RealServer extends AsyncDisposable {
+  url: string;
+  wsUrl: string;
+  /** Sends `signal` to the server and waits for it to exit; returns the exit code. */
+  stop(signal?: Deno.Signal): Promise<number>;
+  output(): string;
+}
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+/** Runs `deno task start` (the launcher, then `deno serve --parallel`) on a free port. */
+export async function startServer(env: Record<string, string>): Promise<RealServer> {
+  const port = freePort();
+  const root = new URL("..", import.meta.url).pathname;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["task", "start"],
+    cwd: root,
+    env: { PORT: String(port), HOST: "127.0.0.1", ...env },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let log = "";
+  const decoder = new TextDecoder();
+  const drain = async (stream: ReadableStream<Uint8Array>) => {
+    for await (const chunk of stream) log += decoder.decode(chunk);
+  };
+  const drained = Promise.all([drain(child.stdout), drain(child.stderr)]);
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      const res = await fetch(`${url}/healthz`);
+      await res.body?.cancel();
+      if (res.ok) break;
+    } catch { /* not up yet */ }
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      await child.status;
+      throw new Error(`server did not start:\n${log}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  let exited: Promise<number> | null = null;
+  const stop = (signal: Deno.Signal = "SIGTERM") => {
+    if (!exited) {
+      try {
+        child.kill(signal);
+      } catch { /* already gone */ }
+      exited = child.status.then(async (s) => {
+        await drained;
+        return s.code;
+      });
+    }
+    return exited;
+  };
+  return {
+    url,
+    wsUrl: `ws://127.0.0.1:${port}/api/v1/realtime`,
+    stop,
+    output: () => log,
+    async [Symbol.asyncDispose]() {
+      await stop();
+    },
+  };
+}
+
+/** Calls the real server's API with a bearer token. */
+export async function api<T = Record<string, unknown>>(
+  base: string,
+  method: string,
+  path: string,
+  token?: string | null,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
+  const headers: Record<string, string> = {};
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const res = await fetch(`${base}/api/v1${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+/** Signs `email` in on a real server through the dev outbox; returns the bearer token. */
+export async function signInReal(base: string, email: string, displayName?: string) {
+  const sent = await api(base, "POST", "/auth/code", null, { email });
+  if (sent.status !== 202) throw new Error(`code: ${sent.status}`);
+  const outbox = await api<{ messages: { text: string }[] }>(
+    base,
+    "GET",
+    `/dev/outbox?to=${encodeURIComponent(email)}`,
+  );
+  const code = outbox.body.messages.at(-1)?.text.match(/\d{6}/)?.[0];
+  const verified = await api<{ token: string }>(base, "POST", "/auth/verify", null, {
+    email,
+    code,
+  });
+  if (verified.status !== 200) throw new Error(`verify: ${verified.status}`);
+  if (displayName) await api(base, "PATCH", "/me", verified.body.token, { displayName });
+  return verified.body.token;
+}

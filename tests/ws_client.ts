@@ -1,0 +1,93 @@
+/** A realtime client for tests: connects, greets, and collects frames for assertions. */
+import type { ServerFrame } from "../lib/wire.ts";
+
+export interface WsClient extends AsyncDisposable {
+  socket: WebSocket;
+  frames: ServerFrame[];
+  send(frame: unknown): void;
+  /** Waits (up to `ms`) for a frame matching `pred`, scanning frames already received. */
+  next<T extends ServerFrame>(pred: (f: ServerFrame) => boolean, ms?: number): Promise<T>;
+  /** Waits until `pred` holds for the collected frames. */
+  until(pred: (frames: ServerFrame[]) => boolean, ms?: number): Promise<void>;
+  closed: Promise<CloseEvent>;
+  close(): Promise<void>;
+}
+
+/** Opens a socket to `url` (ws://…/api/v1/realtime) with optional headers (Origin, Cookie). */
+export async function connect(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<WsClient> {
+  // Deno's WebSocket accepts headers as a non-standard option.
+  const socket = new WebSocket(url, { headers } as unknown as string[]);
+  const frames: ServerFrame[] = [];
+  const waiters = new Set<() => void>();
+  socket.onmessage = (e) => {
+    frames.push(JSON.parse(e.data));
+    for (const w of [...waiters]) w();
+  };
+  const closed = new Promise<CloseEvent>((resolve) => {
+    socket.addEventListener("close", (e) => {
+      resolve(e);
+      for (const w of [...waiters]) w();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.onopen = () => resolve();
+    socket.onerror = (e) => reject(new Error(`socket error: ${(e as ErrorEvent).message}`));
+  });
+  let seen = 0;
+  const client: WsClient = {
+    socket,
+    frames,
+    closed,
+    send(frame) {
+      socket.send(typeof frame === "string" ? frame : JSON.stringify(frame));
+    },
+    async next<T extends ServerFrame>(pred: (f: ServerFrame) => boolean, ms = 5000) {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        for (; seen < frames.length; seen++) {
+          if (pred(frames[seen]!)) return frames[seen++] as T;
+        }
+        if (Date.now() > deadline || socket.readyState === WebSocket.CLOSED) {
+          throw new Error(
+            `no matching frame in ${ms} ms; got ${JSON.stringify(frames).slice(0, 2000)}`,
+          );
+        }
+        await wait(waiters, deadline);
+      }
+    },
+    async until(pred, ms = 10_000) {
+      const deadline = Date.now() + ms;
+      while (!pred(frames)) {
+        if (Date.now() > deadline) {
+          throw new Error(`condition not met in ${ms} ms; ${frames.length} frames`);
+        }
+        await wait(waiters, deadline);
+      }
+    },
+    async close() {
+      if (socket.readyState !== WebSocket.CLOSED) {
+        socket.close();
+        await closed;
+      }
+    },
+    async [Symbol.asyncDispose]() {
+      await client.close();
+    },
+  };
+  return client;
+}
+
+function wait(waiters: Set<() => void>, deadline: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      waiters.delete(done);
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(done, Math.max(1, Math.min(250, deadline - Date.now())));
+    waiters.add(done);
+  });
+}
