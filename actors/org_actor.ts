@@ -215,10 +215,18 @@ export class OrgActor implements Activation {
     return entries as Deno.KvEntry<Member>[];
   }
 
-  /** Entries of every admin, to check in a commit that would take admin rights away. */
-  async #admins(): Promise<Deno.KvEntry<Member>[]> {
-    const all = await listAll<Member>(this.#deps.kv, keys.orgMembers(this.orgId));
-    return all.filter((e) => e.value.roles.includes("admin"));
+  /**
+   * Adds to `op` a change of the school's admin count by `delta`, checked against concurrent
+   * changes (one check, however many admins), refusing to leave the school without an admin.
+   */
+  async #changeAdmins(op: Deno.AtomicOperation, delta: number): Promise<void> {
+    const key = keys.orgAdminCount(this.orgId);
+    const entry = await this.#deps.kv.get<number>(key);
+    // Schools from before the counter get it counted once.
+    const count = entry.value ?? (await listAll<Member>(this.#deps.kv, keys.orgMembers(this.orgId)))
+      .filter((e) => e.value.roles.includes("admin")).length;
+    if (count + delta < 1) throw conflict("The school must keep at least one admin");
+    op.check(entry).set(key, count + delta);
   }
 
   /** Changes a member's roles, classes, children or phone (admins). */
@@ -233,13 +241,12 @@ export class OrgActor implements Activation {
         if (!target.value) throw notFound("No such member");
         const op = this.#deps.kv.atomic().check(member, target);
         const roles = patch.roles ?? target.value.roles;
-        if (target.value.roles.includes("admin") && !roles.includes("admin")) {
-          const admins = await this.#admins();
-          if (admins.length <= 1) throw conflict("The school must keep at least one admin");
-          op.check(...admins);
-        }
+        const adminDelta = Number(roles.includes("admin")) -
+          Number(target.value.roles.includes("admin"));
+        if (adminDelta !== 0) await this.#changeAdmins(op, adminDelta);
         const classIds = patch.classIds ?? target.value.classIds;
-        if (patch.classIds) op.check(...await this.#requireClasses(classIds, "classIds"));
+        // Classes are never deleted, so a class that exists now needs no check in the commit.
+        if (patch.classIds) await this.#requireClasses(classIds, "classIds");
         let childIds = roles.includes("parent") ? patch.childIds ?? target.value.childIds : [];
         if (patch.childIds) {
           if (!roles.includes("parent") && patch.childIds.length > 0) {
@@ -248,7 +255,8 @@ export class OrgActor implements Activation {
           if (patch.childIds.includes(userId)) {
             throw invalidInput("A member cannot be their own child", "childIds");
           }
-          op.check(...await this.#requireStudents(patch.childIds, "childIds"));
+          // A link to a child who leaves meanwhile is harmless: links are read against the roster.
+          await this.#requireStudents(patch.childIds, "childIds");
           childIds = patch.childIds;
         }
         const wasTeacher = target.value.roles.includes("teacher");
@@ -280,11 +288,7 @@ export class OrgActor implements Activation {
         const op = this.#deps.kv.atomic().check(member, target)
           .delete(keys.orgMember(this.orgId, userId))
           .delete(keys.orgByUser(userId, this.orgId));
-        if (target.value.roles.includes("admin")) {
-          const admins = await this.#admins();
-          if (admins.length <= 1) throw conflict("The school must keep at least one admin");
-          op.check(...admins);
-        }
+        if (target.value.roles.includes("admin")) await this.#changeAdmins(op, -1);
         return { op, result: undefined };
       });
       await this.#deps.onMemberRemoved?.(this.orgId, userId);
@@ -304,7 +308,7 @@ export class OrgActor implements Activation {
             : `invite a ${input.role}`,
         );
         const op = this.#deps.kv.atomic().check(member);
-        if (classId !== null) op.check(...await this.#requireClasses([classId], "classId"));
+        if (classId !== null) await this.#requireClasses([classId], "classId");
         const childId = input.childId ?? null;
         if (childId !== null) {
           if (input.role !== "parent") {
@@ -314,7 +318,6 @@ export class OrgActor implements Activation {
           if (classId !== null && !child!.value.classIds.includes(classId)) {
             throw invalidInput("The child is not in this class", "childId");
           }
-          op.check(child!);
         }
         const invite = newInvite(this.#deps.clock, this.#deps.ids, {
           orgId: this.orgId,
@@ -398,6 +401,9 @@ export class OrgActor implements Activation {
         }
         if (existing === null && invite.role === "admin" && invite.createdBy === null) {
           next.phone = await this.#applicantPhone(orgEntry.value);
+        }
+        if (next.roles.includes("admin") && !existing?.roles.includes("admin")) {
+          await this.#changeAdmins(op, 1);
         }
         op.set(keys.orgMember(this.orgId, userId), next);
         return { op, result: { orgId: this.orgId, roles: next.roles, changed: true } };

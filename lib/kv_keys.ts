@@ -33,6 +33,8 @@ export const keys = {
   orgClasses: (orgId: OrgId) => ["org_classes", orgId] as const,
   orgClass: (orgId: OrgId, classId: ClassId) => ["org_classes", orgId, classId] as const,
   orgClassName: (orgId: OrgId, folded: string) => ["org_class_names", orgId, folded] as const,
+  /** How many admins the school has; every change of admin rights moves it. */
+  orgAdminCount: (orgId: OrgId) => ["org_admin_counts", orgId] as const,
   orgMembers: (orgId: OrgId) => ["org_members", orgId] as const,
   orgMember: (orgId: OrgId, userId: UserId) => ["org_members", orgId, userId] as const,
   orgsByUser: (userId: UserId) => ["orgs_by_user", userId] as const,
