@@ -8,6 +8,7 @@ import { orgRoutes } from "./api/orgs.ts";
 import { inviteRoutes } from "./api/invites.ts";
 import { chatRoutes } from "./api/chats.ts";
 import { realtimeHandler } from "./realtime.ts";
+import { webRoutes } from "./web.ts";
 import { notFound } from "../lib/errors.ts";
 
 /** The API under `/api/v1`. */
@@ -35,5 +36,6 @@ export function createApp(deps: Deps) {
   app.notFound((c) => errorResponse(notFound("No such page"), c));
   app.get("/healthz", (c) => c.json({ ok: true }));
   app.route("/api/v1", apiRoutes(deps));
+  app.route("/", webRoutes(deps));
   return app;
 }

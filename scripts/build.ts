@@ -59,13 +59,17 @@ for (const name of islands) {
   await Deno.rename(file, `${out}/${hashed}`);
   manifest[name] = hashed;
 }
-for (const [name, source] of [["app.css", "static/app.css"]] as const) {
-  const bytes = await Deno.readFile(`${root}/${source}`);
-  const [base, ext] = name.split(".");
-  const hashed = `${base}-${await hash(bytes)}.${ext}`;
-  await Deno.writeFile(`${out}/${hashed}`, bytes);
-  manifest[name] = hashed;
+// One stylesheet from static/css/*.css, in name order.
+const sheets: string[] = [];
+for await (const entry of Deno.readDir(`${root}/static/css`)) {
+  if (entry.isFile && entry.name.endsWith(".css")) sheets.push(entry.name);
 }
+sheets.sort();
+let css = "";
+for (const sheet of sheets) css += await Deno.readTextFile(`${root}/static/css/${sheet}`) + "\n";
+const cssBytes = new TextEncoder().encode(css);
+manifest["app.css"] = `app-${await hash(cssBytes)}.css`;
+await Deno.writeFile(`${out}/${manifest["app.css"]}`, cssBytes);
 await Deno.writeTextFile(`${out}/manifest.json`, JSON.stringify(manifest, null, 2) + "\n");
 await Deno.remove(`${root}/.build`, { recursive: true });
 console.error(`built ${islands.length} islands into static/build`);

@@ -22,7 +22,7 @@ export async function startServer(env: Record<string, string>): Promise<RealServ
   const child = new Deno.Command(Deno.execPath(), {
     args: ["task", "start"],
     cwd: root,
-    env: { PORT: String(port), HOST: "127.0.0.1", ...env },
+    env: { PORT: String(port), HOST: "127.0.0.1", APP_ORIGIN: `http://127.0.0.1:${port}`, ...env },
     stdout: "piped",
     stderr: "piped",
   }).spawn();

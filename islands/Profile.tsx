@@ -1,0 +1,90 @@
+/** The profile: display name, language, sign-out. */
+import { useState } from "preact/hooks";
+import type { Locale } from "../lib/model.ts";
+import { t } from "../lib/i18n.ts";
+import { useHydrated } from "../lib/use_hydrated.ts";
+import { api, errorText } from "../lib/api_client.ts";
+
+export interface ProfileProps {
+  locale: Locale;
+  displayName: string | null;
+  email: string;
+}
+
+export default function Profile({ locale, displayName, email }: ProfileProps) {
+  const live = useHydrated();
+  const [name, setName] = useState(displayName ?? "");
+  const [lang, setLang] = useState<Locale>(locale);
+  const [status, setStatus] = useState<{ ok: boolean; text: string } | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function save(e: Event) {
+    e.preventDefault();
+    setBusy(true);
+    setStatus(null);
+    try {
+      await api("PATCH", "/me", { displayName: name, locale: lang });
+      if (lang !== locale) {
+        location.reload();
+        return;
+      }
+      setStatus({ ok: true, text: t(locale, "common.saved") });
+    } catch (err) {
+      setStatus({ ok: false, text: errorText(locale, err) });
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function signOut() {
+    try {
+      await api("POST", "/auth/logout");
+    } finally {
+      location.assign("/signin");
+    }
+  }
+
+  return (
+    <div class="stack">
+      <form class="card stack" onSubmit={save}>
+        {status && (
+          <p class={status.ok ? "alert alert-ok" : "alert alert-error"} role="status">
+            {status.text}
+          </p>
+        )}
+        <div class="field">
+          <label for="profile-name">{t(locale, "profile.name")}</label>
+          <input
+            disabled={!live}
+            id="profile-name"
+            required
+            maxLength={80}
+            autoComplete="name"
+            value={name}
+            onInput={(e) => setName((e.target as HTMLInputElement).value)}
+          />
+        </div>
+        <div class="field">
+          <label for="profile-email">{t(locale, "profile.email")}</label>
+          <input id="profile-email" type="email" value={email} readOnly disabled={!live} />
+        </div>
+        <div class="field">
+          <label for="profile-lang">{t(locale, "profile.language")}</label>
+          <select
+            disabled={!live}
+            id="profile-lang"
+            value={lang}
+            onChange={(e) => setLang((e.target as HTMLSelectElement).value as Locale)}
+          >
+            <option value="ru">Русский</option>
+            <option value="en">English</option>
+          </select>
+        </div>
+        <button type="submit" disabled={busy || !live}>{t(locale, "common.save")}</button>
+      </form>
+      <button type="button" class="secondary" disabled={!live} onClick={signOut}>
+        {t(locale, "profile.signout")}
+      </button>
+    </div>
+  );
+}

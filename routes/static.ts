@@ -1,0 +1,119 @@
+/**
+ * Static files: built assets under /static/build (content-hashed, cached for a year), icons
+ * under /static, the web app manifest and the service worker.
+ */
+import { Hono } from "hono";
+import type { AppEnv } from "./context.ts";
+import { allAssetUrls, assetUrl } from "./pages/assets.ts";
+import { notFound } from "../lib/errors.ts";
+
+const STATIC = new URL("../static/", import.meta.url);
+
+const TYPES: Record<string, string> = {
+  js: "text/javascript; charset=utf-8",
+  css: "text/css; charset=utf-8",
+  svg: "image/svg+xml",
+  png: "image/png",
+  json: "application/json",
+};
+
+async function file(path: string): Promise<Uint8Array<ArrayBuffer>> {
+  // Only plain file names: no separators, no dot-dot.
+  if (!/^(build\/)?[\w.-]+$/.test(path) || path.includes("..")) throw notFound("No such file");
+  try {
+    return await Deno.readFile(new URL(path, STATIC));
+  } catch {
+    throw notFound("No such file");
+  }
+}
+
+function typeOf(name: string): string {
+  return TYPES[name.split(".").pop() ?? ""] ?? "application/octet-stream";
+}
+
+export function staticRoutes() {
+  const app = new Hono<AppEnv>();
+
+  app.get("/static/build/:name", async (c) => {
+    const name = c.req.param("name");
+    const body = await file(`build/${name}`);
+    const hashed = /-[0-9a-f]{12}\.\w+$/.test(name) || name.startsWith("chunk-");
+    c.header("Content-Type", typeOf(name));
+    c.header("Cache-Control", hashed ? "public, max-age=31536000, immutable" : "no-cache");
+    return c.body(body);
+  });
+
+  app.get("/static/:name", async (c) => {
+    const name = c.req.param("name");
+    const body = await file(name);
+    c.header("Content-Type", typeOf(name));
+    c.header("Cache-Control", "public, max-age=86400");
+    return c.body(body);
+  });
+
+  app.get("/manifest.webmanifest", (c) => {
+    c.header("Content-Type", "application/manifest+json");
+    c.header("Cache-Control", "public, max-age=3600");
+    return c.body(JSON.stringify({
+      name: "Парта",
+      short_name: "Парта",
+      description: "Общение школы: чаты классов, каналы, файлы, опросы и видеоуроки",
+      lang: "ru",
+      start_url: "/chats",
+      scope: "/",
+      display: "standalone",
+      background_color: "#ffffff",
+      theme_color: "#1f5fbf",
+      icons: [
+        { src: "/static/icon-192.png", sizes: "192x192", type: "image/png" },
+        { src: "/static/icon-512.png", sizes: "512x512", type: "image/png" },
+        { src: "/static/icon.svg", sizes: "any", type: "image/svg+xml" },
+      ],
+    }));
+  });
+
+  // The service worker caches the app shell so the app opens offline to a clear state.
+  app.get("/sw.js", (c) => {
+    const shell = ["/offline", assetUrl("app.css"), ...allAssetUrls(), "/static/icon.svg"];
+    const version = shell.join("|");
+    c.header("Content-Type", "text/javascript; charset=utf-8");
+    c.header("Cache-Control", "no-cache");
+    return c.body(serviceWorker([...new Set(shell)], version));
+  });
+
+  return app;
+}
+
+function serviceWorker(shell: string[], version: string): string {
+  return `// Parta service worker: the shell comes from the cache when the network is away.
+const CACHE = ${JSON.stringify(`parta-${hashCode(version)}`)};
+const SHELL = ${JSON.stringify(shell)};
+self.addEventListener("install", (e) => {
+  e.waitUntil(caches.open(CACHE).then((c) => c.addAll(SHELL)).then(() => self.skipWaiting()));
+});
+self.addEventListener("activate", (e) => {
+  e.waitUntil(caches.keys().then((keys) => Promise.all(
+    keys.filter((k) => k !== CACHE).map((k) => caches.delete(k)),
+  )).then(() => self.clients.claim()));
+});
+self.addEventListener("fetch", (e) => {
+  const req = e.request;
+  if (req.method !== "GET") return;
+  const url = new URL(req.url);
+  if (url.origin !== location.origin || url.pathname.startsWith("/api/")) return;
+  if (url.pathname.startsWith("/static/build/")) {
+    e.respondWith(caches.match(req).then((hit) => hit || fetch(req)));
+    return;
+  }
+  if (req.mode === "navigate") {
+    e.respondWith(fetch(req).catch(() => caches.match("/offline")));
+  }
+});
+`;
+}
+
+function hashCode(s: string): string {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (h * 31 + s.charCodeAt(i)) | 0;
+  return (h >>> 0).toString(36);
+}

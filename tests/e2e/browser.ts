@@ -1,0 +1,124 @@
+/**
+ * Browser test scaffolding: the real server (as `deno task start` runs it) and headless Debian
+ * Chromium driven by playwright-core, with helpers to sign in through the UI and to check a
+ * page with axe-core.
+ */
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import axe from "axe-core";
+import { type RealServer, startServer } from "../server.ts";
+
+export const OPERATOR = "operator@parta.test";
+
+export interface E2E extends AsyncDisposable {
+  server: RealServer;
+  browser: Browser;
+  base: string;
+  /** A fresh browser profile (cookies and storage of its own), like a separate person. */
+  person(options?: { viewport?: { width: number; height: number } }): Promise<BrowserContext>;
+}
+
+/** Starts the server on a fresh KV file and a headless Chromium. */
+export async function startE2E(env: Record<string, string> = {}): Promise<E2E> {
+  const dir = await Deno.makeTempDir({ prefix: "parta-e2e-" });
+  const server = await startServer({
+    KV_PATH: `${dir}/parta.kv`,
+    DEV_OUTBOX: "1",
+    OPERATOR_EMAILS: OPERATOR,
+    ...env,
+  });
+  let browser: Browser;
+  try {
+    browser = await chromium.launch({
+      executablePath: Deno.env.get("CHROMIUM_PATH") ?? "/usr/bin/chromium",
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+  const contexts: BrowserContext[] = [];
+  return {
+    server,
+    browser,
+    base: server.url,
+    async person(options = {}) {
+      const context = await browser.newContext({
+        baseURL: server.url,
+        locale: "ru-RU",
+        viewport: options.viewport ?? { width: 1280, height: 800 },
+      });
+      contexts.push(context);
+      return context;
+    },
+    async [Symbol.asyncDispose]() {
+      for (const context of contexts) await context.close().catch(() => {});
+      await browser.close().catch(() => {});
+      await server.stop();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+/** The newest six-digit code mailed to `email`, read from the dev outbox. */
+export async function mailedCode(base: string, email: string): Promise<string> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const res = await fetch(`${base}/api/v1/dev/outbox?to=${encodeURIComponent(email)}`);
+    const { messages } = await res.json() as { messages: { text: string }[] };
+    const code = messages.at(-1)?.text.match(/\d{6}/)?.[0];
+    if (code) return code;
+    if (Date.now() > deadline) throw new Error(`no code mailed to ${email}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Signs in through the sign-in form (already open on `page`, or on /signin). */
+export async function signInThroughUi(page: Page, base: string, email: string): Promise<void> {
+  if (!(await page.locator("#signin-email").count())) await page.goto("/signin");
+  await page.fill("#signin-email", email);
+  await page.getByRole("button", { name: "Получить код" }).click();
+  await page.locator("#signin-code").waitFor();
+  await page.fill("#signin-code", await mailedCode(base, email));
+  await page.getByRole("button", { name: "Войти" }).click();
+}
+
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[] }[];
+}
+
+/** Serious and critical accessibility violations on the page, by axe-core. */
+export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
+  // Evaluated through the DevTools protocol, which the page's CSP does not govern.
+  await page.evaluate(axe.source);
+  const violations = await page.evaluate(async () => {
+    // deno-lint-ignore no-explicit-any
+    const result = await (globalThis as any).axe.run(document, {
+      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
+    });
+    return result.violations as AxeViolation[];
+  });
+  return violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+}
+
+/** Fails with a readable list when the page has serious or critical violations. */
+export async function assertAccessible(page: Page, where: string): Promise<void> {
+  const violations = await seriousViolations(page);
+  if (violations.length > 0) {
+    const list = violations.map((v) =>
+      `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join("; ")}`
+    ).join("\n");
+    throw new Error(`${where}: accessibility violations:\n${list}`);
+  }
+}

@@ -1,0 +1,23 @@
+import assert from "node:assert/strict";
+import { assertAccessible, OPERATOR, signInThroughUi, startE2E } from "./browser.ts";
+
+Deno.test("a person signs in with a mailed code and lands in the app, in Russian", async () => {
+  await using e2e = await startE2E();
+  const context = await e2e.person();
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (err) => errors.push(err.message));
+  await page.goto("/signin");
+  assert.equal(await page.locator("html").getAttribute("lang"), "ru");
+  await assertAccessible(page, "sign-in page");
+  await signInThroughUi(page, e2e.base, OPERATOR);
+  await page.waitForURL(/\/chats$/);
+  await page.goto("/profile");
+  assert.equal(await page.inputValue("#profile-email"), OPERATOR);
+  await assertAccessible(page, "profile page");
+  const cookies = await context.cookies();
+  const session = cookies.find((c) => c.name === "parta_session");
+  assert.ok(session?.httpOnly, "the session cookie is HttpOnly");
+  assert.equal(session?.sameSite, "Lax");
+  assert.deepEqual(errors, []);
+});
