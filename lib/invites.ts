@@ -1,6 +1,7 @@
 /** Invite links into a school: bound to a role (and maybe a class or child), with expiry,
  * a use limit and revocation. */
-import type { ClassId, Clock, Ids, OrgId, UserId } from "./ids.ts";
+import type { ChatId, ClassId, Clock, Ids, OrgId, UserId } from "./ids.ts";
+import type { ChatInvite } from "./chat_model.ts";
 import { randomToken } from "./ids.ts";
 import { keys } from "./kv_keys.ts";
 import type { Invite, Role } from "./model.ts";
@@ -74,10 +75,45 @@ export function inviteGone(state: Exclude<InviteState, "usable">): AppError {
 
 const TOKEN = /^[A-Za-z0-9_-]{20,100}$/;
 
-/** The invite for `token`, or null (also for malformed tokens). */
+/** The school invite for `token`, or null (also for malformed tokens and chat links). */
 export async function getInvite(kv: Deno.Kv, token: string): Promise<Invite | null> {
+  const invite = await getAnyInvite(kv, token);
+  return invite && !isChatInvite(invite) ? invite : null;
+}
+
+/** The invite for `token` of either kind: into a school or into one chat. */
+export async function getAnyInvite(
+  kv: Deno.Kv,
+  token: string,
+): Promise<Invite | ChatInvite | null> {
   if (!TOKEN.test(token)) return null;
-  return (await kv.get<Invite>(keys.invite(token))).value;
+  return (await kv.get<Invite | ChatInvite>(keys.invite(token))).value;
+}
+
+export function isChatInvite(invite: Invite | ChatInvite): invite is ChatInvite {
+  return "kind" in invite && invite.kind === "chat";
+}
+
+/** A fresh chat invite link (not yet stored). */
+export function newChatInvite(
+  clock: Clock,
+  ids: Ids,
+  options: { chatId: ChatId; orgId: OrgId; createdBy: UserId; maxUses?: number; ttlHours?: number },
+): ChatInvite {
+  const now = clock.now();
+  return {
+    kind: "chat",
+    id: ids.ulid(),
+    token: randomToken(32),
+    chatId: options.chatId,
+    orgId: options.orgId,
+    maxUses: options.maxUses ?? 100,
+    uses: 0,
+    expiresAt: new Date(now + (options.ttlHours ?? DEFAULT_TTL_HOURS) * 3600_000).toISOString(),
+    createdBy: options.createdBy,
+    createdAt: new Date(now).toISOString(),
+    revokedAt: null,
+  };
 }
 
 /** The link a person opens to accept. */

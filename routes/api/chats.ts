@@ -8,6 +8,7 @@ import { isUlid } from "../../lib/ids.ts";
 import {
   addMembersInput,
   assertFilesExist,
+  chatInviteInput,
   createChatInput,
   editInput,
   intParam,
@@ -26,7 +27,10 @@ import {
   loadChatAccess,
   markRead,
 } from "../../lib/chats.ts";
-import { invalidInput, notFound } from "../../lib/errors.ts";
+import { conflict, forbidden, invalidInput, notFound } from "../../lib/errors.ts";
+import { inviteUrl, newChatInvite } from "../../lib/invites.ts";
+import { keys } from "../../lib/kv_keys.ts";
+import { canManageChat } from "../../lib/policy.ts";
 import type { Message } from "../../lib/chat_model.ts";
 import { createChat } from "../../actors/chat_create.ts";
 import type { SendOutcome } from "../../actors/chat_actor.ts";
@@ -205,6 +209,32 @@ export function chatRoutes(deps: Deps) {
       return c.json({ message: view });
     });
   }
+
+  app.post("/chats/:chatId/invites", async (c) => {
+    const { user, chat, caller } = await access(c);
+    const input = await readJson(c, chatInviteInput);
+    if (canManageChat(caller, chat.kind) !== "allow") {
+      throw forbidden("Cannot make an invite link: only the chat's owners and moderators can");
+    }
+    const invite = newChatInvite(deps.clock, deps.ids, {
+      chatId: chat.id,
+      orgId: chat.orgId,
+      createdBy: user.id,
+      maxUses: input.maxUses,
+      ttlHours: input.ttlHours,
+    });
+    const expireIn = Date.parse(invite.expiresAt) - deps.clock.now() + 24 * 3600_000;
+    const stored = await kv.atomic()
+      .check({ key: keys.invite(invite.token), versionstamp: null })
+      .set(keys.invite(invite.token), invite, { expireIn })
+      .commit();
+    if (!stored.ok) throw conflict("Could not make the link; try again");
+    return c.json({
+      token: invite.token,
+      url: inviteUrl(deps.config.appOrigin, invite.token),
+      expiresAt: invite.expiresAt,
+    }, 201);
+  });
 
   app.post("/chats/:chatId/read", async (c) => {
     const { user, chat, head } = await access(c);
