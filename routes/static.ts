@@ -78,6 +78,8 @@ export function staticRoutes() {
     const version = shell.join("|");
     c.header("Content-Type", "text/javascript; charset=utf-8");
     c.header("Cache-Control", "no-cache");
+    // A worker runs under its own script's policy: it must be allowed to fetch the shell.
+    c.header("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'");
     return c.body(serviceWorker([...new Set(shell)], version));
   });
 

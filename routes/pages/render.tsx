@@ -117,7 +117,13 @@ export function renderPage(options: PageOptions): string {
           <link rel="manifest" href="/manifest.webmanifest" />
           <link rel="icon" href="/static/icon.svg" type="image/svg+xml" />
           <link rel="apple-touch-icon" href="/static/icon-192.png" />
-          {[...state.islands].map((name) => <script type="module" src={assetUrl(name)} />)}
+          {[...state.islands].map((name) => (
+            <script
+              key={name}
+              type="module"
+              src={assetUrl(name)}
+            />
+          ))}
         </head>
         {/* The body was rendered above by Preact, which escaped every text in it. */}
         <body dangerouslySetInnerHTML={{ __html: body }} />
