@@ -335,43 +335,44 @@ export class ChatActor implements Activation {
       return [Number(seq), userId as UserId] as const;
     });
     const tokenList = [...tokens];
-    const [chatMembers, orgMembers, allowances, clientSeqs, messages, reactions, invites] =
-      await Promise.all([
-        getManyChunked<ChatMember>(kv, ids.map((id) => keys.chatMember(this.chatId, id))),
-        getManyChunked<Member>(kv, ids.map((id) => keys.orgMember(chat.orgId, id))),
-        getManyChunked<Bucket>(kv, ids.map((id) => keys.sendAllowance(this.chatId, id))),
-        getManyChunked<number>(
-          kv,
-          clients.map(([a, c]) => keys.clientMessage(this.chatId, a, c)),
-        ),
-        getManyChunked<Message>(kv, seqList.map((s) => keys.message(this.chatId, s))),
-        getManyChunked<string[]>(
-          kv,
-          reactionList.map(([s, u]) => keys.reactionsOf(this.chatId, s, u)),
-        ),
-        getManyChunked<ChatInvite>(kv, tokenList.map((t) => keys.invite(t))),
-      ]);
+    // Every key of the round in one list: one getMany per ten keys, all in parallel.
+    const all: Deno.KvKey[] = [];
+    const slots = (list: Deno.KvKey[]) => list.map((key) => all.push(key) - 1);
+    const memberSlots = slots(ids.map((id) => keys.chatMember(this.chatId, id)));
+    const orgSlots = slots(ids.map((id) => keys.orgMember(chat.orgId, id)));
+    const allowanceSlots = slots(ids.map((id) => keys.sendAllowance(this.chatId, id)));
+    const clientSlots = slots(clients.map(([a, c]) => keys.clientMessage(this.chatId, a, c)));
+    const messageSlots = slots(seqList.map((seq) => keys.message(this.chatId, seq)));
+    const reactionSlots = slots(
+      reactionList.map(([seq, user]) => keys.reactionsOf(this.chatId, seq, user)),
+    );
+    const inviteSlots = slots(tokenList.map((token) => keys.invite(token)));
+    const entries = await getManyChunked<unknown>(kv, all);
+    const value = <T>(slot: number) => entries[slot]!.value as T | null;
+    const clientSeqs = clientSlots.map((slot) => value<number>(slot));
     // Resent messages: read the originals too.
-    const resent = clientSeqs.flatMap((e) => e.value !== null ? [e.value] : [])
-      .filter((seq) => !seqs.has(seq));
+    const resent = clientSeqs.flatMap((seq) => seq !== null && !seqs.has(seq) ? [seq] : []);
     const originals = await getManyChunked<Message>(
       kv,
       resent.map((seq) => keys.message(this.chatId, seq)),
     );
-    resent.forEach((seq, i) => {
-      seqList.push(seq);
-      messages.push(originals[i]!);
-    });
+    const messages = new Map(seqList.map((seq, i) => [seq, value<Message>(messageSlots[i]!)]));
+    resent.forEach((seq, i) => messages.set(seq, originals[i]!.value));
     return {
-      chatMembers: new Map(ids.map((id, i) => [id, chatMembers[i]!.value])),
-      orgMembers: new Map(ids.map((id, i) => [id, orgMembers[i]!.value])),
-      allowances: new Map(ids.map((id, i) => [id, allowances[i]!.value])),
-      clientSeqs: new Map(clients.map(([a, c], i) => [`${a}\u0000${c}`, clientSeqs[i]!.value])),
-      messages: new Map(seqList.map((s, i) => [s, messages[i]!.value])),
+      chatMembers: new Map(ids.map((id, i) => [id, value<ChatMember>(memberSlots[i]!)])),
+      orgMembers: new Map(ids.map((id, i) => [id, value<Member>(orgSlots[i]!)])),
+      allowances: new Map(ids.map((id, i) => [id, value<Bucket>(allowanceSlots[i]!)])),
+      clientSeqs: new Map(clients.map(([a, c], i) => [`${a}\u0000${c}`, clientSeqs[i]!])),
+      messages,
       ownReactions: new Map(
-        reactionList.map(([s, u], i) => [`${s}\u0000${u}`, reactions[i]!.value ?? []]),
+        reactionList.map((
+          [s, u],
+          i,
+        ) => [`${s}\u0000${u}`, value<string[]>(reactionSlots[i]!) ?? []]),
       ),
-      invites: new Map(tokenList.map((t, i) => [t, invites[i]!])),
+      invites: new Map(
+        tokenList.map((t, i) => [t, entries[inviteSlots[i]!] as Deno.KvEntryMaybe<ChatInvite>]),
+      ),
     };
   }
 

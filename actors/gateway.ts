@@ -54,7 +54,12 @@ export class Connection {
   readonly leftEarly = new Set<ChatId>();
   closed = false;
 
-  constructor(readonly userId: UserId, readonly sink: Sink) {}
+  constructor(
+    readonly userId: UserId,
+    readonly sink: Sink,
+    /** The chats whose members hear when this user comes and goes. */
+    readonly presenceChatIds: readonly ChatId[],
+  ) {}
 }
 
 export class Gateway {
@@ -98,20 +103,25 @@ export class Gateway {
    * Registers a socket following `chatIds`. Until {@link start}, live events for those chats
    * are only noted, so nothing is written before `ready`.
    */
-  attach(userId: UserId, sink: Sink, chatIds: readonly ChatId[]): Connection {
-    const conn = new Connection(userId, sink);
+  attach(
+    userId: UserId,
+    sink: Sink,
+    chatIds: readonly ChatId[],
+    presenceChatIds: readonly ChatId[] = chatIds,
+  ): Connection {
+    const conn = new Connection(userId, sink, presenceChatIds);
     for (const chatId of chatIds) this.#follow(conn, chatId, { last: 0, target: 0, busy: true });
     const wasOnline = this.isOnline(userId);
     let mine = this.#byUser.get(userId);
     if (!mine) this.#byUser.set(userId, mine = new Set());
     mine.add(conn);
     if (mine.size === 1) {
-      if (!wasOnline) this.#presenceHere(userId, true, chatIds);
+      if (!wasOnline) this.#presenceHere(userId, true, presenceChatIds);
       this.#bus.publish({
         type: "presence",
         userId,
         online: true,
-        chatIds: [...chatIds],
+        chatIds: [...presenceChatIds],
         isolate: this.#isolate,
       });
     }
@@ -155,12 +165,12 @@ export class Gateway {
   detach(conn: Connection): void {
     if (conn.closed) return;
     conn.closed = true;
-    const chatIds = [...conn.chats.keys()];
-    for (const chatId of chatIds) this.#unfollow(conn, chatId);
+    for (const chatId of [...conn.chats.keys()]) this.#unfollow(conn, chatId);
     const mine = this.#byUser.get(conn.userId);
     mine?.delete(conn);
     if (mine && mine.size === 0) {
       this.#byUser.delete(conn.userId);
+      const chatIds = [...conn.presenceChatIds];
       if (!this.isOnline(conn.userId)) this.#presenceHere(conn.userId, false, chatIds);
       this.#bus.publish({
         type: "presence",

@@ -199,11 +199,11 @@ export async function markRead(
   });
 }
 
-/** The user's chats in schools they still belong to, with each chat's last seq. */
+/** The user's chats in schools they still belong to, with each chat's head. */
 export async function listChatHeadsOfUser(
   kv: Deno.Kv,
   userId: UserId,
-): Promise<Map<ChatId, number>> {
+): Promise<Map<ChatId, ChatHead>> {
   const chatIds = await listChatIdsOfUser(kv, userId);
   const [chats, heads] = await Promise.all([
     getManyChunked<Chat>(kv, chatIds.map((id) => keys.chat(id))),
@@ -215,11 +215,11 @@ export async function listChatHeadsOfUser(
     orgIds.map((orgId) => keys.orgMember(orgId, userId)),
   );
   const inOrg = new Set(orgIds.filter((_, i) => orgMembers[i]!.value !== null));
-  const out = new Map<ChatId, number>();
+  const out = new Map<ChatId, ChatHead>();
   chatIds.forEach((id, i) => {
     const chat = chats[i]!.value;
     const head = heads[i]!.value;
-    if (chat && head && inOrg.has(chat.orgId)) out.set(id, head.seq);
+    if (chat && head && inOrg.has(chat.orgId)) out.set(id, head);
   });
   return out;
 }

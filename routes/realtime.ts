@@ -22,6 +22,8 @@ import type { Connection } from "../actors/gateway.ts";
 import type { SendOutcome } from "../actors/chat_actor.ts";
 
 const HELLO_TIMEOUT_MS = 10_000;
+/** Chats up to this size carry presence (who is online); bigger ones do not. */
+const PRESENCE_MAX_MEMBERS = 50;
 const MAX_FRAME_CHARS = 64 * 1024;
 /** Frames a client may send: bursts of 100, then 20 per second. */
 const FRAME_RULE = { burst: 100, perSecond: 20 };
@@ -97,9 +99,13 @@ export function realtimeHandler(deps: Deps) {
       if (!user) return refuse("Sign in first: send a valid token in hello");
       const heads0 = await listChatHeadsOfUser(kv, user.id);
       if (socket.readyState !== WebSocket.OPEN) return;
-      conn = gateway.attach(user.id, socket, [...heads0.keys()]);
+      // Presence goes to people who share a small chat; in big ones it would cost n² frames.
+      const small = [...heads0].filter(([, head]) => head.memberCount <= PRESENCE_MAX_MEMBERS);
+      conn = gateway.attach(user.id, socket, [...heads0.keys()], small.map(([id]) => id));
       // Heads are read after attaching, so no event falls between them and live delivery.
-      const heads = await listChatHeadsOfUser(kv, user.id);
+      const heads = new Map(
+        [...await listChatHeadsOfUser(kv, user.id)].map(([id, head]) => [id, head.seq]),
+      );
       const since = new Map<ChatId, number>();
       for (const [chatId, seq] of Object.entries(frame.since ?? {})) {
         if (heads.has(chatId as ChatId)) since.set(chatId as ChatId, seq);

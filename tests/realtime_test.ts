@@ -640,3 +640,31 @@ Deno.test("a frame that is not JSON or has an unknown type gets an error frame a
     seq: 2,
   });
 });
+
+Deno.test("members of a small chat see each other come online and go offline", async () => {
+  await using t = await testApp();
+  await using server = serve(t);
+  const { orgId, admin } = await createSchool(t);
+  const teacher = await joinAs(t, admin, orgId, "teacher", "Учитель");
+  const student = await joinAs(t, admin, orgId, "student", "Ученик");
+  await json(t, "POST", `/orgs/${orgId}/chats`, teacher.token, {
+    kind: "group",
+    title: "5Б",
+    memberIds: [student.id],
+  });
+  await using a = await connect(server.wsUrl);
+  a.send({ type: "hello", token: teacher.token });
+  await a.next((f) => f.type === "ready");
+  const b = await connect(server.wsUrl);
+  b.send({ type: "hello", token: student.token });
+  await b.next((f) => f.type === "ready");
+  const online = await a.next<Extract<ServerFrame, { type: "presence" }>>((f) =>
+    f.type === "presence"
+  );
+  assert.deepEqual(online, { type: "presence", userId: student.id, online: true });
+  await b.close();
+  const offline = await a.next<Extract<ServerFrame, { type: "presence" }>>((f) =>
+    f.type === "presence"
+  );
+  assert.deepEqual(offline, { type: "presence", userId: student.id, online: false });
+});
