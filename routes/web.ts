@@ -1,7 +1,8 @@
 /** The web app's pages and static files (everything outside /api/v1). */
 import { Hono } from "hono";
 import type { AppEnv, Deps } from "./context.ts";
-import { authenticate } from "./http.ts";
+import { authenticate, errorResponse } from "./http.ts";
+import { notFound } from "../lib/errors.ts";
 import { staticRoutes } from "./static.ts";
 import { notFoundPage, publicPages } from "./pages/public.tsx";
 import { viewer } from "./pages/context.ts";
@@ -11,6 +12,12 @@ export function webRoutes(deps: Deps) {
   web.route("/", staticRoutes());
   web.use("*", authenticate(deps));
   web.route("/", publicPages(deps));
-  web.get("*", async (c) => notFoundPage(c, await viewer(c, deps)));
+  web.get("*", async (c) => {
+    // Odd paths under /api (such as /api/v1/%2e%2e) get the API's JSON answer, not a page.
+    if (c.req.path.startsWith("/api/") || c.req.path === "/api") {
+      return errorResponse(notFound("No such route"), c);
+    }
+    return notFoundPage(c, await viewer(c, deps));
+  });
   return web;
 }
