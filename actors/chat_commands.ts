@@ -1,0 +1,54 @@
+/** Every command a chat actor takes, with what each reads, costs and does. */
+import * as messages from "./chat_messages.ts";
+import * as members from "./chat_members.ts";
+import type { Cost, Needs, Round } from "./chat_round.ts";
+
+export type { SendOutcome } from "./chat_messages.ts";
+
+export type ChatCommand =
+  | messages.SendCommand
+  | messages.EditCommand
+  | messages.DeleteCommand
+  | messages.ReactCommand
+  | members.AddMembersCommand
+  | members.JoinCommand
+  | members.RemoveMemberCommand
+  | members.RenameCommand;
+
+interface Spec<C> {
+  needs(command: C, needs: Needs): void;
+  cost(command: C): Cost;
+  apply(round: Round, command: C): unknown;
+}
+
+type Specs = { [T in ChatCommand["type"]]: Spec<Extract<ChatCommand, { type: T }>> };
+
+const specs: Specs = {
+  send: messages.send,
+  edit: messages.edit,
+  delete: messages.del,
+  react: messages.react,
+  addMembers: members.add,
+  join: members.join,
+  removeMember: members.remove,
+  rename: members.rename,
+};
+
+function spec(command: ChatCommand): Spec<ChatCommand> {
+  return specs[command.type] as Spec<ChatCommand>;
+}
+
+/** Notes what `command` needs read (its actor always). */
+export function needsOf(command: ChatCommand, needs: Needs): void {
+  needs.person(command.actorId);
+  spec(command).needs(command, needs);
+}
+
+export function costOf(command: ChatCommand): Cost {
+  return spec(command).cost(command);
+}
+
+/** Validates, authorizes and stages `command` in the round's plan; returns its result. */
+export function applyCommand(round: Round, command: ChatCommand): unknown {
+  return spec(command).apply(round, command);
+}

@@ -1,0 +1,123 @@
+/** Chat commands on membership and the chat itself: add, join by link, remove, rename. */
+import type { UserId } from "../lib/ids.ts";
+import { keys } from "../lib/kv_keys.ts";
+import type { ChatMember, ChatRole } from "../lib/chat_model.ts";
+import { MAX_CHAT_MEMBERS } from "../lib/chat_model.ts";
+import { conflict, forbidden, invalidInput, notFound } from "../lib/errors.ts";
+import * as policy from "../lib/policy.ts";
+import { inviteGone, inviteState } from "../lib/invites.ts";
+import { assertAllowed, type Cost, type Needs, type Round, utf8Bound } from "./chat_round.ts";
+
+export type AddMembersCommand = { type: "addMembers"; actorId: UserId; userIds: UserId[] };
+export type JoinCommand = { type: "join"; actorId: UserId; inviteToken: string };
+export type RemoveMemberCommand = {
+  type: "removeMember";
+  actorId: UserId;
+  userId: UserId;
+  /** The school removed the person: no permission check, and no error if already gone. */
+  system?: boolean;
+};
+export type RenameCommand = { type: "rename"; actorId: UserId; title: string };
+
+/** Adds school members who are not in the chat yet; returns who was added. */
+function addMembers(r: Round, actorId: UserId, userIds: readonly UserId[]): { added: UserId[] } {
+  const added: UserId[] = [];
+  for (const userId of userIds) {
+    if (!r.reads.orgMembers.get(userId)) {
+      throw invalidInput("Only members of the school can be added", "userIds");
+    }
+    if (!r.chatMember(userId) && !added.includes(userId)) added.push(userId);
+  }
+  if (added.length === 0) return { added };
+  if (r.plan.memberCount + added.length > MAX_CHAT_MEMBERS) {
+    throw conflict(`A chat holds at most ${MAX_CHAT_MEMBERS} members`);
+  }
+  const chatRole: ChatRole = "member";
+  for (const userId of added) {
+    const member: ChatMember = { userId, chatRole, joinedAt: r.plan.at };
+    r.plan.memberChanges.set(userId, member);
+    r.plan.set(keys.chatMember(r.chatId, userId), member);
+    r.plan.set(keys.chatByUser(userId, r.chatId), true);
+  }
+  r.plan.memberCount += added.length;
+  r.plan.append({ type: "member.joined", actorId, userIds: added, chatRole });
+  return { added };
+}
+
+export const add = {
+  needs(c: AddMembersCommand, n: Needs) {
+    c.userIds.forEach((id) => n.person(id));
+  },
+  cost: (c: AddMembersCommand): Cost => [
+    2 * c.userIds.length + 1,
+    600 * c.userIds.length + 1000,
+    0,
+  ],
+  apply(r: Round, c: AddMembersCommand) {
+    assertAllowed(policy.canManageChat(r.caller(c.actorId), r.chat.kind), "add members");
+    return addMembers(r, c.actorId, c.userIds);
+  },
+};
+
+/** Joins the caller through a chat invite link; joining again is harmless. */
+export const join = {
+  needs(c: JoinCommand, n: Needs) {
+    n.invite(c.inviteToken);
+  },
+  cost: (): Cost => [4, 2000, 1],
+  apply(r: Round, c: JoinCommand) {
+    const entry = r.reads.invites.get(c.inviteToken);
+    const invite = entry?.value;
+    const caller = r.caller(c.actorId);
+    // Only members of the chat's school may use its links; to others the link does not exist.
+    if (!entry || !invite || invite.chatId !== r.chatId || caller.orgRoles === null) {
+      throw notFound("No such invite");
+    }
+    if (caller.chatRole !== null) return { added: [] };
+    const state = inviteState(invite, r.now);
+    if (state !== "usable") throw inviteGone(state);
+    if (r.chat.kind === "direct") throw forbidden("Direct chats take no new members");
+    const result = addMembers(r, c.actorId, [c.actorId]);
+    const used = { ...invite, uses: invite.uses + 1 };
+    r.plan.check(entry);
+    r.plan.set(keys.invite(invite.token), used);
+    r.reads.invites.set(invite.token, { ...entry, value: used });
+    return result;
+  },
+};
+
+export const remove = {
+  needs(c: RemoveMemberCommand, n: Needs) {
+    n.person(c.userId);
+  },
+  cost: (): Cost => [3, 500, 0],
+  apply(r: Round, c: RemoveMemberCommand): void {
+    if (!c.system) {
+      assertAllowed(
+        policy.canRemoveChatMember(r.caller(c.actorId), r.chat.kind, c.userId),
+        "remove this member",
+      );
+    }
+    if (!r.chatMember(c.userId)) {
+      if (c.system) return;
+      throw notFound("No such member in this chat");
+    }
+    r.plan.memberChanges.set(c.userId, null);
+    r.plan.memberCount--;
+    r.plan.delete(keys.chatMember(r.chatId, c.userId));
+    r.plan.delete(keys.chatByUser(c.userId, r.chatId));
+    r.plan.append({ type: "member.left", actorId: c.actorId, userId: c.userId });
+  },
+};
+
+export const rename = {
+  needs() {},
+  cost: (c: RenameCommand): Cost => [2, 800 + 2 * utf8Bound(c.title), 0],
+  apply(r: Round, c: RenameCommand) {
+    assertAllowed(policy.canManageChat(r.caller(c.actorId), r.chat.kind), "rename this chat");
+    const chat = { ...r.current, title: c.title };
+    r.plan.chat = chat;
+    r.plan.append({ type: "chat.updated", actorId: c.actorId, title: c.title });
+    return chat;
+  },
+};

@@ -1,0 +1,188 @@
+/** Chat commands on messages: send (idempotent by clientId), edit, delete, react. */
+import type { UserId } from "../lib/ids.ts";
+import { keys } from "../lib/kv_keys.ts";
+import type { Message } from "../lib/chat_model.ts";
+import { conflict, invalidInput, rateLimited } from "../lib/errors.ts";
+import * as policy from "../lib/policy.ts";
+import { SEND_RULE, take } from "../lib/allowance.ts";
+import { assertAllowed, type Cost, type Needs, pair, type Round, utf8Bound } from "./chat_round.ts";
+
+export type SendCommand = {
+  type: "send";
+  actorId: UserId;
+  clientId: string;
+  text: string;
+  replyToSeq?: number;
+};
+export type EditCommand = { type: "edit"; actorId: UserId; seq: number; text: string };
+export type DeleteCommand = { type: "delete"; actorId: UserId; seq: number };
+export type ReactCommand = {
+  type: "react";
+  actorId: UserId;
+  seq: number;
+  emoji: string;
+  add: boolean;
+};
+
+export interface SendOutcome {
+  message: Message;
+  /** False when the clientId had been used: the original message, nothing appended. */
+  created: boolean;
+}
+
+/** Distinct reactions on one message, and per member on one message. */
+const MAX_EMOJIS = 20;
+const MAX_OWN_EMOJIS = 10;
+
+export const send = {
+  needs(c: SendCommand, n: Needs) {
+    n.clientId(c.actorId, c.clientId);
+    if (c.replyToSeq !== undefined) n.message(c.replyToSeq);
+  },
+  cost: (c: SendCommand): Cost => [
+    4,
+    1200 + 2 * utf8Bound(c.text) + 2 * utf8Bound(c.clientId),
+    0,
+  ],
+  apply(r: Round, c: SendCommand): SendOutcome {
+    const { plan, reads } = r;
+    const clientKey = pair(c.actorId, c.clientId);
+    const existing = plan.clientSeqs.get(clientKey) ?? reads.clientSeqs.get(clientKey) ?? null;
+    if (existing !== null) {
+      // Idempotent resend: the original message, as it is now.
+      const original = plan.messages.get(existing) ?? reads.messages.get(existing) ?? null;
+      if (!original) throw new Error(`message ${existing} of chat ${r.chatId} is missing`);
+      return { message: original, created: false };
+    }
+    assertAllowed(policy.canPost(r.caller(c.actorId), r.chat.kind), "send message here");
+    if (c.replyToSeq !== undefined) {
+      const target = plan.messages.get(c.replyToSeq) ?? reads.messages.get(c.replyToSeq) ?? null;
+      if (!target) throw invalidInput("replyToSeq is not a message of this chat", "replyToSeq");
+    }
+    const allowance = take(
+      plan.allowances.get(c.actorId) ?? reads.allowances.get(c.actorId) ?? null,
+      r.now,
+      SEND_RULE,
+    );
+    if (!allowance.ok) {
+      throw rateLimited(allowance.retryAfterMs / 1000, "Too many messages; slow down");
+    }
+    plan.allowances.set(c.actorId, allowance.bucket);
+    const seq = plan.seq + 1;
+    const message: Message = {
+      seq,
+      id: r.ids.ulid(),
+      chatId: r.chatId,
+      clientId: c.clientId,
+      authorId: c.actorId,
+      kind: "text",
+      text: c.text,
+      ...(c.replyToSeq !== undefined ? { replyToSeq: c.replyToSeq } : {}),
+      reactions: {},
+      createdAt: plan.at,
+    };
+    const size = utf8Bound(c.text) + utf8Bound(c.clientId);
+    plan.append({ type: "message.created", actorId: c.actorId, message }, size);
+    plan.set(keys.message(r.chatId, seq), message, size);
+    plan.set(keys.clientMessage(r.chatId, c.actorId, c.clientId), seq);
+    plan.set(keys.sendAllowance(r.chatId, c.actorId), allowance.bucket);
+    plan.messages.set(seq, message);
+    plan.clientSeqs.set(clientKey, seq);
+    plan.lastMessageSeq = seq;
+    return { message, created: true };
+  },
+};
+
+export const edit = {
+  needs(c: EditCommand, n: Needs) {
+    n.message(c.seq);
+  },
+  cost: (c: EditCommand): Cost => [2, 400 + 3 * utf8Bound(c.text), 0],
+  apply(r: Round, c: EditCommand): Message {
+    const message = r.message(c.seq);
+    assertAllowed(
+      policy.canEditMessage(r.caller(c.actorId), message.authorId),
+      "edit this message",
+    );
+    if (message.deleted) throw conflict("Cannot edit message: it was deleted");
+    if (message.kind !== "text") throw conflict("Cannot edit message: only text is edited");
+    if (message.text === c.text) return message;
+    const edited: Message = { ...message, text: c.text, editedAt: r.plan.at };
+    r.plan.messages.set(message.seq, edited);
+    r.plan.set(keys.message(r.chatId, message.seq), edited, utf8Bound(edited.text));
+    r.plan.append({
+      type: "message.edited",
+      actorId: c.actorId,
+      messageSeq: message.seq,
+      text: c.text,
+      editedAt: r.plan.at,
+    }, utf8Bound(c.text));
+    return edited;
+  },
+};
+
+export const del = {
+  needs(c: DeleteCommand, n: Needs) {
+    n.message(c.seq);
+  },
+  cost: (): Cost => [2, 400, 0],
+  apply(r: Round, c: DeleteCommand): Message {
+    const message = r.message(c.seq);
+    assertAllowed(
+      policy.canDeleteMessage(r.caller(c.actorId), message.authorId),
+      "delete this message",
+    );
+    if (message.deleted) return message;
+    const { editedAt: _, replyToSeq: __, ...rest } = message;
+    const tombstone: Message = { ...rest, text: "", reactions: {}, deleted: true };
+    r.plan.messages.set(message.seq, tombstone);
+    r.plan.set(keys.message(r.chatId, message.seq), tombstone);
+    r.plan.append({ type: "message.deleted", actorId: c.actorId, messageSeq: message.seq });
+    return tombstone;
+  },
+};
+
+export const react = {
+  needs(c: ReactCommand, n: Needs) {
+    n.message(c.seq);
+    n.ownReaction(c.seq, c.actorId);
+  },
+  cost: (): Cost => [3, 600 + 4 * 4000 * 3, 0],
+  apply(r: Round, c: ReactCommand): Message {
+    const { plan, reads } = r;
+    assertAllowed(policy.canReact(r.caller(c.actorId)), "react");
+    const message = r.message(c.seq);
+    if (message.deleted) throw conflict("Cannot react: the message was deleted");
+    const ownKey = pair(c.seq, c.actorId);
+    const own = plan.ownReactions.get(ownKey) ?? reads.ownReactions.get(ownKey) ?? [];
+    if (own.includes(c.emoji) === c.add) return message;
+    const count = (message.reactions[c.emoji] ?? 0) + (c.add ? 1 : -1);
+    if (c.add) {
+      if (own.length >= MAX_OWN_EMOJIS) throw conflict("Too many reactions from you here");
+      if (!(c.emoji in message.reactions) && Object.keys(message.reactions).length >= MAX_EMOJIS) {
+        throw conflict("This message has as many different reactions as it can hold");
+      }
+    }
+    const reactions = { ...message.reactions };
+    if (count > 0) reactions[c.emoji] = count;
+    else delete reactions[c.emoji];
+    const updated: Message = { ...message, reactions };
+    const nextOwn = c.add ? [...own, c.emoji] : own.filter((e) => e !== c.emoji);
+    plan.messages.set(message.seq, updated);
+    plan.ownReactions.set(ownKey, nextOwn);
+    plan.set(keys.message(r.chatId, message.seq), updated, utf8Bound(message.text));
+    const ownStoreKey = keys.reactionsOf(r.chatId, message.seq, c.actorId);
+    if (nextOwn.length > 0) plan.set(ownStoreKey, nextOwn);
+    else plan.delete(ownStoreKey);
+    plan.append({
+      type: "reaction.changed",
+      actorId: c.actorId,
+      messageSeq: message.seq,
+      emoji: c.emoji,
+      userId: c.actorId,
+      added: c.add,
+      count: Math.max(0, count),
+    });
+    return updated;
+  },
+};

@@ -1,0 +1,234 @@
+/**
+ * One round of a chat actor: the commands taken from the mailbox together, what they need to
+ * read, and the plan of writes and events that becomes one atomic commit checked against the
+ * chat head.
+ */
+import type { ChatId, Ids, UserId } from "../lib/ids.ts";
+import { keys } from "../lib/kv_keys.ts";
+import { getManyChunked } from "../lib/kv_util.ts";
+import type {
+  Chat,
+  ChatEvent,
+  ChatHead,
+  ChatInvite,
+  ChatMember,
+  EventDraft,
+  Message,
+} from "../lib/chat_model.ts";
+import type { Member } from "../lib/model.ts";
+import type { Bucket } from "../lib/allowance.ts";
+import { forbidden, notFound } from "../lib/errors.ts";
+import type { ChatCaller, Decision } from "../lib/policy.ts";
+
+/** Stay well inside KV's 1000 mutations and 800 KiB per atomic operation. */
+const MAX_MUTATIONS = 900;
+const MAX_BYTES = 700 * 1024;
+/** KV Connect allows 10 checks per atomic operation; the head takes one. */
+const MAX_CHECKS = 10;
+
+/** Upper bounds of the writes, bytes and checks a command adds to a commit. */
+export type Cost = [mutations: number, bytes: number, checks: number];
+
+/** Upper bound of a string's UTF-8 size. */
+export const utf8Bound = (s: string) => s.length * 3;
+
+const pair = (a: string | number, b: string) => `${a}\u0000${b}`;
+
+/** What the commands of a round need read from KV; filled by each command. */
+export class Needs {
+  readonly people = new Set<UserId>();
+  readonly clientKeys = new Set<string>();
+  readonly seqs = new Set<number>();
+  readonly ownReactions = new Set<string>();
+  readonly invites = new Set<string>();
+
+  person(userId: UserId): void {
+    this.people.add(userId);
+  }
+  clientId(authorId: UserId, clientId: string): void {
+    this.clientKeys.add(pair(authorId, clientId));
+  }
+  message(seq: number): void {
+    this.seqs.add(seq);
+  }
+  ownReaction(seq: number, userId: UserId): void {
+    this.ownReactions.add(pair(seq, userId));
+  }
+  invite(token: string): void {
+    this.invites.add(token);
+  }
+}
+
+/** What a round read from KV before deciding, strongly consistent. */
+export interface Reads {
+  chatMembers: Map<UserId, ChatMember | null>;
+  orgMembers: Map<UserId, Member | null>;
+  allowances: Map<UserId, Bucket | null>;
+  clientSeqs: Map<string, number | null>;
+  messages: Map<number, Message | null>;
+  ownReactions: Map<string, string[]>;
+  invites: Map<string, Deno.KvEntryMaybe<ChatInvite>>;
+}
+
+/** Reads everything in `needs` with as few round trips as KV allows. */
+export async function readRound(
+  kv: Deno.Kv,
+  chatId: ChatId,
+  chat: Chat,
+  needs: Needs,
+): Promise<Reads> {
+  const ids = [...needs.people];
+  const clients = [...needs.clientKeys].map((k) => k.split("\u0000") as [UserId, string]);
+  const seqs = [...needs.seqs];
+  const reactions = [...needs.ownReactions].map((k) => {
+    const [seq, userId] = k.split("\u0000");
+    return [Number(seq), userId as UserId] as const;
+  });
+  const tokens = [...needs.invites];
+  // Every key of the round in one list: one getMany per ten keys, all in parallel.
+  const all: Deno.KvKey[] = [];
+  const slots = (list: Deno.KvKey[]) => list.map((key) => all.push(key) - 1);
+  const memberSlots = slots(ids.map((id) => keys.chatMember(chatId, id)));
+  const orgSlots = slots(ids.map((id) => keys.orgMember(chat.orgId, id)));
+  const allowanceSlots = slots(ids.map((id) => keys.sendAllowance(chatId, id)));
+  const clientSlots = slots(clients.map(([a, c]) => keys.clientMessage(chatId, a, c)));
+  const messageSlots = slots(seqs.map((seq) => keys.message(chatId, seq)));
+  const reactionSlots = slots(reactions.map(([seq, u]) => keys.reactionsOf(chatId, seq, u)));
+  const inviteSlots = slots(tokens.map((token) => keys.invite(token)));
+  const entries = await getManyChunked<unknown>(kv, all);
+  const value = <T>(slot: number) => entries[slot]!.value as T | null;
+  const clientSeqs = clientSlots.map((slot) => value<number>(slot));
+  // Resent messages: read the originals too.
+  const resent = clientSeqs.flatMap((seq) => seq !== null && !needs.seqs.has(seq) ? [seq] : []);
+  const originals = await getManyChunked<Message>(kv, resent.map((s) => keys.message(chatId, s)));
+  const messages = new Map(seqs.map((seq, i) => [seq, value<Message>(messageSlots[i]!)]));
+  resent.forEach((seq, i) => messages.set(seq, originals[i]!.value));
+  return {
+    chatMembers: new Map(ids.map((id, i) => [id, value<ChatMember>(memberSlots[i]!)])),
+    orgMembers: new Map(ids.map((id, i) => [id, value<Member>(orgSlots[i]!)])),
+    allowances: new Map(ids.map((id, i) => [id, value<Bucket>(allowanceSlots[i]!)])),
+    clientSeqs: new Map(clients.map(([a, c], i) => [pair(a, c), clientSeqs[i]!])),
+    messages,
+    ownReactions: new Map(
+      reactions.map(([s, u], i) => [pair(s, u), value<string[]>(reactionSlots[i]!) ?? []]),
+    ),
+    invites: new Map(
+      tokens.map((t, i) => [t, entries[inviteSlots[i]!] as Deno.KvEntryMaybe<ChatInvite>]),
+    ),
+  };
+}
+
+/** The writes and events of one commit, built command by command. */
+export class Plan {
+  readonly op: Deno.AtomicOperation;
+  readonly events: ChatEvent[] = [];
+  mutations = 1;
+  bytes = 0;
+  checks = 1;
+  seq: number;
+  lastMessageSeq: number;
+  memberCount: number;
+  /** Changes staged in this plan, read before what the round read from KV. */
+  readonly messages = new Map<number, Message>();
+  readonly clientSeqs = new Map<string, number>();
+  readonly allowances = new Map<UserId, Bucket>();
+  readonly ownReactions = new Map<string, string[]>();
+  readonly memberChanges = new Map<UserId, ChatMember | null>();
+  /** The chat record as changed by this plan (title, settings), if it was. */
+  chat: Chat | null = null;
+
+  constructor(kv: Deno.Kv, readonly head: Deno.KvEntry<ChatHead>, readonly at: string) {
+    this.op = kv.atomic().check(head);
+    this.seq = head.value.seq;
+    this.lastMessageSeq = head.value.lastMessageSeq;
+    this.memberCount = head.value.memberCount;
+  }
+
+  /** Whether a command of the given cost still fits in this commit. */
+  fits([mutations, bytes, checks]: Cost): boolean {
+    return this.mutations + mutations <= MAX_MUTATIONS && this.bytes + bytes <= MAX_BYTES &&
+      this.checks + checks <= MAX_CHECKS;
+  }
+
+  check(entry: Deno.AtomicCheck): void {
+    this.op.check(entry);
+    this.checks++;
+  }
+
+  set(key: Deno.KvKey, value: unknown, size = 0): void {
+    this.op.set(key, value);
+    this.mutations++;
+    this.bytes += 200 + size;
+  }
+
+  delete(key: Deno.KvKey): void {
+    this.op.delete(key);
+    this.mutations++;
+    this.bytes += 100;
+  }
+
+  /** Appends an event with the next seq. */
+  append(event: EventDraft, size = 0): ChatEvent {
+    const full = { ...event, seq: ++this.seq, at: this.at } as ChatEvent;
+    this.events.push(full);
+    this.set(keys.event(this.head.key[1] as ChatId, full.seq), full, size);
+    return full;
+  }
+
+  /** The head after this plan commits. */
+  nextHead(): ChatHead {
+    return {
+      seq: this.seq,
+      lastMessageSeq: this.lastMessageSeq,
+      lastActivityAt: this.at,
+      memberCount: this.memberCount,
+    };
+  }
+}
+
+/** What a command handler works with: the chat, the round's reads, and the plan. */
+export class Round {
+  constructor(
+    readonly chatId: ChatId,
+    readonly chat: Chat,
+    readonly plan: Plan,
+    readonly reads: Reads,
+    readonly now: number,
+    readonly ids: Ids,
+  ) {}
+
+  /** The chat as of this plan (its changes applied). */
+  get current(): Chat {
+    return this.plan.chat ?? this.chat;
+  }
+
+  /** The caller's standing in the chat and its school, as of this plan. */
+  caller(actorId: UserId): ChatCaller {
+    return {
+      userId: actorId,
+      chatRole: this.chatMember(actorId)?.chatRole ?? null,
+      orgRoles: this.reads.orgMembers.get(actorId)?.roles ?? null,
+    };
+  }
+
+  chatMember(userId: UserId): ChatMember | null {
+    const changed = this.plan.memberChanges.get(userId);
+    return changed !== undefined ? changed : this.reads.chatMembers.get(userId) ?? null;
+  }
+
+  /** The message at `seq` as of this plan, or 404. */
+  message(seq: number): Message {
+    const message = this.plan.messages.get(seq) ?? this.reads.messages.get(seq) ?? null;
+    if (!message || seq > this.plan.seq) throw notFound("No such message");
+    return message;
+  }
+}
+
+/** Throws the API's answer for a refusing decision. */
+export function assertAllowed(decision: Decision, action: string): void {
+  if (decision === "not_found") throw notFound("No such chat");
+  if (decision === "forbidden") throw forbidden(`Cannot ${action}: not allowed`);
+}
+
+/** The key pairing a member with a client id or a message seq, as used in Reads and Plan. */
+export { pair };
