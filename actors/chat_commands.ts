@@ -1,6 +1,7 @@
 /** Every command a chat actor takes, with what each reads, costs and does. */
 import * as messages from "./chat_messages.ts";
 import * as members from "./chat_members.ts";
+import * as polls from "./chat_polls.ts";
 import type { Cost, Needs, Round } from "./chat_round.ts";
 
 export type { SendOutcome } from "./chat_messages.ts";
@@ -13,7 +14,10 @@ export type ChatCommand =
   | members.AddMembersCommand
   | members.JoinCommand
   | members.RemoveMemberCommand
-  | members.RenameCommand;
+  | members.RenameCommand
+  | polls.CreatePollCommand
+  | polls.VoteCommand
+  | polls.ClosePollCommand;
 
 interface Spec<C> {
   needs(command: C, needs: Needs): void;
@@ -32,6 +36,9 @@ const specs: Specs = {
   join: members.join,
   removeMember: members.remove,
   rename: members.rename,
+  createPoll: polls.create,
+  vote: polls.vote,
+  closePoll: polls.close,
 };
 
 function spec(command: ChatCommand): Spec<ChatCommand> {

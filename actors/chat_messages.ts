@@ -34,6 +34,65 @@ export interface SendOutcome {
 const MAX_EMOJIS = 20;
 const MAX_OWN_EMOJIS = 10;
 
+/** What a new message carries besides the fields every message has. */
+export type MessageContent = Pick<Message, "kind" | "text"> & Partial<Pick<Message, "poll">>;
+
+/**
+ * Posts a message: idempotent by (author, clientId), allowed by the chat's posting rules, within
+ * the member's send allowance. The content's size counts toward the commit.
+ */
+export function postMessage(
+  r: Round,
+  c: { actorId: UserId; clientId: string; replyToSeq?: number },
+  content: MessageContent,
+  size: number,
+): SendOutcome {
+  const { plan, reads } = r;
+  const clientKey = pair(c.actorId, c.clientId);
+  const existing = plan.clientSeqs.get(clientKey) ?? reads.clientSeqs.get(clientKey) ?? null;
+  if (existing !== null) {
+    // Idempotent resend: the original message, as it is now.
+    const original = plan.messages.get(existing) ?? reads.messages.get(existing) ?? null;
+    if (!original) throw new Error(`message ${existing} of chat ${r.chatId} is missing`);
+    return { message: original, created: false };
+  }
+  assertAllowed(policy.canPost(r.caller(c.actorId), r.chat.kind), "send message here");
+  if (c.replyToSeq !== undefined) {
+    const target = plan.messages.get(c.replyToSeq) ?? reads.messages.get(c.replyToSeq) ?? null;
+    if (!target) throw invalidInput("replyToSeq is not a message of this chat", "replyToSeq");
+  }
+  const allowance = take(
+    plan.allowances.get(c.actorId) ?? reads.allowances.get(c.actorId) ?? null,
+    r.now,
+    SEND_RULE,
+  );
+  if (!allowance.ok) {
+    throw rateLimited(allowance.retryAfterMs / 1000, "Too many messages; slow down");
+  }
+  plan.allowances.set(c.actorId, allowance.bucket);
+  const seq = plan.seq + 1;
+  const message: Message = {
+    seq,
+    id: r.ids.ulid(),
+    chatId: r.chatId,
+    clientId: c.clientId,
+    authorId: c.actorId,
+    ...content,
+    ...(c.replyToSeq !== undefined ? { replyToSeq: c.replyToSeq } : {}),
+    reactions: {},
+    createdAt: plan.at,
+  };
+  const bytes = size + utf8Bound(c.clientId);
+  plan.append({ type: "message.created", actorId: c.actorId, message }, bytes);
+  plan.set(keys.message(r.chatId, seq), message, bytes);
+  plan.set(keys.clientMessage(r.chatId, c.actorId, c.clientId), seq);
+  plan.set(keys.sendAllowance(r.chatId, c.actorId), allowance.bucket);
+  plan.messages.set(seq, message);
+  plan.clientSeqs.set(clientKey, seq);
+  plan.lastMessageSeq = seq;
+  return { message, created: true };
+}
+
 export const send = {
   needs(c: SendCommand, n: Needs) {
     n.clientId(c.actorId, c.clientId);
@@ -44,53 +103,8 @@ export const send = {
     1200 + 2 * utf8Bound(c.text) + 2 * utf8Bound(c.clientId),
     0,
   ],
-  apply(r: Round, c: SendCommand): SendOutcome {
-    const { plan, reads } = r;
-    const clientKey = pair(c.actorId, c.clientId);
-    const existing = plan.clientSeqs.get(clientKey) ?? reads.clientSeqs.get(clientKey) ?? null;
-    if (existing !== null) {
-      // Idempotent resend: the original message, as it is now.
-      const original = plan.messages.get(existing) ?? reads.messages.get(existing) ?? null;
-      if (!original) throw new Error(`message ${existing} of chat ${r.chatId} is missing`);
-      return { message: original, created: false };
-    }
-    assertAllowed(policy.canPost(r.caller(c.actorId), r.chat.kind), "send message here");
-    if (c.replyToSeq !== undefined) {
-      const target = plan.messages.get(c.replyToSeq) ?? reads.messages.get(c.replyToSeq) ?? null;
-      if (!target) throw invalidInput("replyToSeq is not a message of this chat", "replyToSeq");
-    }
-    const allowance = take(
-      plan.allowances.get(c.actorId) ?? reads.allowances.get(c.actorId) ?? null,
-      r.now,
-      SEND_RULE,
-    );
-    if (!allowance.ok) {
-      throw rateLimited(allowance.retryAfterMs / 1000, "Too many messages; slow down");
-    }
-    plan.allowances.set(c.actorId, allowance.bucket);
-    const seq = plan.seq + 1;
-    const message: Message = {
-      seq,
-      id: r.ids.ulid(),
-      chatId: r.chatId,
-      clientId: c.clientId,
-      authorId: c.actorId,
-      kind: "text",
-      text: c.text,
-      ...(c.replyToSeq !== undefined ? { replyToSeq: c.replyToSeq } : {}),
-      reactions: {},
-      createdAt: plan.at,
-    };
-    const size = utf8Bound(c.text) + utf8Bound(c.clientId);
-    plan.append({ type: "message.created", actorId: c.actorId, message }, size);
-    plan.set(keys.message(r.chatId, seq), message, size);
-    plan.set(keys.clientMessage(r.chatId, c.actorId, c.clientId), seq);
-    plan.set(keys.sendAllowance(r.chatId, c.actorId), allowance.bucket);
-    plan.messages.set(seq, message);
-    plan.clientSeqs.set(clientKey, seq);
-    plan.lastMessageSeq = seq;
-    return { message, created: true };
-  },
+  apply: (r: Round, c: SendCommand): SendOutcome =>
+    postMessage(r, c, { kind: "text", text: c.text }, utf8Bound(c.text)),
 };
 
 export const edit = {

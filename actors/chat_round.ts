@@ -41,6 +41,7 @@ export class Needs {
   readonly seqs = new Set<number>();
   readonly ownReactions = new Set<string>();
   readonly invites = new Set<string>();
+  readonly pollVotes = new Set<string>();
 
   person(userId: UserId): void {
     this.people.add(userId);
@@ -57,6 +58,9 @@ export class Needs {
   invite(token: string): void {
     this.invites.add(token);
   }
+  pollVote(seq: number, userId: UserId): void {
+    this.pollVotes.add(pair(seq, userId));
+  }
 }
 
 /** What a round read from KV before deciding, strongly consistent. */
@@ -68,6 +72,7 @@ export interface Reads {
   messages: Map<number, Message | null>;
   ownReactions: Map<string, string[]>;
   invites: Map<string, Deno.KvEntryMaybe<ChatInvite>>;
+  pollVotes: Map<string, number[]>;
 }
 
 /** Reads everything in `needs` with as few round trips as KV allows. */
@@ -85,6 +90,10 @@ export async function readRound(
     return [Number(seq), userId as UserId] as const;
   });
   const tokens = [...needs.invites];
+  const votes = [...needs.pollVotes].map((k) => {
+    const [seq, userId] = k.split("\u0000");
+    return [Number(seq), userId as UserId] as const;
+  });
   // Every key of the round in one list: one getMany per ten keys, all in parallel.
   const all: Deno.KvKey[] = [];
   const slots = (list: Deno.KvKey[]) => list.map((key) => all.push(key) - 1);
@@ -95,6 +104,7 @@ export async function readRound(
   const messageSlots = slots(seqs.map((seq) => keys.message(chatId, seq)));
   const reactionSlots = slots(reactions.map(([seq, u]) => keys.reactionsOf(chatId, seq, u)));
   const inviteSlots = slots(tokens.map((token) => keys.invite(token)));
+  const voteSlots = slots(votes.map(([seq, u]) => keys.pollVote(chatId, seq, u)));
   const entries = await getManyChunked<unknown>(kv, all);
   const value = <T>(slot: number) => entries[slot]!.value as T | null;
   const clientSeqs = clientSlots.map((slot) => value<number>(slot));
@@ -115,6 +125,9 @@ export async function readRound(
     invites: new Map(
       tokens.map((t, i) => [t, entries[inviteSlots[i]!] as Deno.KvEntryMaybe<ChatInvite>]),
     ),
+    pollVotes: new Map(
+      votes.map(([s, u], i) => [pair(s, u), value<number[]>(voteSlots[i]!) ?? []]),
+    ),
   };
 }
 
@@ -134,6 +147,7 @@ export class Plan {
   readonly allowances = new Map<UserId, Bucket>();
   readonly ownReactions = new Map<string, string[]>();
   readonly memberChanges = new Map<UserId, ChatMember | null>();
+  readonly pollVotes = new Map<string, number[]>();
   /** The chat record as changed by this plan (title, settings), if it was. */
   chat: Chat | null = null;
 

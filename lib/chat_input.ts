@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { invalidInput } from "./errors.ts";
 import { line, text, ulidString } from "./validate.ts";
-import { CHAT_KINDS, MAX_MESSAGE_CHARS } from "./chat_model.ts";
+import { CHAT_KINDS, MAX_MESSAGE_CHARS, MAX_POLL_OPTIONS } from "./chat_model.ts";
 
 const clientId = () => line(1, 64);
 const seq = () => z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
@@ -66,3 +66,16 @@ export function intParam(
   if (n < min || n > max) throw invalidInput(`${field} must be between ${min} and ${max}`, field);
   return n;
 }
+
+export const createPollInput = z.object({
+  clientId: clientId(),
+  question: text(1, 300),
+  options: z.array(line(1, 100)).min(2).max(MAX_POLL_OPTIONS),
+  multiple: z.boolean().default(false),
+  anonymous: z.boolean().default(false),
+  closesAt: z.iso.datetime({ offset: true }).optional(),
+});
+
+export const voteInput = z.object({
+  options: z.array(z.number().int().min(0).max(MAX_POLL_OPTIONS - 1)).max(MAX_POLL_OPTIONS),
+});

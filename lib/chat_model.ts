@@ -38,6 +38,21 @@ export interface ChatHead {
 
 export type MessageKind = "text" | "file" | "poll" | "call" | "system";
 
+/** Most options a poll offers. */
+export const MAX_POLL_OPTIONS = 10;
+
+/** A poll as stored on its message: vote counts only; who voted sits under poll_votes. */
+export interface Poll {
+  question: string;
+  options: { text: string; votes: number }[];
+  multiple: boolean;
+  anonymous: boolean;
+  closed: boolean;
+  closesAt?: string;
+  /** How many members have voted. */
+  voterCount: number;
+}
+
 export interface Message {
   seq: number;
   id: string;
@@ -47,6 +62,7 @@ export interface Message {
   kind: MessageKind;
   text: string;
   replyToSeq?: number;
+  poll?: Poll;
   reactions: Record<string, number>;
   editedAt?: string;
   deleted?: true;
@@ -77,6 +93,13 @@ export type ChatEvent =
     | { type: "member.joined"; userIds: UserId[]; chatRole: ChatRole }
     | { type: "member.left"; userId: UserId }
     | { type: "chat.updated"; title: string | null }
+    | {
+      type: "poll.updated";
+      messageSeq: number;
+      poll: Poll;
+      /** For named polls: whose vote changed, and to what (empty when withdrawn). */
+      vote?: { userId: UserId; options: number[] };
+    }
   );
 
 export type ChatEventType = ChatEvent["type"];

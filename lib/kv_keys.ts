@@ -74,6 +74,10 @@ export const keys = {
   /** A member's reactions to one message: the emojis they chose. */
   reactionsOf: (chatId: ChatId, seq: number, userId: UserId) =>
     ["reactions", chatId, seq, userId] as const,
+  /** A member's vote in a poll: the indexes of the options they chose. */
+  pollVote: (chatId: ChatId, seq: number, userId: UserId) =>
+    ["poll_votes", chatId, seq, userId] as const,
+  pollVotes: (chatId: ChatId, seq: number) => ["poll_votes", chatId, seq] as const,
   readMarker: (chatId: ChatId, userId: UserId) => ["read_markers", chatId, userId] as const,
   /** A member's send allowance in a chat (token bucket), moved in the same commit as sends. */
   sendAllowance: (chatId: ChatId, userId: UserId) => ["send_allowance", chatId, userId] as const,

@@ -7,6 +7,7 @@ import { applicationRoutes } from "./api/applications.ts";
 import { orgRoutes } from "./api/orgs.ts";
 import { inviteRoutes } from "./api/invites.ts";
 import { chatRoutes } from "./api/chats.ts";
+import { pollRoutes } from "./api/polls.ts";
 import { realtimeHandler } from "./realtime.ts";
 import { webRoutes } from "./web.ts";
 import { notFound } from "../lib/errors.ts";
@@ -22,6 +23,7 @@ export function apiRoutes(deps: Deps) {
   api.route("/", orgRoutes(deps));
   api.route("/", inviteRoutes(deps));
   api.route("/", chatRoutes(deps));
+  api.route("/", pollRoutes(deps));
   api.all("*", () => {
     throw notFound("No such route");
   });

@@ -33,6 +33,7 @@ import { keys } from "../../lib/kv_keys.ts";
 import { canManageChat } from "../../lib/policy.ts";
 import type { Message } from "../../lib/chat_model.ts";
 import { createChat } from "../../actors/chat_create.ts";
+import { withPollViews } from "../../lib/polls.ts";
 import type { SendOutcome } from "../../actors/chat_actor.ts";
 import { unwrap } from "../../actors/mailbox.ts";
 
@@ -140,9 +141,11 @@ export function chatRoutes(deps: Deps) {
     return c.json({ message: outcome.message }, outcome.created ? 201 : 200);
   });
 
+  /** Messages as `userId` sees them: their own reactions marked, polls with their results. */
   async function withOwnReactions(chatId: ChatId, userId: UserId, messages: Message[]) {
     const own = await listOwnReactions(kv, chatId, userId, messages.map((m) => m.seq));
-    return messages.map((m) => ({ ...m, myReactions: own.get(m.seq) ?? [] }));
+    const withPolls = await withPollViews(kv, messages, deps.clock.now(), userId);
+    return withPolls.map((m) => ({ ...m, myReactions: own.get(m.seq) ?? [] }));
   }
 
   app.get("/chats/:chatId/messages", async (c) => {
