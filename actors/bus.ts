@@ -5,12 +5,14 @@
  */
 import type { ChatId, UserId } from "../lib/ids.ts";
 import type { ChatEvent } from "../lib/chat_model.ts";
+import type { ServerFrame } from "../lib/wire.ts";
 
 export type BusMessage =
   | { type: "events"; chatId: ChatId; events: ChatEvent[] }
   | { type: "typing"; chatId: ChatId; userId: UserId }
   | { type: "read"; chatId: ChatId; userId: UserId; seq: number }
-  | { type: "presence"; userId: UserId; online: boolean; chatIds: ChatId[]; isolate: string };
+  | { type: "presence"; userId: UserId; online: boolean; chatIds: ChatId[]; isolate: string }
+  | { type: "notice"; userIds: UserId[]; frame: ServerFrame };
 
 export interface Bus {
   /** Sends `message` to every other isolate (not back to this one). */

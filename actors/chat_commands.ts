@@ -2,6 +2,7 @@
 import * as messages from "./chat_messages.ts";
 import * as members from "./chat_members.ts";
 import * as polls from "./chat_polls.ts";
+import * as moderation from "./chat_moderation.ts";
 import type { Cost, Needs, Round } from "./chat_round.ts";
 
 export type { SendOutcome } from "./chat_messages.ts";
@@ -17,7 +18,10 @@ export type ChatCommand =
   | members.RenameCommand
   | polls.CreatePollCommand
   | polls.VoteCommand
-  | polls.ClosePollCommand;
+  | polls.ClosePollCommand
+  | moderation.SetSettingsCommand
+  | moderation.MuteCommand
+  | moderation.SetRoleCommand;
 
 interface Spec<C> {
   needs(command: C, needs: Needs): void;
@@ -39,6 +43,9 @@ const specs: Specs = {
   createPoll: polls.create,
   vote: polls.vote,
   closePoll: polls.close,
+  setSettings: moderation.setSettings,
+  mute: moderation.mute,
+  setRole: moderation.setRole,
 };
 
 function spec(command: ChatCommand): Spec<ChatCommand> {

@@ -6,7 +6,14 @@ import { MAX_CHAT_MEMBERS } from "../lib/chat_model.ts";
 import { conflict, forbidden, invalidInput, notFound } from "../lib/errors.ts";
 import * as policy from "../lib/policy.ts";
 import { inviteGone, inviteState } from "../lib/invites.ts";
-import { assertAllowed, type Cost, type Needs, type Round, utf8Bound } from "./chat_round.ts";
+import {
+  assertAllowed,
+  audit,
+  type Cost,
+  type Needs,
+  type Round,
+  utf8Bound,
+} from "./chat_round.ts";
 
 export type AddMembersCommand = { type: "addMembers"; actorId: UserId; userIds: UserId[] };
 export type JoinCommand = { type: "join"; actorId: UserId; inviteToken: string };
@@ -90,7 +97,7 @@ export const remove = {
   needs(c: RemoveMemberCommand, n: Needs) {
     n.person(c.userId);
   },
-  cost: (): Cost => [3, 500, 0],
+  cost: (): Cost => [4, 1000, 0],
   apply(r: Round, c: RemoveMemberCommand): void {
     if (!c.system) {
       assertAllowed(
@@ -101,6 +108,9 @@ export const remove = {
     if (!r.chatMember(c.userId)) {
       if (c.system) return;
       throw notFound("No such member in this chat");
+    }
+    if (!c.system && c.userId !== c.actorId) {
+      audit(r, { actorId: c.actorId, action: "member.removed", targetUserId: c.userId });
     }
     r.plan.memberChanges.set(c.userId, null);
     r.plan.memberCount--;

@@ -2,10 +2,19 @@
 import type { UserId } from "../lib/ids.ts";
 import { keys } from "../lib/kv_keys.ts";
 import type { Message } from "../lib/chat_model.ts";
-import { conflict, invalidInput, rateLimited } from "../lib/errors.ts";
+import { conflict, forbidden, invalidInput, rateLimited } from "../lib/errors.ts";
 import * as policy from "../lib/policy.ts";
 import { SEND_RULE, take } from "../lib/allowance.ts";
-import { assertAllowed, type Cost, type Needs, pair, type Round, utf8Bound } from "./chat_round.ts";
+import {
+  assertAllowed,
+  audit,
+  type Cost,
+  type Needs,
+  pair,
+  type Round,
+  settingsOf,
+  utf8Bound,
+} from "./chat_round.ts";
 
 export type SendCommand = {
   type: "send";
@@ -34,6 +43,21 @@ export interface SendOutcome {
 const MAX_EMOJIS = 20;
 const MAX_OWN_EMOJIS = 10;
 
+/**
+ * Refuses a member who may not write now: the chat is frozen (moderators excepted), or they are
+ * muted. Applies to messages, reactions and votes alike.
+ */
+export function assertNotSilenced(r: Round, actorId: UserId): void {
+  const caller = r.caller(actorId);
+  if (settingsOf(r).frozen && policy.canModerate(caller) !== "allow") {
+    throw forbidden("Cannot write: the chat is frozen (read-only)");
+  }
+  const mutedUntil = r.chatMember(actorId)?.mutedUntil;
+  if (mutedUntil && Date.parse(mutedUntil) > r.now) {
+    throw forbidden(`Cannot write: you are muted in this chat until ${mutedUntil}`);
+  }
+}
+
 /** What a new message carries besides the fields every message has. */
 export type MessageContent = Pick<Message, "kind" | "text"> & Partial<Pick<Message, "poll">>;
 
@@ -56,16 +80,25 @@ export function postMessage(
     if (!original) throw new Error(`message ${existing} of chat ${r.chatId} is missing`);
     return { message: original, created: false };
   }
-  assertAllowed(policy.canPost(r.caller(c.actorId), r.chat.kind), "send message here");
+  const caller = r.caller(c.actorId);
+  assertAllowed(policy.canPost(caller, r.chat.kind), "send message here");
+  assertNotSilenced(r, c.actorId);
   if (c.replyToSeq !== undefined) {
     const target = plan.messages.get(c.replyToSeq) ?? reads.messages.get(c.replyToSeq) ?? null;
     if (!target) throw invalidInput("replyToSeq is not a message of this chat", "replyToSeq");
   }
-  const allowance = take(
-    plan.allowances.get(c.actorId) ?? reads.allowances.get(c.actorId) ?? null,
-    r.now,
-    SEND_RULE,
-  );
+  const previous = plan.allowances.get(c.actorId) ?? reads.allowances.get(c.actorId) ?? null;
+  const slow = settingsOf(r).slowModeSeconds * 1000;
+  if (
+    slow > 0 && previous && r.now - previous.at < slow &&
+    policy.canModerate(caller) !== "allow"
+  ) {
+    throw rateLimited(
+      (previous.at + slow - r.now) / 1000,
+      "Slow mode: wait before your next message",
+    );
+  }
+  const allowance = take(previous, r.now, SEND_RULE);
   if (!allowance.ok) {
     throw rateLimited(allowance.retryAfterMs / 1000, "Too many messages; slow down");
   }
@@ -139,7 +172,7 @@ export const del = {
   needs(c: DeleteCommand, n: Needs) {
     n.message(c.seq);
   },
-  cost: (): Cost => [2, 400, 0],
+  cost: (): Cost => [3, 900, 0],
   apply(r: Round, c: DeleteCommand): Message {
     const message = r.message(c.seq);
     assertAllowed(
@@ -147,6 +180,14 @@ export const del = {
       "delete this message",
     );
     if (message.deleted) return message;
+    if (message.authorId !== c.actorId) {
+      audit(r, {
+        actorId: c.actorId,
+        action: "message.deleted",
+        targetUserId: message.authorId,
+        messageSeq: message.seq,
+      });
+    }
     const { editedAt: _, replyToSeq: __, ...rest } = message;
     const tombstone: Message = { ...rest, text: "", reactions: {}, deleted: true };
     r.plan.messages.set(message.seq, tombstone);
@@ -165,6 +206,7 @@ export const react = {
   apply(r: Round, c: ReactCommand): Message {
     const { plan, reads } = r;
     assertAllowed(policy.canReact(r.caller(c.actorId)), "react");
+    assertNotSilenced(r, c.actorId);
     const message = r.message(c.seq);
     if (message.deleted) throw conflict("Cannot react: the message was deleted");
     const ownKey = pair(c.seq, c.actorId);

@@ -5,7 +5,7 @@ import type { Message, Poll } from "../lib/chat_model.ts";
 import { conflict, invalidInput } from "../lib/errors.ts";
 import * as policy from "../lib/policy.ts";
 import { assertAllowed, type Cost, type Needs, pair, type Round, utf8Bound } from "./chat_round.ts";
-import { postMessage, type SendOutcome } from "./chat_messages.ts";
+import { assertNotSilenced, postMessage, type SendOutcome } from "./chat_messages.ts";
 
 export type CreatePollCommand = {
   type: "createPoll";
@@ -74,6 +74,7 @@ export const vote = {
   cost: (): Cost => [3, 8000, 0],
   apply(r: Round, c: VoteCommand): Poll {
     assertAllowed(policy.canReadChat(r.caller(c.actorId)), "vote");
+    assertNotSilenced(r, c.actorId);
     const message = pollMessage(r, c.seq);
     const poll = message.poll;
     if (!pollOpen(poll, r.now)) throw conflict("Cannot vote: the poll is closed");

@@ -6,12 +6,15 @@
 import type { ChatId, Ids, UserId } from "../lib/ids.ts";
 import { keys } from "../lib/kv_keys.ts";
 import { getManyChunked } from "../lib/kv_util.ts";
+import { DEFAULT_CHAT_SETTINGS } from "../lib/chat_model.ts";
 import type {
+  AuditEntry,
   Chat,
   ChatEvent,
   ChatHead,
   ChatInvite,
   ChatMember,
+  ChatSettings,
   EventDraft,
   Message,
 } from "../lib/chat_model.ts";
@@ -236,6 +239,21 @@ export class Round {
     if (!message || seq > this.plan.seq) throw notFound("No such message");
     return message;
   }
+}
+
+/** Writes a moderation step to the school's audit log, in this round's commit. */
+export function audit(
+  r: Round,
+  entry: Omit<AuditEntry, "id" | "orgId" | "at" | "chatId">,
+): void {
+  const id = r.ids.ulid();
+  const full: AuditEntry = { id, orgId: r.chat.orgId, at: r.plan.at, chatId: r.chatId, ...entry };
+  r.plan.set(keys.auditEntry(r.chat.orgId, id), full, 400);
+}
+
+/** The chat's moderation settings as of this plan. */
+export function settingsOf(r: Round): ChatSettings {
+  return r.current.settings ?? DEFAULT_CHAT_SETTINGS;
 }
 
 /** Throws the API's answer for a refusing decision. */

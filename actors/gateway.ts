@@ -356,6 +356,21 @@ export class Gateway {
     }
   }
 
+  /** Writes `frame` to every socket of the given users, on every isolate. */
+  notify(userIds: readonly UserId[], frame: ServerFrame): void {
+    this.#noticeHere(userIds, frame);
+    this.#bus.publish({ type: "notice", userIds: [...userIds], frame });
+  }
+
+  #noticeHere(userIds: readonly UserId[], frame: ServerFrame): void {
+    const text = JSON.stringify(frame);
+    for (const userId of userIds) {
+      for (const conn of this.#byUser.get(userId) ?? []) {
+        if (conn.started) this.write(conn, text);
+      }
+    }
+  }
+
   /** A member's read marker moved: tell the chat's sockets everywhere. */
   read(chatId: ChatId, userId: UserId, seq: number): void {
     this.#readHere(chatId, userId, seq);
@@ -387,6 +402,9 @@ export class Gateway {
         break;
       case "typing":
         this.#typingHere(message.chatId, message.userId);
+        break;
+      case "notice":
+        this.#noticeHere(message.userIds, message.frame);
         break;
       case "read":
         this.#readHere(message.chatId, message.userId, message.seq);

@@ -79,3 +79,12 @@ export const createPollInput = z.object({
 export const voteInput = z.object({
   options: z.array(z.number().int().min(0).max(MAX_POLL_OPTIONS - 1)).max(MAX_POLL_OPTIONS),
 });
+
+export const chatSettingsInput = z.object({
+  frozen: z.boolean().optional(),
+  slowModeSeconds: z.number().int().min(0).max(3600).optional(),
+});
+
+export const muteInput = z.object({ minutes: z.number().int().min(0).max(7 * 24 * 60) });
+export const chatRoleInput = z.object({ chatRole: z.enum(["moderator", "member"]) });
+export const reportInput = z.object({ reason: text(1, 1000) });

@@ -1,5 +1,5 @@
 /** Chats, their members, messages and the chat event log, as stored in Deno KV. */
-import type { ChatId, OrgId, UserId } from "./ids.ts";
+import type { ChatId, ClassId, OrgId, UserId } from "./ids.ts";
 
 export const CHAT_KINDS = ["group", "channel", "direct"] as const;
 export type ChatKind = typeof CHAT_KINDS[number];
@@ -12,6 +12,16 @@ export const MAX_CHAT_MEMBERS = 5000;
 /** Longest message text, in code points after trimming. */
 export const MAX_MESSAGE_CHARS = 4000;
 
+/** Moderation settings of a chat. */
+export interface ChatSettings {
+  /** Read-only for everyone but moderators. */
+  frozen: boolean;
+  /** At most one message per this many seconds per member (0: off); moderators are exempt. */
+  slowModeSeconds: number;
+}
+
+export const DEFAULT_CHAT_SETTINGS: ChatSettings = { frozen: false, slowModeSeconds: 0 };
+
 export interface Chat {
   id: ChatId;
   orgId: OrgId;
@@ -19,12 +29,38 @@ export interface Chat {
   title: string | null;
   createdAt: string;
   createdBy: UserId;
+  /** The class this chat belongs to (a class chat or class channel). */
+  classId?: ClassId;
+  settings?: ChatSettings;
 }
 
 export interface ChatMember {
   userId: UserId;
   chatRole: ChatRole;
   joinedAt: string;
+  /** Muted members cannot post until then. */
+  mutedUntil?: string;
+}
+
+/** A moderation step, kept in the school's audit log (written in the same commit). */
+export interface AuditEntry {
+  id: string;
+  orgId: OrgId;
+  at: string;
+  actorId: UserId;
+  action:
+    | "message.deleted"
+    | "member.muted"
+    | "member.unmuted"
+    | "member.removed"
+    | "member.role_changed"
+    | "chat.frozen"
+    | "chat.unfrozen"
+    | "chat.slow_mode";
+  chatId: ChatId;
+  targetUserId?: UserId;
+  messageSeq?: number;
+  details?: Record<string, unknown>;
 }
 
 /** The chat's head: the last assigned seq. Every append checks and moves it. */
@@ -92,7 +128,8 @@ export type ChatEvent =
     }
     | { type: "member.joined"; userIds: UserId[]; chatRole: ChatRole }
     | { type: "member.left"; userId: UserId }
-    | { type: "chat.updated"; title: string | null }
+    | { type: "chat.updated"; title: string | null; settings?: ChatSettings }
+    | { type: "member.updated"; userId: UserId; chatRole: ChatRole; mutedUntil?: string }
     | {
       type: "poll.updated";
       messageSeq: number;

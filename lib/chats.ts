@@ -4,6 +4,7 @@ import { isUlid } from "./ids.ts";
 import { keys } from "./kv_keys.ts";
 import { getManyChunked, listAll, transact } from "./kv_util.ts";
 import type { Chat, ChatEvent, ChatHead, ChatMember, Message } from "./chat_model.ts";
+import { DEFAULT_CHAT_SETTINGS } from "./chat_model.ts";
 import type { Member } from "./model.ts";
 import type { ChatCaller } from "./policy.ts";
 import { canReadChat } from "./policy.ts";
@@ -55,6 +56,8 @@ export function chatView(chat: Chat, head: ChatHead) {
     title: chat.title,
     lastSeq: head.seq,
     createdAt: chat.createdAt,
+    settings: chat.settings ?? DEFAULT_CHAT_SETTINGS,
+    ...(chat.classId ? { classId: chat.classId } : {}),
   };
 }
 
@@ -71,6 +74,7 @@ export async function listChatMembers(kv: Deno.Kv, chat: Chat) {
     roles: orgMembers[i]?.value?.roles ?? [],
     verified: orgMembers[i]?.value?.verified ?? false,
     chatRole: m.chatRole,
+    ...(m.mutedUntil ? { mutedUntil: m.mutedUntil } : {}),
   }));
 }
 

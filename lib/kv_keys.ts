@@ -78,6 +78,13 @@ export const keys = {
   pollVote: (chatId: ChatId, seq: number, userId: UserId) =>
     ["poll_votes", chatId, seq, userId] as const,
   pollVotes: (chatId: ChatId, seq: number) => ["poll_votes", chatId, seq] as const,
+  /** The school's audit log of moderation, in time order. */
+  auditLog: (orgId: OrgId) => ["audit_log", orgId] as const,
+  auditEntry: (orgId: OrgId, id: string) => ["audit_log", orgId, id] as const,
+  reports: (orgId: OrgId) => ["reports", orgId] as const,
+  report: (orgId: OrgId, id: string) => ["reports", orgId, id] as const,
+  chatReports: (chatId: ChatId) => ["reports_by_chat", chatId] as const,
+  chatReport: (chatId: ChatId, id: string) => ["reports_by_chat", chatId, id] as const,
   readMarker: (chatId: ChatId, userId: UserId) => ["read_markers", chatId, userId] as const,
   /** A member's send allowance in a chat (token bucket), moved in the same commit as sends. */
   sendAllowance: (chatId: ChatId, userId: UserId) => ["send_allowance", chatId, userId] as const,

@@ -152,6 +152,16 @@ export function canReadChat(c: ChatCaller): Decision {
   return decideChat(c, () => true);
 }
 
+/** Owners and moderators of the chat, and school admins who are in it, moderate it. */
+export function canModerate(c: ChatCaller): Decision {
+  return decideChat(c, (role) => manages(role) || (c.orgRoles ?? []).includes("admin"));
+}
+
+/** Owners, and school admins in the chat, make members moderators or take it back. */
+export function canSetChatRole(c: ChatCaller): Decision {
+  return decideChat(c, (role) => role === "owner" || (c.orgRoles ?? []).includes("admin"));
+}
+
 /** Everyone posts in groups and direct chats; only owners and moderators in channels. */
 export function canPost(c: ChatCaller, kind: ChatKind): Decision {
   return decideChat(c, (role) => kind !== "channel" || manages(role));

@@ -2,7 +2,7 @@
  * The realtime protocol's frames, shared by the server and the browser islands. Browser-safe:
  * types only.
  */
-import type { ChatEvent, ChatKind } from "./chat_model.ts";
+import type { ChatEvent, ChatKind, ChatSettings } from "./chat_model.ts";
 
 /** A chat as announced over the socket. */
 export interface WireChat {
@@ -12,6 +12,8 @@ export interface WireChat {
   title: string | null;
   lastSeq: number;
   createdAt: string;
+  settings?: ChatSettings;
+  classId?: string;
 }
 
 export interface WireError {
@@ -43,7 +45,9 @@ export type ServerFrame =
   | { type: "typing"; chatId: string; userId: string }
   | { type: "presence"; userId: string; online: boolean }
   | { type: "read"; chatId: string; userId: string; seq: number }
-  | { type: "pong" };
+  | { type: "pong" }
+  /** A message was reported in a chat you moderate or a school you administer. */
+  | { type: "report.created"; orgId: string; chatId: string; reportId: string };
 
 /** Close codes the server uses. */
 export const CLOSE = {

@@ -8,6 +8,7 @@ import { orgRoutes } from "./api/orgs.ts";
 import { inviteRoutes } from "./api/invites.ts";
 import { chatRoutes } from "./api/chats.ts";
 import { pollRoutes } from "./api/polls.ts";
+import { moderationRoutes } from "./api/moderation.ts";
 import { realtimeHandler } from "./realtime.ts";
 import { webRoutes } from "./web.ts";
 import { notFound } from "../lib/errors.ts";
@@ -24,6 +25,7 @@ export function apiRoutes(deps: Deps) {
   api.route("/", inviteRoutes(deps));
   api.route("/", chatRoutes(deps));
   api.route("/", pollRoutes(deps));
+  api.route("/", moderationRoutes(deps));
   api.all("*", () => {
     throw notFound("No such route");
   });

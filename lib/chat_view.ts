@@ -1,0 +1,269 @@
+/**
+ * The messenger's view of chats, as pure functions: the chat list and a chat's message list,
+ * events applied to them, unread counts, links found in text, dates. Browser-safe; shared by
+ * the messenger island and the chat pages that render it on the server.
+ */
+import type { ChatEvent, ChatKind } from "./chat_model.ts";
+import type { Locale } from "./model.ts";
+
+/** A message as the messenger shows it: the API's message plus the viewer's own reactions. */
+export interface MessageView {
+  seq: number;
+  id: string;
+  clientId: string;
+  authorId: string;
+  kind: string;
+  text: string;
+  replyToSeq?: number;
+  reactions: Record<string, number>;
+  myReactions: string[];
+  editedAt?: string;
+  deleted?: boolean;
+  createdAt: string;
+}
+
+/** A row of the chat list. `peerId` is the other person of a direct chat. */
+export interface ChatSummary {
+  id: string;
+  orgId: string;
+  kind: ChatKind;
+  title: string | null;
+  lastSeq: number;
+  lastReadSeq: number;
+  unread: number;
+  lastActivityAt: string;
+  lastMessage?: MessageView | null;
+  peerId?: string | null;
+}
+
+/** A member of a chat, as GET /chats/:id lists them. */
+export interface MemberView {
+  userId: string;
+  displayName: string | null;
+  roles: string[];
+  verified: boolean;
+  chatRole: string;
+  online?: boolean;
+}
+
+/** What the messenger knows about a person: name and the verified-teacher badge. */
+export interface Person {
+  name: string | null;
+  verified: boolean;
+}
+
+/** The loaded part of one chat: its members and a window of messages, oldest first. */
+export interface ChatState {
+  id: string;
+  members: MemberView[];
+  messages: MessageView[];
+  /** The chat seq the messages reflect: events at or below it are already applied. */
+  stateSeq: number;
+  /** Older messages exist before the first one held. */
+  hasMore: boolean;
+  /** Seq of the first unread message when the chat was opened (the "new messages" divider). */
+  dividerSeq: number | null;
+}
+
+/** Whether the person gets the verified-teacher badge. */
+export function isVerifiedTeacher(member: Pick<MemberView, "roles" | "verified">): boolean {
+  return member.verified && member.roles.includes("teacher");
+}
+
+function upsert(messages: MessageView[], message: MessageView): MessageView[] {
+  const at = messages.findIndex((m) => m.seq === message.seq);
+  if (at >= 0) {
+    const copy = messages.slice();
+    copy[at] = { ...message, myReactions: messages[at]!.myReactions };
+    return copy;
+  }
+  const copy = [...messages, message];
+  if (messages.length && messages[messages.length - 1]!.seq > message.seq) {
+    copy.sort((a, b) => a.seq - b.seq);
+  }
+  return copy;
+}
+
+function patch(
+  messages: MessageView[],
+  seq: number,
+  change: (m: MessageView) => MessageView,
+): MessageView[] {
+  const at = messages.findIndex((m) => m.seq === seq);
+  if (at < 0) return messages;
+  const copy = messages.slice();
+  copy[at] = change(messages[at]!);
+  return copy;
+}
+
+/** Normalizes a message from the API or an event (which has no `myReactions`). */
+export function toView(message: Omit<MessageView, "myReactions"> & { myReactions?: string[] }) {
+  return { ...message, myReactions: message.myReactions ?? [] } as MessageView;
+}
+
+/** The message list after `event`; `me` is the viewer (their reactions are highlighted). */
+export function applyToMessages(
+  messages: MessageView[],
+  event: ChatEvent,
+  me: string,
+): MessageView[] {
+  switch (event.type) {
+    case "message.created":
+      return upsert(messages, toView(event.message));
+    case "message.edited":
+      return patch(messages, event.messageSeq, (m) => ({
+        ...m,
+        text: event.text,
+        editedAt: event.editedAt,
+      }));
+    case "message.deleted":
+      return patch(messages, event.messageSeq, (m) => ({
+        ...m,
+        text: "",
+        reactions: {},
+        myReactions: [],
+        deleted: true,
+      }));
+    case "reaction.changed":
+      return patch(messages, event.messageSeq, (m) => {
+        const reactions = { ...m.reactions };
+        if (event.count > 0) reactions[event.emoji] = event.count;
+        else delete reactions[event.emoji];
+        let myReactions = m.myReactions;
+        if (event.userId === me) {
+          myReactions = myReactions.filter((e) => e !== event.emoji);
+          if (event.added) myReactions = [...myReactions, event.emoji];
+        }
+        return { ...m, reactions, myReactions };
+      });
+    default:
+      return messages;
+  }
+}
+
+/** The chat state after `event`, or the same object when the event is already reflected. */
+export function applyToChat(chat: ChatState, event: ChatEvent, me: string): ChatState {
+  if (event.seq <= chat.stateSeq) return chat;
+  let members = chat.members;
+  if (event.type === "member.left") members = members.filter((m) => m.userId !== event.userId);
+  return {
+    ...chat,
+    members,
+    messages: applyToMessages(chat.messages, event, me),
+    stateSeq: event.seq,
+  };
+}
+
+/** Messages by others after `lastReadSeq`, not deleted. */
+export function countUnread(messages: MessageView[], lastReadSeq: number, me: string): number {
+  return messages.filter((m) => m.seq > lastReadSeq && m.authorId !== me && !m.deleted).length;
+}
+
+/** The chat list row after `event`. */
+export function applyToSummary(
+  chat: ChatSummary,
+  event: ChatEvent,
+  me: string,
+): ChatSummary {
+  if (event.seq <= chat.lastSeq && event.type !== "message.created") return chat;
+  const next: ChatSummary = { ...chat, lastSeq: Math.max(chat.lastSeq, event.seq) };
+  switch (event.type) {
+    case "message.created": {
+      if (event.seq <= chat.lastSeq) return chat;
+      next.lastMessage = toView(event.message);
+      next.lastActivityAt = event.at;
+      if (event.message.authorId !== me && event.seq > chat.lastReadSeq) next.unread++;
+      break;
+    }
+    case "message.edited":
+      if (chat.lastMessage?.seq === event.messageSeq) {
+        next.lastMessage = { ...chat.lastMessage, text: event.text, editedAt: event.editedAt };
+      }
+      break;
+    case "message.deleted":
+      if (chat.lastMessage?.seq === event.messageSeq) {
+        next.lastMessage = { ...chat.lastMessage, text: "", deleted: true };
+        if (chat.lastMessage.authorId !== me && event.messageSeq > chat.lastReadSeq) {
+          next.unread = Math.max(0, next.unread - 1);
+        }
+      }
+      break;
+    case "chat.updated":
+      next.title = event.title;
+      break;
+  }
+  return next;
+}
+
+/** The chat list, most recent activity first. */
+export function sortChats(chats: ChatSummary[]): ChatSummary[] {
+  return chats.slice().sort((a, b) => b.lastActivityAt.localeCompare(a.lastActivityAt));
+}
+
+/** A piece of message text: plain, or a web link to render as an anchor. */
+export type TextPart = { text: string; href?: undefined } | { text: string; href: string };
+
+const URL_RE = /\bhttps?:\/\/[^\s<>"'«»]+/giu;
+const TRAILING = /[.,;:!?)\]}]+$/u;
+
+/** Splits text into plain parts and http(s) links (trailing punctuation stays text). */
+export function splitLinks(text: string): TextPart[] {
+  const parts: TextPart[] = [];
+  let last = 0;
+  for (const match of text.matchAll(URL_RE)) {
+    let url = match[0];
+    const trail = TRAILING.exec(url)?.[0] ?? "";
+    // Keep a closing parenthesis that belongs to the link, as in Wikipedia addresses.
+    const keepParen = trail.startsWith(")") && url.includes("(");
+    if (trail && !keepParen) url = url.slice(0, -trail.length);
+    let href: string;
+    try {
+      const parsed = new URL(url);
+      if (parsed.protocol !== "http:" && parsed.protocol !== "https:") continue;
+      href = parsed.href;
+    } catch {
+      continue;
+    }
+    const start = match.index!;
+    if (start > last) parts.push({ text: text.slice(last, start) });
+    parts.push({ text: url, href });
+    last = start + url.length;
+  }
+  if (last < text.length) parts.push({ text: text.slice(last) });
+  return parts;
+}
+
+const intlLocale = (locale: Locale) => locale === "ru" ? "ru-RU" : "en-GB";
+const formats = new Map<string, Intl.DateTimeFormat>();
+
+function format(locale: Locale, timeZone: string, options: Intl.DateTimeFormatOptions) {
+  const key = `${locale}|${timeZone}|${JSON.stringify(options)}`;
+  let f = formats.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat(intlLocale(locale), { ...options, timeZone });
+    formats.set(key, f);
+  }
+  return f;
+}
+
+/** "14:05" in the school's time zone. */
+export function formatTime(locale: Locale, iso: string, timeZone: string): string {
+  return format(locale, timeZone, { hour: "2-digit", minute: "2-digit" }).format(new Date(iso));
+}
+
+/** "12 марта 2025 г." — the day a message was sent, in the school's time zone. */
+export function formatDay(locale: Locale, iso: string, timeZone: string): string {
+  return format(locale, timeZone, { dateStyle: "long" }).format(new Date(iso));
+}
+
+/** "12 мар." or "14:05": the short stamp of a chat list row, relative to `now`. */
+export function formatShort(locale: Locale, iso: string, timeZone: string, now: string): string {
+  if (dayKey(iso, timeZone) === dayKey(now, timeZone)) return formatTime(locale, iso, timeZone);
+  return format(locale, timeZone, { day: "numeric", month: "short" }).format(new Date(iso));
+}
+
+/** A key that is equal for two instants on the same day in `timeZone`. */
+export function dayKey(iso: string, timeZone: string): string {
+  return format("en", timeZone, { year: "numeric", month: "2-digit", day: "2-digit" })
+    .format(new Date(iso));
+}

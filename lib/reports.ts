@@ -1,0 +1,87 @@
+/**
+ * Reports of messages to a chat's moderators and the school's admins. A report keeps a copy of
+ * the message as it was, so deleting the message later does not erase the evidence.
+ */
+import type { ChatId, Clock, Ids, OrgId, UserId } from "./ids.ts";
+import { keys } from "./kv_keys.ts";
+import { getManyChunked, listAll } from "./kv_util.ts";
+import type { AuditEntry, Message } from "./chat_model.ts";
+
+export interface Report {
+  id: string;
+  orgId: OrgId;
+  chatId: ChatId;
+  messageSeq: number;
+  reporterId: UserId;
+  reason: string;
+  at: string;
+  /** The message as it was when reported. */
+  message: Pick<Message, "authorId" | "kind" | "text" | "createdAt" | "editedAt">;
+}
+
+/** Stores a report of `message` by `reporterId`. */
+export async function createReport(
+  deps: { kv: Deno.Kv; clock: Clock; ids: Ids },
+  orgId: OrgId,
+  message: Message,
+  reporterId: UserId,
+  reason: string,
+): Promise<Report> {
+  const report: Report = {
+    id: deps.ids.ulid(),
+    orgId,
+    chatId: message.chatId,
+    messageSeq: message.seq,
+    reporterId,
+    reason,
+    at: new Date(deps.clock.now()).toISOString(),
+    message: {
+      authorId: message.authorId,
+      kind: message.kind,
+      text: message.text,
+      createdAt: message.createdAt,
+      ...(message.editedAt ? { editedAt: message.editedAt } : {}),
+    },
+  };
+  await deps.kv.atomic()
+    .set(keys.report(orgId, report.id), report)
+    .set(keys.chatReport(message.chatId, report.id), true)
+    .commit();
+  return report;
+}
+
+/** The school's reports, newest first. */
+export async function listOrgReports(kv: Deno.Kv, orgId: OrgId, limit = 200): Promise<Report[]> {
+  const entries = await listAll<Report>(kv, keys.reports(orgId), { reverse: true, limit });
+  return entries.map((e) => e.value);
+}
+
+/** A chat's reports, newest first. */
+export async function listChatReports(
+  kv: Deno.Kv,
+  orgId: OrgId,
+  chatId: ChatId,
+  limit = 200,
+): Promise<Report[]> {
+  const index = await listAll<true>(kv, keys.chatReports(chatId), { reverse: true, limit });
+  const entries = await getManyChunked<Report>(
+    kv,
+    index.map((e) => keys.report(orgId, e.key[2] as string)),
+  );
+  return entries.flatMap((e) => e.value ? [e.value] : []);
+}
+
+/** The school's audit log, newest first, before the entry id `before` if given. */
+export async function listAudit(
+  kv: Deno.Kv,
+  orgId: OrgId,
+  limit: number,
+  before?: string,
+): Promise<AuditEntry[]> {
+  const selector = before
+    ? { prefix: keys.auditLog(orgId), end: keys.auditEntry(orgId, before) }
+    : { prefix: keys.auditLog(orgId) };
+  const out: AuditEntry[] = [];
+  for await (const e of kv.list<AuditEntry>(selector, { reverse: true, limit })) out.push(e.value);
+  return out;
+}
