@@ -443,6 +443,7 @@ Deno.test("read markers only move forward, unread counts only others' messages, 
     unread: 0,
     createdAt: new Date(t.clock.now()).toISOString(),
     lastActivityAt: new Date(t.clock.now()).toISOString(),
+    settings: { frozen: false, slowModeSeconds: 0 },
   });
 
   t.clock.advance(SECOND);
