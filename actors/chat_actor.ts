@@ -75,7 +75,7 @@ export class ChatActor implements Activation {
 
   send(
     actorId: UserId,
-    input: { clientId: string; text: string; replyToSeq?: number },
+    input: { clientId: string; text: string; replyToSeq?: number; needsAck?: boolean },
   ): Promise<Result<SendOutcome>> {
     return this.run({ type: "send", actorId, ...input });
   }

@@ -12,6 +12,7 @@ export type ChatCommand =
   | messages.EditCommand
   | messages.DeleteCommand
   | messages.ReactCommand
+  | messages.AckCommand
   | members.AddMembersCommand
   | members.JoinCommand
   | members.RemoveMemberCommand
@@ -36,6 +37,7 @@ const specs: Specs = {
   edit: messages.edit,
   delete: messages.del,
   react: messages.react,
+  ack: messages.ack,
   addMembers: members.add,
   join: members.join,
   removeMember: members.remove,

@@ -5,9 +5,9 @@
  */
 import type { ChatId, ClassId, Clock, Ids, OrgId, UserId } from "../lib/ids.ts";
 import { keys } from "../lib/kv_keys.ts";
-import { getManyChunked, transact } from "../lib/kv_util.ts";
+import { getManyChunked, listAll, transact } from "../lib/kv_util.ts";
 import type { Chat, ChatEvent, ChatHead, ChatKind, ChatMember } from "../lib/chat_model.ts";
-import type { Member, Org } from "../lib/model.ts";
+import type { Member, Org, OrgClass, Role } from "../lib/model.ts";
 import { forbidden, invalidInput, notFound } from "../lib/errors.ts";
 import * as policy from "../lib/policy.ts";
 import { callerOf } from "../lib/orgs.ts";
@@ -25,6 +25,10 @@ export interface CreateChatInput {
   title: string | null;
   creatorId: UserId;
   memberIds: UserId[];
+  /** A class chat: the class's members (of `classRoles`) join, its teachers as moderators. */
+  classId?: ClassId;
+  /** Default: students and teachers. */
+  classRoles?: Role[];
 }
 
 export interface CreatedChat {
@@ -42,20 +46,27 @@ export async function createChat(
 ): Promise<CreatedChat> {
   const { kv, clock, ids } = deps;
   const orgId = input.orgId as OrgId;
-  const others = [...new Set(input.memberIds)].filter((id) => id !== input.creatorId);
-  if (others.length > MAX_INITIAL_MEMBERS) {
-    throw invalidInput(`memberIds names more than ${MAX_INITIAL_MEMBERS} people`, "memberIds");
-  }
   const result = await transact<CreatedChat & { events: ChatEvent[] }>(async () => {
+    const classMembers = input.classId ? await classRoster(kv, orgId, input) : [];
+    const others = [...new Set([...input.memberIds, ...classMembers.map((m) => m.userId)])]
+      .filter((id) => id !== input.creatorId);
+    if (others.length > MAX_INITIAL_MEMBERS) {
+      throw invalidInput(`A new chat takes at most ${MAX_INITIAL_MEMBERS} people`, "memberIds");
+    }
+    const moderators = new Set(
+      classMembers.filter((m) => m.roles.includes("teacher")).map((m) => m.userId),
+    );
     const [org, creator] = await kv.getMany<[Org, Member]>([
       keys.org(orgId),
       keys.orgMember(orgId, input.creatorId),
     ]);
     if (!org.value || !creator.value) throw notFound("No such school");
     const caller = callerOf(creator.value);
-    const decision = policy.canCreateChat(caller, input.kind);
+    const decision = input.classId
+      ? policy.canCreateClassChat(caller, input.kind, input.classId)
+      : policy.canCreateChat(caller, input.kind);
     if (decision !== "allow") {
-      throw forbidden(`Cannot create a ${input.kind}: not allowed for your role`);
+      throw forbidden(`Cannot create this ${input.kind}: not allowed for your role`);
     }
     const members = await getManyChunked<Member>(
       kv,
@@ -103,6 +114,7 @@ export async function createChat(
       title: input.kind === "direct" ? null : input.title,
       createdAt: at,
       createdBy: input.creatorId,
+      ...(input.classId ? { classId: input.classId } : {}),
     };
     const memberIds = [input.creatorId, ...others];
     const head: ChatHead = {
@@ -129,7 +141,11 @@ export async function createChat(
     for (const userId of memberIds) {
       const member: ChatMember = {
         userId,
-        chatRole: userId === input.creatorId ? "owner" : "member",
+        chatRole: userId === input.creatorId
+          ? "owner"
+          : moderators.has(userId)
+          ? "moderator"
+          : "member",
         joinedAt: at,
       };
       op.set(keys.chatMember(chat.id, userId), member).set(keys.chatByUser(userId, chat.id), true);
@@ -138,6 +154,17 @@ export async function createChat(
   });
   if (result.events.length > 0) deps.publish(result.chat.id, result.events);
   return { chat: result.chat, head: result.head, created: result.created };
+}
+
+/** The members of a class chat: the class's members holding one of the chosen roles. */
+async function classRoster(kv: Deno.Kv, orgId: OrgId, input: CreateChatInput): Promise<Member[]> {
+  const cls = await kv.get<OrgClass>(keys.orgClass(orgId, input.classId!));
+  if (!cls.value) throw invalidInput("classId names an unknown class", "classId");
+  const roles = input.classRoles ?? ["student", "teacher"];
+  const all = await listAll<Member>(kv, keys.orgMembers(orgId));
+  return all.map((e) => e.value).filter((m) =>
+    m.classIds.includes(input.classId!) && m.roles.some((r) => roles.includes(r))
+  );
 }
 
 /** The classes of a parent's children in the school. */

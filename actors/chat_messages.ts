@@ -22,7 +22,10 @@ export type SendCommand = {
   clientId: string;
   text: string;
   replyToSeq?: number;
+  /** An announcement members are asked to confirm (moderators only). */
+  needsAck?: boolean;
 };
+export type AckCommand = { type: "ack"; actorId: UserId; seq: number };
 export type EditCommand = { type: "edit"; actorId: UserId; seq: number; text: string };
 export type DeleteCommand = { type: "delete"; actorId: UserId; seq: number };
 export type ReactCommand = {
@@ -59,7 +62,9 @@ export function assertNotSilenced(r: Round, actorId: UserId): void {
 }
 
 /** What a new message carries besides the fields every message has. */
-export type MessageContent = Pick<Message, "kind" | "text"> & Partial<Pick<Message, "poll">>;
+export type MessageContent =
+  & Pick<Message, "kind" | "text">
+  & Partial<Pick<Message, "poll" | "needsAck" | "ackCount">>;
 
 /**
  * Posts a message: idempotent by (author, clientId), allowed by the chat's posting rules, within
@@ -136,8 +141,51 @@ export const send = {
     1200 + 2 * utf8Bound(c.text) + 2 * utf8Bound(c.clientId),
     0,
   ],
-  apply: (r: Round, c: SendCommand): SendOutcome =>
-    postMessage(r, c, { kind: "text", text: c.text }, utf8Bound(c.text)),
+  apply(r: Round, c: SendCommand): SendOutcome {
+    const content: MessageContent = { kind: "text", text: c.text };
+    if (c.needsAck) {
+      const clientKey = pair(c.actorId, c.clientId);
+      const resend =
+        (r.plan.clientSeqs.get(clientKey) ?? r.reads.clientSeqs.get(clientKey)) != null;
+      if (!resend) {
+        assertAllowed(policy.canModerate(r.caller(c.actorId)), "ask for confirmation");
+      }
+      Object.assign(content, { needsAck: true, ackCount: 0 });
+    }
+    return postMessage(r, c, content, utf8Bound(c.text));
+  },
+};
+
+/** A member confirms an announcement; confirming again changes nothing. */
+export const ack = {
+  needs(c: AckCommand, n: Needs) {
+    n.message(c.seq);
+    n.ack(c.seq, c.actorId);
+  },
+  cost: (): Cost => [3, 8000, 0],
+  apply(r: Round, c: AckCommand): Message {
+    assertAllowed(policy.canReadChat(r.caller(c.actorId)), "confirm");
+    const message = r.message(c.seq);
+    if (!message.needsAck || message.deleted) {
+      throw invalidInput("This message asks for no confirmation", "seq");
+    }
+    const key = pair(c.seq, c.actorId);
+    if (r.reads.acks.has(key) || message.authorId === c.actorId) return message;
+    const count = (message.ackCount ?? 0) + 1;
+    const updated: Message = { ...message, ackCount: count };
+    r.reads.acks.add(key);
+    r.plan.messages.set(message.seq, updated);
+    r.plan.set(keys.message(r.chatId, message.seq), updated, utf8Bound(message.text));
+    r.plan.set(keys.ack(r.chatId, c.seq, c.actorId), r.plan.at);
+    r.plan.append({
+      type: "message.acked",
+      actorId: c.actorId,
+      messageSeq: c.seq,
+      userId: c.actorId,
+      count,
+    });
+    return updated;
+  },
 };
 
 export const edit = {

@@ -45,6 +45,7 @@ export class Needs {
   readonly ownReactions = new Set<string>();
   readonly invites = new Set<string>();
   readonly pollVotes = new Set<string>();
+  readonly acks = new Set<string>();
 
   person(userId: UserId): void {
     this.people.add(userId);
@@ -64,6 +65,9 @@ export class Needs {
   pollVote(seq: number, userId: UserId): void {
     this.pollVotes.add(pair(seq, userId));
   }
+  ack(seq: number, userId: UserId): void {
+    this.acks.add(pair(seq, userId));
+  }
 }
 
 /** What a round read from KV before deciding, strongly consistent. */
@@ -76,6 +80,8 @@ export interface Reads {
   ownReactions: Map<string, string[]>;
   invites: Map<string, Deno.KvEntryMaybe<ChatInvite>>;
   pollVotes: Map<string, number[]>;
+  /** (seq, member) pairs that have confirmed an announcement. */
+  acks: Set<string>;
 }
 
 /** Reads everything in `needs` with as few round trips as KV allows. */
@@ -108,6 +114,11 @@ export async function readRound(
   const reactionSlots = slots(reactions.map(([seq, u]) => keys.reactionsOf(chatId, seq, u)));
   const inviteSlots = slots(tokens.map((token) => keys.invite(token)));
   const voteSlots = slots(votes.map(([seq, u]) => keys.pollVote(chatId, seq, u)));
+  const acks = [...needs.acks].map((k) => {
+    const [seq, userId] = k.split("\u0000");
+    return [Number(seq), userId as UserId] as const;
+  });
+  const ackSlots = slots(acks.map(([seq, u]) => keys.ack(chatId, seq, u)));
   const entries = await getManyChunked<unknown>(kv, all);
   const value = <T>(slot: number) => entries[slot]!.value as T | null;
   const clientSeqs = clientSlots.map((slot) => value<number>(slot));
@@ -131,6 +142,7 @@ export async function readRound(
     pollVotes: new Map(
       votes.map(([s, u], i) => [pair(s, u), value<number[]>(voteSlots[i]!) ?? []]),
     ),
+    acks: new Set(acks.flatMap(([s, u], i) => value(ackSlots[i]!) !== null ? [pair(s, u)] : [])),
   };
 }
 

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { invalidInput } from "./errors.ts";
 import { line, text, ulidString } from "./validate.ts";
+import { ROLES } from "./model.ts";
 import { CHAT_KINDS, MAX_MESSAGE_CHARS, MAX_POLL_OPTIONS } from "./chat_model.ts";
 
 const clientId = () => line(1, 64);
@@ -11,6 +12,7 @@ export const sendInput = z.object({
   clientId: clientId(),
   text: text(0, MAX_MESSAGE_CHARS).default(""),
   replyToSeq: seq().optional(),
+  needsAck: z.boolean().optional(),
   fileIds: z.array(ulidString()).max(10).optional(),
 }).transform((input, ctx) => {
   if (input.text === "" && !input.fileIds?.length) {
@@ -33,6 +35,8 @@ export const createChatInput = z.object({
   kind: z.enum(CHAT_KINDS),
   title: line(1, 100).nullable().optional(),
   memberIds: z.array(ulidString()).max(300).default([]),
+  classId: ulidString().optional(),
+  classRoles: z.array(z.enum(ROLES)).min(1).max(4).optional(),
 });
 
 export const renameInput = z.object({ title: line(1, 100) });

@@ -99,6 +99,10 @@ export interface Message {
   text: string;
   replyToSeq?: number;
   poll?: Poll;
+  /** An announcement members confirm they have read ("Ознакомлен(а)"). */
+  needsAck?: true;
+  /** How many members have confirmed. */
+  ackCount?: number;
   reactions: Record<string, number>;
   editedAt?: string;
   deleted?: true;
@@ -130,6 +134,7 @@ export type ChatEvent =
     | { type: "member.left"; userId: UserId }
     | { type: "chat.updated"; title: string | null; settings?: ChatSettings }
     | { type: "member.updated"; userId: UserId; chatRole: ChatRole; mutedUntil?: string }
+    | { type: "message.acked"; messageSeq: number; userId: UserId; count: number }
     | {
       type: "poll.updated";
       messageSeq: number;

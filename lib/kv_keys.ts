@@ -85,6 +85,9 @@ export const keys = {
   report: (orgId: OrgId, id: string) => ["reports", orgId, id] as const,
   chatReports: (chatId: ChatId) => ["reports_by_chat", chatId] as const,
   chatReport: (chatId: ChatId, id: string) => ["reports_by_chat", chatId, id] as const,
+  /** A member's confirmation of an announcement: when they pressed it. */
+  ack: (chatId: ChatId, seq: number, userId: UserId) => ["acks", chatId, seq, userId] as const,
+  acks: (chatId: ChatId, seq: number) => ["acks", chatId, seq] as const,
   readMarker: (chatId: ChatId, userId: UserId) => ["read_markers", chatId, userId] as const,
   /** A member's send allowance in a chat (token bucket), moved in the same commit as sends. */
   sendAllowance: (chatId: ChatId, userId: UserId) => ["send_allowance", chatId, userId] as const,

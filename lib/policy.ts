@@ -102,6 +102,17 @@ export function canCreateChat(caller: Caller | null, kind: ChatKind): Decision {
   return decide(caller, (c) => kind === "direct" || has(c, "admin") || has(c, "teacher"));
 }
 
+/** A class chat or class channel: admins, and the class's own teachers. */
+export function canCreateClassChat(
+  caller: Caller | null,
+  kind: ChatKind,
+  classId: ClassId,
+): Decision {
+  return decide(caller, (c) =>
+    kind !== "direct" &&
+    (has(c, "admin") || (has(c, "teacher") && c.classIds.includes(classId))));
+}
+
 export interface DirectRules {
   studentDirectMessages: boolean;
 }

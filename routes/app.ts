@@ -9,6 +9,7 @@ import { inviteRoutes } from "./api/invites.ts";
 import { chatRoutes } from "./api/chats.ts";
 import { pollRoutes } from "./api/polls.ts";
 import { moderationRoutes } from "./api/moderation.ts";
+import { ackRoutes } from "./api/acks.ts";
 import { realtimeHandler } from "./realtime.ts";
 import { webRoutes } from "./web.ts";
 import { notFound } from "../lib/errors.ts";
@@ -26,6 +27,7 @@ export function apiRoutes(deps: Deps) {
   api.route("/", chatRoutes(deps));
   api.route("/", pollRoutes(deps));
   api.route("/", moderationRoutes(deps));
+  api.route("/", ackRoutes(deps));
   api.all("*", () => {
     throw notFound("No such route");
   });

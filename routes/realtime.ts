@@ -127,6 +127,7 @@ export function realtimeHandler(deps: Deps) {
           clientId: input.clientId,
           text: input.text,
           replyToSeq: input.replyToSeq,
+          needsAck: input.needsAck,
         });
         if (!result.ok) throw result.error;
         const { message } = result.value as SendOutcome;

@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import type { AppEnv, Ctx, Deps } from "../context.ts";
 import { requireUser } from "../context.ts";
 import { readJson, readNoInput } from "../http.ts";
-import type { ChatId, UserId } from "../../lib/ids.ts";
+import type { ChatId, ClassId, UserId } from "../../lib/ids.ts";
 import { isUlid } from "../../lib/ids.ts";
 import {
   addMembersInput,
@@ -34,6 +34,7 @@ import { canManageChat } from "../../lib/policy.ts";
 import type { Message } from "../../lib/chat_model.ts";
 import { createChat } from "../../actors/chat_create.ts";
 import { withPollViews } from "../../lib/polls.ts";
+import { ownAcks } from "../../lib/acks.ts";
 import type { SendOutcome } from "../../actors/chat_actor.ts";
 import { unwrap } from "../../actors/mailbox.ts";
 
@@ -74,6 +75,8 @@ export function chatRoutes(deps: Deps) {
       title: input.title ?? null,
       creatorId: user.id,
       memberIds: input.memberIds as UserId[],
+      classId: input.classId as ClassId | undefined,
+      classRoles: input.classRoles,
     });
     return c.json(
       { chat: { ...chatView(chat, head), members: await withMembers(chat) } },
@@ -136,6 +139,7 @@ export function chatRoutes(deps: Deps) {
         clientId: input.clientId,
         text: input.text,
         replyToSeq: input.replyToSeq,
+        needsAck: input.needsAck,
       }),
     ) as SendOutcome;
     return c.json({ message: outcome.message }, outcome.created ? 201 : 200);
@@ -144,8 +148,15 @@ export function chatRoutes(deps: Deps) {
   /** Messages as `userId` sees them: their own reactions marked, polls with their results. */
   async function withOwnReactions(chatId: ChatId, userId: UserId, messages: Message[]) {
     const own = await listOwnReactions(kv, chatId, userId, messages.map((m) => m.seq));
-    const withPolls = await withPollViews(kv, messages, deps.clock.now(), userId);
-    return withPolls.map((m) => ({ ...m, myReactions: own.get(m.seq) ?? [] }));
+    const [withPolls, acked] = await Promise.all([
+      withPollViews(kv, messages, deps.clock.now(), userId),
+      ownAcks(kv, chatId, userId, messages),
+    ]);
+    return withPolls.map((m) => ({
+      ...m,
+      myReactions: own.get(m.seq) ?? [],
+      ...(m.needsAck ? { myAck: acked.has(m.seq) } : {}),
+    }));
   }
 
   app.get("/chats/:chatId/messages", async (c) => {
