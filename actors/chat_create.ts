@@ -7,7 +7,7 @@ import type { ChatId, ClassId, Clock, Ids, OrgId, UserId } from "../lib/ids.ts";
 import { keys } from "../lib/kv_keys.ts";
 import { getManyChunked, listAll, transact } from "../lib/kv_util.ts";
 import type { Chat, ChatEvent, ChatHead, ChatKind, ChatMember } from "../lib/chat_model.ts";
-import type { Member, Org, OrgClass, Role } from "../lib/model.ts";
+import { type Member, type Org, type OrgClass, orgSettings, type Role } from "../lib/model.ts";
 import { forbidden, invalidInput, notFound } from "../lib/errors.ts";
 import * as policy from "../lib/policy.ts";
 import { callerOf } from "../lib/orgs.ts";
@@ -82,7 +82,7 @@ export async function createChat(
       }
       const other = members[0]!.value!;
       const childClassIds = await childClasses(kv, orgId, creator.value);
-      if (!policy.canOpenDirect(caller, callerOf(other), org.value.settings, childClassIds)) {
+      if (!policy.canOpenDirect(caller, callerOf(other), orgSettings(org.value), childClassIds)) {
         throw forbidden("Cannot open a direct chat with this person: the school does not allow it");
       }
       direct = await kv.get<ChatId>(keys.directChat(orgId, input.creatorId, other.userId));

@@ -5,6 +5,8 @@ import type { Message } from "../lib/chat_model.ts";
 import { conflict, forbidden, invalidInput, rateLimited } from "../lib/errors.ts";
 import * as policy from "../lib/policy.ts";
 import { SEND_RULE, take } from "../lib/allowance.ts";
+import { orgSettings } from "../lib/model.ts";
+import { isQuiet } from "../lib/quiet.ts";
 import {
   assertAllowed,
   audit,
@@ -54,6 +56,19 @@ export function assertNotSilenced(r: Round, actorId: UserId): void {
   const caller = r.caller(actorId);
   if (settingsOf(r).frozen && policy.canModerate(caller) !== "allow") {
     throw forbidden("Cannot write: the chat is frozen (read-only)");
+  }
+  const roles = caller.orgRoles ?? [];
+  if (
+    r.chat.classId && r.reads.org && roles.includes("student") && !roles.includes("teacher") &&
+    !roles.includes("admin")
+  ) {
+    const settings = orgSettings(r.reads.org);
+    if (
+      settings.quietReadOnlyForStudents &&
+      isQuiet(settings.quietHours, settings.timeZone, r.now)
+    ) {
+      throw forbidden("Cannot write: class chats are read-only for students during quiet hours");
+    }
   }
   const mutedUntil = r.chatMember(actorId)?.mutedUntil;
   if (mutedUntil && Date.parse(mutedUntil) > r.now) {

@@ -18,7 +18,7 @@ import type {
   EventDraft,
   Message,
 } from "../lib/chat_model.ts";
-import type { Member } from "../lib/model.ts";
+import type { Member, Org } from "../lib/model.ts";
 import type { Bucket } from "../lib/allowance.ts";
 import { forbidden, notFound } from "../lib/errors.ts";
 import type { ChatCaller, Decision } from "../lib/policy.ts";
@@ -82,6 +82,8 @@ export interface Reads {
   pollVotes: Map<string, number[]>;
   /** (seq, member) pairs that have confirmed an announcement. */
   acks: Set<string>;
+  /** The chat's school (its settings: quiet hours, direct-message rules). */
+  org: Org | null;
 }
 
 /** Reads everything in `needs` with as few round trips as KV allows. */
@@ -119,6 +121,7 @@ export async function readRound(
     return [Number(seq), userId as UserId] as const;
   });
   const ackSlots = slots(acks.map(([seq, u]) => keys.ack(chatId, seq, u)));
+  const [orgSlot] = slots([keys.org(chat.orgId)]);
   const entries = await getManyChunked<unknown>(kv, all);
   const value = <T>(slot: number) => entries[slot]!.value as T | null;
   const clientSeqs = clientSlots.map((slot) => value<number>(slot));
@@ -143,6 +146,7 @@ export async function readRound(
       votes.map(([s, u], i) => [pair(s, u), value<number[]>(voteSlots[i]!) ?? []]),
     ),
     acks: new Set(acks.flatMap(([s, u], i) => value(ackSlots[i]!) !== null ? [pair(s, u)] : [])),
+    org: value<Org>(orgSlot!),
   };
 }
 

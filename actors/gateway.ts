@@ -4,7 +4,9 @@
  * events (it joined mid-stream, a broadcast was lost, it reconnected with `since`) has them
  * read from KV. Buffers are bounded: a socket that cannot keep up is closed with 1013.
  */
-import type { ChatId, Clock, UserId } from "../lib/ids.ts";
+import type { ChatId, Clock, OrgId, UserId } from "../lib/ids.ts";
+import type { QuietHours } from "../lib/model.ts";
+import { isQuiet } from "../lib/quiet.ts";
 import type { Chat, ChatEvent, ChatHead } from "../lib/chat_model.ts";
 import { keys } from "../lib/kv_keys.ts";
 import { chatView, listEvents } from "../lib/chats.ts";
@@ -40,7 +42,24 @@ interface Cursor {
   joinedEarly?: boolean;
 }
 
+/** A school's quiet hours, as a socket of one of its students needs them. */
+export interface QuietRule {
+  quietHours: QuietHours;
+  timeZone: string;
+}
+
+export interface AttachOptions {
+  /** Chats whose members hear when this user comes and goes; default all. */
+  presenceChatIds?: readonly ChatId[];
+  /** The school of each chat. */
+  chatOrgs?: ReadonlyMap<ChatId, OrgId>;
+  /** Schools where the user is a student: no live pushes there during quiet hours. */
+  quiet?: ReadonlyMap<OrgId, QuietRule>;
+}
+
 const OPEN = 1;
+/** How often held-back chats are checked for the end of quiet hours. */
+const QUIET_CHECK_MS = 30_000;
 const PAGE = 200;
 const TYPING_INTERVAL_MS = 2000;
 
@@ -52,6 +71,12 @@ export class Connection {
   started = false;
   /** Chats the user left while the socket was greeting. */
   readonly leftEarly = new Set<ChatId>();
+  /** The school of each followed chat, for quiet hours. */
+  readonly chatOrgs = new Map<ChatId, OrgId>();
+  /** Schools where this user is a student, with their quiet hours. */
+  quiet = new Map<OrgId, QuietRule>();
+  /** Chats whose events are being held back for quiet hours. */
+  readonly holding = new Set<ChatId>();
   closed = false;
 
   constructor(
@@ -74,6 +99,7 @@ export class Gateway {
   readonly #remoteOnline = new Map<UserId, Set<string>>();
   readonly #isolate = crypto.randomUUID();
   readonly #unsubscribe: () => void;
+  readonly #quietTimer: ReturnType<typeof setInterval>;
 
   constructor(options: GatewayOptions) {
     this.#kv = options.kv;
@@ -82,6 +108,11 @@ export class Gateway {
     this.#maxBuffered = options.maxBuffered ?? 1024 * 1024;
     this.#onRemoteEvents = options.onRemoteEvents;
     this.#unsubscribe = this.#bus.subscribe((message) => this.#fromBus(message));
+    const timer = setInterval(() => {
+      this.releaseQuiet().catch((err) => console.error("releasing quiet hours failed:", err));
+    }, QUIET_CHECK_MS);
+    Deno.unrefTimer(timer);
+    this.#quietTimer = timer;
   }
 
   /** Sockets open on this isolate. */
@@ -107,9 +138,12 @@ export class Gateway {
     userId: UserId,
     sink: Sink,
     chatIds: readonly ChatId[],
-    presenceChatIds: readonly ChatId[] = chatIds,
+    options: AttachOptions = {},
   ): Connection {
+    const presenceChatIds = options.presenceChatIds ?? chatIds;
     const conn = new Connection(userId, sink, presenceChatIds);
+    for (const [chatId, orgId] of options.chatOrgs ?? []) conn.chatOrgs.set(chatId, orgId);
+    conn.quiet = new Map(options.quiet ?? []);
     for (const chatId of chatIds) this.#follow(conn, chatId, { last: 0, target: 0, busy: true });
     const wasOnline = this.isOnline(userId);
     let mine = this.#byUser.get(userId);
@@ -228,6 +262,7 @@ export class Gateway {
       for (const userId of event.memberIds) {
         for (const conn of this.#byUser.get(userId) ?? []) {
           if (conn.chats.has(chatId)) continue;
+          if (event.type === "chat.created") conn.chatOrgs.set(chatId, event.chat.orgId);
           if (!conn.started) {
             this.#follow(conn, chatId, this.#earlyCursor(conn, chatId, event.seq));
             continue;
@@ -272,6 +307,7 @@ export class Gateway {
         keys.chatHead(chatId),
       ]);
       if (!chat.value || !head.value || conn.chats.get(chatId) !== cursor) return;
+      conn.chatOrgs.set(chatId, chat.value.orgId);
       this.write(conn, { type: "chat.added", chat: chatView(chat.value, head.value) });
       cursor.busy = false;
       cursor.target = Math.max(cursor.target, head.value.seq);
@@ -286,6 +322,10 @@ export class Gateway {
   #offer(conn: Connection, chatId: ChatId, seq: number, frame: string): void {
     const cursor = conn.chats.get(chatId);
     if (!cursor || seq <= cursor.last) return;
+    if (this.#held(conn, chatId)) {
+      cursor.target = Math.max(cursor.target, seq);
+      return;
+    }
     if (!cursor.busy && seq === cursor.last + 1) {
       cursor.last = seq;
       cursor.target = Math.max(cursor.target, seq);
@@ -298,6 +338,7 @@ export class Gateway {
 
   /** Reads and writes the events between `cursor.last` and `cursor.target` from KV. */
   async #pump(conn: Connection, chatId: ChatId, cursor: Cursor): Promise<void> {
+    if (this.#held(conn, chatId)) return;
     cursor.busy = true;
     try {
       while (cursor.last < cursor.target && !conn.closed && conn.chats.get(chatId) === cursor) {
@@ -337,6 +378,46 @@ export class Gateway {
     if (set?.size === 0) this.#byChat.delete(chatId);
   }
 
+  // ── Quiet hours ────────────────────────────────────────────────────────────────────────
+
+  /** Whether events of `chatId` are held back from this socket now (a student's quiet hours). */
+  #held(conn: Connection, chatId: ChatId): boolean {
+    const orgId = conn.chatOrgs.get(chatId);
+    const rule = orgId ? conn.quiet.get(orgId) : undefined;
+    if (!rule || !isQuiet(rule.quietHours, rule.timeZone, this.#clock.now())) return false;
+    conn.holding.add(chatId);
+    return true;
+  }
+
+  /**
+   * Ends holding for sockets whose quiet hours are over: each gets one summary of the messages
+   * that arrived meanwhile, then the held events in order.
+   */
+  async releaseQuiet(): Promise<void> {
+    for (const conns of [...this.#byUser.values()]) {
+      for (const conn of [...conns]) {
+        const due = [...conn.holding].filter((chatId) => !this.#held(conn, chatId));
+        if (due.length === 0) continue;
+        const counts: Record<string, number> = {};
+        for (const chatId of due) {
+          conn.holding.delete(chatId);
+          const cursor = conn.chats.get(chatId);
+          if (!cursor || cursor.target <= cursor.last) continue;
+          const events = await listEvents(this.#kv, chatId, cursor.last, 1000);
+          const n = events.filter((e) => e.type === "message.created").length;
+          if (n > 0) counts[chatId] = n;
+        }
+        if (Object.keys(counts).length > 0) this.write(conn, { type: "summary", chats: counts });
+        for (const chatId of due) {
+          const cursor = conn.chats.get(chatId);
+          if (cursor && !cursor.busy && cursor.target > cursor.last) {
+            void this.#pump(conn, chatId, cursor);
+          }
+        }
+      }
+    }
+  }
+
   // ── Ephemeral signals ──────────────────────────────────────────────────────────────────
 
   /** "Typing…" from `conn` in a chat it follows; at most one per 2 s, never to the typist. */
@@ -352,7 +433,7 @@ export class Gateway {
   #typingHere(chatId: ChatId, userId: UserId): void {
     const frame = JSON.stringify({ type: "typing", chatId, userId } satisfies ServerFrame);
     for (const conn of this.#byChat.get(chatId) ?? []) {
-      if (conn.userId !== userId) this.write(conn, frame);
+      if (conn.userId !== userId && !this.#held(conn, chatId)) this.write(conn, frame);
     }
   }
 
@@ -437,5 +518,6 @@ export class Gateway {
       }
     }
     this.#unsubscribe();
+    clearInterval(this.#quietTimer);
   }
 }

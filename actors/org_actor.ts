@@ -17,6 +17,7 @@ import type {
   Role,
   User,
 } from "../lib/model.ts";
+import { orgSettings } from "../lib/model.ts";
 import { conflict, forbidden, invalidInput, notFound } from "../lib/errors.ts";
 import * as policy from "../lib/policy.ts";
 import { callerOf } from "../lib/orgs.ts";
@@ -135,7 +136,7 @@ export class OrgActor implements Activation {
           ...org.value,
           name: patch.name ?? org.value.name,
           journalUrl: patch.journalUrl === undefined ? org.value.journalUrl : patch.journalUrl,
-          settings: { ...org.value.settings, ...patch.settings },
+          settings: { ...orgSettings(org.value), ...patch.settings },
         };
         const op = this.#deps.kv.atomic().check(org, member).set(keys.org(this.orgId), next);
         return { op, result: next };

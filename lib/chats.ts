@@ -203,11 +203,11 @@ export async function markRead(
   });
 }
 
-/** The user's chats in schools they still belong to, with each chat's head. */
+/** The user's chats in schools they still belong to, with each chat's head and school. */
 export async function listChatHeadsOfUser(
   kv: Deno.Kv,
   userId: UserId,
-): Promise<Map<ChatId, ChatHead>> {
+): Promise<Map<ChatId, ChatHead & { orgId: OrgId }>> {
   const chatIds = await listChatIdsOfUser(kv, userId);
   const [chats, heads] = await Promise.all([
     getManyChunked<Chat>(kv, chatIds.map((id) => keys.chat(id))),
@@ -219,11 +219,11 @@ export async function listChatHeadsOfUser(
     orgIds.map((orgId) => keys.orgMember(orgId, userId)),
   );
   const inOrg = new Set(orgIds.filter((_, i) => orgMembers[i]!.value !== null));
-  const out = new Map<ChatId, ChatHead>();
+  const out = new Map<ChatId, ChatHead & { orgId: OrgId }>();
   chatIds.forEach((id, i) => {
     const chat = chats[i]!.value;
     const head = heads[i]!.value;
-    if (chat && head && inOrg.has(chat.orgId)) out.set(id, head);
+    if (chat && head && inOrg.has(chat.orgId)) out.set(id, { ...head, orgId: chat.orgId });
   });
   return out;
 }

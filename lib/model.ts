@@ -51,10 +51,33 @@ export interface OrgSettings {
   timeZone: string;
   /** Whether students may open direct chats with other students. */
   studentDirectMessages: boolean;
+  /**
+   * Quiet hours in the school's time zone ("HH:MM", may wrap midnight): students get no live
+   * pushes of new messages then, and a summary when they end.
+   */
+  quietHours: QuietHours;
+  /** During quiet hours, class chats are read-only for students. */
+  quietReadOnlyForStudents: boolean;
+}
+
+export interface QuietHours {
+  enabled: boolean;
+  start: string;
+  end: string;
 }
 
 export function defaultOrgSettings(): OrgSettings {
-  return { timeZone: "Europe/Moscow", studentDirectMessages: false };
+  return {
+    timeZone: "Europe/Moscow",
+    studentDirectMessages: false,
+    quietHours: { enabled: true, start: "21:00", end: "08:00" },
+    quietReadOnlyForStudents: false,
+  };
+}
+
+/** The school's settings, with defaults for anything set before it existed. */
+export function orgSettings(org: Org): OrgSettings {
+  return { ...defaultOrgSettings(), ...org.settings };
 }
 
 export interface Org {

@@ -3,7 +3,14 @@ import type { ClassId, OrgId, UserId } from "./ids.ts";
 import { isUlid } from "./ids.ts";
 import { keys } from "./kv_keys.ts";
 import { getManyChunked, listAll } from "./kv_util.ts";
-import type { Member, Org, OrgClass, Role } from "./model.ts";
+import {
+  type Member,
+  type Org,
+  type OrgClass,
+  orgSettings,
+  type QuietHours,
+  type Role,
+} from "./model.ts";
 import { type Caller, canSeeContacts, canSeeFamilyLinks } from "./policy.ts";
 import { getUsers } from "./users.ts";
 import { notFound } from "./errors.ts";
@@ -125,6 +132,31 @@ export async function listOrgsOfUser(kv: Deno.Kv, userId: UserId) {
   });
 }
 
+/**
+ * The quiet hours that apply to `userId`: those of schools where they are a student (and not
+ * also staff there).
+ */
+export async function studentQuietRules(kv: Deno.Kv, userId: UserId) {
+  const index = await listAll<true>(kv, keys.orgsByUser(userId));
+  const orgIds = index.map((e) => e.key[2] as OrgId);
+  const [orgs, members] = await Promise.all([
+    getManyChunked<Org>(kv, orgIds.map((id) => keys.org(id))),
+    getManyChunked<Member>(kv, orgIds.map((id) => keys.orgMember(id, userId))),
+  ]);
+  const rules = new Map<OrgId, { quietHours: QuietHours; timeZone: string }>();
+  orgIds.forEach((id, i) => {
+    const org = orgs[i]!.value;
+    const roles = members[i]!.value?.roles ?? [];
+    const student = roles.includes("student") && !roles.includes("teacher") &&
+      !roles.includes("admin");
+    if (org && student) {
+      const settings = orgSettings(org);
+      rules.set(id, { quietHours: settings.quietHours, timeZone: settings.timeZone });
+    }
+  });
+  return rules;
+}
+
 /** What any member sees of the school. */
 export function publicOrg(org: Org) {
   return {
@@ -132,6 +164,6 @@ export function publicOrg(org: Org) {
     name: org.name,
     region: org.region,
     journalUrl: org.journalUrl,
-    settings: org.settings,
+    settings: orgSettings(org),
   };
 }

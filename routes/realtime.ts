@@ -13,6 +13,7 @@ import { getSessionUser } from "../lib/auth.ts";
 import type { ChatId } from "../lib/ids.ts";
 import { isUlid } from "../lib/ids.ts";
 import { listChatHeadsOfUser } from "../lib/chats.ts";
+import { studentQuietRules } from "../lib/orgs.ts";
 import { assertFilesExist, sendInput } from "../lib/chat_input.ts";
 import { parseInput } from "../lib/validate.ts";
 import { type Bucket, take } from "../lib/allowance.ts";
@@ -97,11 +98,18 @@ export function realtimeHandler(deps: Deps) {
       let user: User | null = cookieUser;
       if (frame.token !== undefined) user = await getSessionUser(deps, frame.token);
       if (!user) return refuse("Sign in first: send a valid token in hello");
-      const heads0 = await listChatHeadsOfUser(kv, user.id);
+      const [heads0, quiet] = await Promise.all([
+        listChatHeadsOfUser(kv, user.id),
+        studentQuietRules(kv, user.id),
+      ]);
       if (socket.readyState !== WebSocket.OPEN) return;
       // Presence goes to people who share a small chat; in big ones it would cost n² frames.
       const small = [...heads0].filter(([, head]) => head.memberCount <= PRESENCE_MAX_MEMBERS);
-      conn = gateway.attach(user.id, socket, [...heads0.keys()], small.map(([id]) => id));
+      conn = gateway.attach(user.id, socket, [...heads0.keys()], {
+        presenceChatIds: small.map(([id]) => id),
+        chatOrgs: new Map([...heads0].map(([id, head]) => [id, head.orgId])),
+        quiet,
+      });
       // Heads are read after attaching, so no event falls between them and live delivery.
       const heads = new Map(
         [...await listChatHeadsOfUser(kv, user.id)].map(([id, head]) => [id, head.seq]),

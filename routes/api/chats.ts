@@ -34,6 +34,9 @@ import { canManageChat } from "../../lib/policy.ts";
 import type { Message } from "../../lib/chat_model.ts";
 import { createChat } from "../../actors/chat_create.ts";
 import { withPollViews } from "../../lib/polls.ts";
+import { getOrg } from "../../lib/orgs.ts";
+import { orgSettings } from "../../lib/model.ts";
+import { quietEndsAt } from "../../lib/quiet.ts";
 import { ownAcks } from "../../lib/acks.ts";
 import type { SendOutcome } from "../../actors/chat_actor.ts";
 import { unwrap } from "../../actors/mailbox.ts";
@@ -91,7 +94,20 @@ export function chatRoutes(deps: Deps) {
 
   app.get("/chats/:chatId", async (c) => {
     const { chat, head } = await access(c);
-    return c.json({ chat: { ...chatView(chat, head), members: await withMembers(chat) } });
+    const members = await withMembers(chat);
+    // Writers see when students, in their quiet hours, will be told of new messages.
+    const org = await getOrg(kv, chat.orgId);
+    const settings = org ? orgSettings(org) : null;
+    const until = settings && members.some((m) => m.roles.includes("student"))
+      ? quietEndsAt(settings.quietHours, settings.timeZone, deps.clock.now())
+      : null;
+    return c.json({
+      chat: {
+        ...chatView(chat, head),
+        members,
+        ...(until !== null ? { quietUntil: new Date(until).toISOString() } : {}),
+      },
+    });
   });
 
   app.patch("/chats/:chatId", async (c) => {

@@ -13,6 +13,7 @@ import { forbidden, notFound } from "../../lib/errors.ts";
 import { listClasses, listMembers, loadOrgForCaller, publicOrg } from "../../lib/orgs.ts";
 import { createdInvite, inviteState, MAX_TTL_HOURS, MAX_USES } from "../../lib/invites.ts";
 import { keys } from "../../lib/kv_keys.ts";
+import { HHMM } from "../../lib/quiet.ts";
 import { getManyChunked, listAll } from "../../lib/kv_util.ts";
 import type { Invite } from "../../lib/model.ts";
 import { unwrap } from "../../actors/mailbox.ts";
@@ -33,6 +34,12 @@ const orgPatch = z.object({
   settings: z.object({
     timeZone: timeZone().optional(),
     studentDirectMessages: z.boolean().optional(),
+    quietHours: z.object({
+      enabled: z.boolean(),
+      start: z.string().regex(HHMM, "must be a time like 21:00"),
+      end: z.string().regex(HHMM, "must be a time like 08:00"),
+    }).optional(),
+    quietReadOnlyForStudents: z.boolean().optional(),
   }).optional(),
 });
 
