@@ -75,7 +75,13 @@ export class ChatActor implements Activation {
 
   send(
     actorId: UserId,
-    input: { clientId: string; text: string; replyToSeq?: number; needsAck?: boolean },
+    input: {
+      clientId: string;
+      text: string;
+      replyToSeq?: number;
+      needsAck?: boolean;
+      fileIds?: string[];
+    },
   ): Promise<Result<SendOutcome>> {
     return this.run({ type: "send", actorId, ...input });
   }

@@ -7,6 +7,7 @@ import * as policy from "../lib/policy.ts";
 import { SEND_RULE, take } from "../lib/allowance.ts";
 import { orgSettings } from "../lib/model.ts";
 import { isQuiet } from "../lib/quiet.ts";
+import { type FileRecord, fileRef } from "../lib/files.ts";
 import {
   assertAllowed,
   audit,
@@ -26,6 +27,8 @@ export type SendCommand = {
   replyToSeq?: number;
   /** An announcement members are asked to confirm (moderators only). */
   needsAck?: boolean;
+  /** Files this member uploaded to this chat and has not sent yet. */
+  fileIds?: string[];
 };
 export type AckCommand = { type: "ack"; actorId: UserId; seq: number };
 export type EditCommand = { type: "edit"; actorId: UserId; seq: number; text: string };
@@ -79,7 +82,7 @@ export function assertNotSilenced(r: Round, actorId: UserId): void {
 /** What a new message carries besides the fields every message has. */
 export type MessageContent =
   & Pick<Message, "kind" | "text">
-  & Partial<Pick<Message, "poll" | "needsAck" | "ackCount">>;
+  & Partial<Pick<Message, "poll" | "needsAck" | "ackCount" | "files">>;
 
 /**
  * Posts a message: idempotent by (author, clientId), allowed by the chat's posting rules, within
@@ -150,14 +153,20 @@ export const send = {
   needs(c: SendCommand, n: Needs) {
     n.clientId(c.actorId, c.clientId);
     if (c.replyToSeq !== undefined) n.message(c.replyToSeq);
+    c.fileIds?.forEach((id) => n.file(id));
   },
   cost: (c: SendCommand): Cost => [
-    4,
-    1200 + 2 * utf8Bound(c.text) + 2 * utf8Bound(c.clientId),
+    4 + (c.fileIds?.length ?? 0),
+    1200 + 2 * utf8Bound(c.text) + 2 * utf8Bound(c.clientId) + 1500 * (c.fileIds?.length ?? 0),
     0,
   ],
   apply(r: Round, c: SendCommand): SendOutcome {
     const content: MessageContent = { kind: "text", text: c.text };
+    const clientKey0 = pair(c.actorId, c.clientId);
+    const resent =
+      (r.plan.clientSeqs.get(clientKey0) ?? r.reads.clientSeqs.get(clientKey0)) != null;
+    const files = c.fileIds?.length && !resent ? attachable(r, c.actorId, c.fileIds) : [];
+    if (files.length > 0) Object.assign(content, { kind: "file", files: files.map(fileRef) });
     if (c.needsAck) {
       const clientKey = pair(c.actorId, c.clientId);
       const resend =
@@ -167,9 +176,30 @@ export const send = {
       }
       Object.assign(content, { needsAck: true, ackCount: 0 });
     }
-    return postMessage(r, c, content, utf8Bound(c.text));
+    const outcome = postMessage(r, c, content, utf8Bound(c.text) + 600 * files.length);
+    if (outcome.created) {
+      for (const file of files) {
+        r.plan.attached.add(file.id);
+        r.plan.set(keys.file(file.id), { ...file, messageSeq: outcome.message.seq }, 1000);
+      }
+    }
+    return outcome;
   },
 };
+
+/** The files named for a new message: uploaded here by its author, not sent before. */
+function attachable(r: Round, actorId: UserId, fileIds: readonly string[]): FileRecord[] {
+  return [...new Set(fileIds)].map((id) => {
+    const file = r.reads.files.get(id) ?? null;
+    if (
+      !file || file.chatId !== r.chatId || file.uploaderId !== actorId || file.deleted ||
+      file.messageSeq !== null || r.plan.attached.has(id)
+    ) {
+      throw invalidInput("fileIds names a file you cannot send here", "fileIds");
+    }
+    return file;
+  });
+}
 
 /** A member confirms an announcement; confirming again changes nothing. */
 export const ack = {
@@ -251,7 +281,16 @@ export const del = {
         messageSeq: message.seq,
       });
     }
-    const { editedAt: _, replyToSeq: __, ...rest } = message;
+    // A tombstone keeps no content: no text, files, poll, or confirmations.
+    const {
+      editedAt: _e,
+      replyToSeq: _r,
+      files: _f,
+      poll: _p,
+      needsAck: _n,
+      ackCount: _a,
+      ...rest
+    } = message;
     const tombstone: Message = { ...rest, text: "", reactions: {}, deleted: true };
     r.plan.messages.set(message.seq, tombstone);
     r.plan.set(keys.message(r.chatId, message.seq), tombstone);

@@ -19,6 +19,7 @@ import type {
   Message,
 } from "../lib/chat_model.ts";
 import type { Member, Org } from "../lib/model.ts";
+import type { FileRecord } from "../lib/files.ts";
 import type { Bucket } from "../lib/allowance.ts";
 import { forbidden, notFound } from "../lib/errors.ts";
 import type { ChatCaller, Decision } from "../lib/policy.ts";
@@ -46,6 +47,7 @@ export class Needs {
   readonly invites = new Set<string>();
   readonly pollVotes = new Set<string>();
   readonly acks = new Set<string>();
+  readonly files = new Set<string>();
 
   person(userId: UserId): void {
     this.people.add(userId);
@@ -68,6 +70,9 @@ export class Needs {
   ack(seq: number, userId: UserId): void {
     this.acks.add(pair(seq, userId));
   }
+  file(id: string): void {
+    this.files.add(id);
+  }
 }
 
 /** What a round read from KV before deciding, strongly consistent. */
@@ -84,6 +89,7 @@ export interface Reads {
   acks: Set<string>;
   /** The chat's school (its settings: quiet hours, direct-message rules). */
   org: Org | null;
+  files: Map<string, FileRecord | null>;
 }
 
 /** Reads everything in `needs` with as few round trips as KV allows. */
@@ -122,6 +128,8 @@ export async function readRound(
   });
   const ackSlots = slots(acks.map(([seq, u]) => keys.ack(chatId, seq, u)));
   const [orgSlot] = slots([keys.org(chat.orgId)]);
+  const fileIds = [...needs.files];
+  const fileSlots = slots(fileIds.map((id) => keys.file(id)));
   const entries = await getManyChunked<unknown>(kv, all);
   const value = <T>(slot: number) => entries[slot]!.value as T | null;
   const clientSeqs = clientSlots.map((slot) => value<number>(slot));
@@ -147,6 +155,7 @@ export async function readRound(
     ),
     acks: new Set(acks.flatMap(([s, u], i) => value(ackSlots[i]!) !== null ? [pair(s, u)] : [])),
     org: value<Org>(orgSlot!),
+    files: new Map(fileIds.map((id, i) => [id, value<FileRecord>(fileSlots[i]!)])),
   };
 }
 
@@ -167,6 +176,8 @@ export class Plan {
   readonly ownReactions = new Map<string, string[]>();
   readonly memberChanges = new Map<UserId, ChatMember | null>();
   readonly pollVotes = new Map<string, number[]>();
+  /** Files sent with a message in this plan. */
+  readonly attached = new Set<string>();
   /** The chat record as changed by this plan (title, settings), if it was. */
   chat: Chat | null = null;
 

@@ -77,7 +77,7 @@ export class ActorHost<A extends Activation> {
   /** Stops the sweep timer and every activation, letting queued work finish. */
   async stop(): Promise<void> {
     this.#stopped = true;
-    clearInterval(this.#timer);
+    if (this.#timer !== undefined) clearInterval(this.#timer);
     const all = [...this.#actors.values()];
     this.#actors.clear();
     await Promise.all(all.map((a) => a.stop()));

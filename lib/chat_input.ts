@@ -24,11 +24,6 @@ export const sendInput = z.object({
 
 export type SendInput = z.output<typeof sendInput>;
 
-/** Files are not stored yet: any file id names an unknown file. */
-export function assertFilesExist(input: SendInput): void {
-  if (input.fileIds?.length) throw invalidInput("fileIds names an unknown file", "fileIds");
-}
-
 export const editInput = z.object({ text: text(1, MAX_MESSAGE_CHARS) });
 
 export const createChatInput = z.object({

@@ -1,5 +1,6 @@
 /** Chats, their members, messages and the chat event log, as stored in Deno KV. */
 import type { ChatId, ClassId, OrgId, UserId } from "./ids.ts";
+import type { FileRef } from "./files.ts";
 
 export const CHAT_KINDS = ["group", "channel", "direct"] as const;
 export type ChatKind = typeof CHAT_KINDS[number];
@@ -99,6 +100,7 @@ export interface Message {
   text: string;
   replyToSeq?: number;
   poll?: Poll;
+  files?: FileRef[];
   /** An announcement members confirm they have read ("Ознакомлен(а)"). */
   needsAck?: true;
   /** How many members have confirmed. */

@@ -88,6 +88,14 @@ export const keys = {
   /** A member's confirmation of an announcement: when they pressed it. */
   ack: (chatId: ChatId, seq: number, userId: UserId) => ["acks", chatId, seq, userId] as const,
   acks: (chatId: ChatId, seq: number) => ["acks", chatId, seq] as const,
+  // files: metadata, and the bytes in chunks of a main part and a thumbnail
+  file: (id: string) => ["files", id] as const,
+  fileChunks: (id: string) => ["file_chunks", id] as const,
+  fileChunk: (id: string, part: "main" | "thumb", index: number) =>
+    ["file_chunks", id, part, index] as const,
+  /** Bytes a school has stored and freed (atomic sums; used = added − freed). */
+  orgStorageAdded: (orgId: OrgId) => ["org_storage_added", orgId] as const,
+  orgStorageFreed: (orgId: OrgId) => ["org_storage_freed", orgId] as const,
   readMarker: (chatId: ChatId, userId: UserId) => ["read_markers", chatId, userId] as const,
   /** A member's send allowance in a chat (token bucket), moved in the same commit as sends. */
   sendAllowance: (chatId: ChatId, userId: UserId) => ["send_allowance", chatId, userId] as const,

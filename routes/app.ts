@@ -10,6 +10,7 @@ import { chatRoutes } from "./api/chats.ts";
 import { pollRoutes } from "./api/polls.ts";
 import { moderationRoutes } from "./api/moderation.ts";
 import { ackRoutes } from "./api/acks.ts";
+import { fileRoutes } from "./api/files.ts";
 import { realtimeHandler } from "./realtime.ts";
 import { webRoutes } from "./web.ts";
 import { notFound } from "../lib/errors.ts";
@@ -28,6 +29,7 @@ export function apiRoutes(deps: Deps) {
   api.route("/", pollRoutes(deps));
   api.route("/", moderationRoutes(deps));
   api.route("/", ackRoutes(deps));
+  api.route("/", fileRoutes(deps));
   api.all("*", () => {
     throw notFound("No such route");
   });

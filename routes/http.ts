@@ -20,7 +20,7 @@ const notJson = () =>
 export async function readCapped(
   body: ReadableStream<Uint8Array>,
   limit: number,
-): Promise<Uint8Array> {
+): Promise<Uint8Array<ArrayBuffer>> {
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;

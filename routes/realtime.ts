@@ -14,7 +14,7 @@ import type { ChatId } from "../lib/ids.ts";
 import { isUlid } from "../lib/ids.ts";
 import { listChatHeadsOfUser } from "../lib/chats.ts";
 import { studentQuietRules } from "../lib/orgs.ts";
-import { assertFilesExist, sendInput } from "../lib/chat_input.ts";
+import { sendInput } from "../lib/chat_input.ts";
 import { parseInput } from "../lib/validate.ts";
 import { type Bucket, take } from "../lib/allowance.ts";
 import type { User } from "../lib/model.ts";
@@ -130,12 +130,12 @@ export function realtimeHandler(deps: Deps) {
         if (!isUlid(chatId) || !gateway.follows(conn!, chatId as ChatId)) {
           throw notFound("No such chat");
         }
-        assertFilesExist(input);
         const result = await deps.chats.get(chatId).send(conn!.userId, {
           clientId: input.clientId,
           text: input.text,
           replyToSeq: input.replyToSeq,
           needsAck: input.needsAck,
+          fileIds: input.fileIds,
         });
         if (!result.ok) throw result.error;
         const { message } = result.value as SendOutcome;

@@ -7,7 +7,6 @@ import type { ChatId, ClassId, UserId } from "../../lib/ids.ts";
 import { isUlid } from "../../lib/ids.ts";
 import {
   addMembersInput,
-  assertFilesExist,
   chatInviteInput,
   createChatInput,
   editInput,
@@ -38,6 +37,7 @@ import { getOrg } from "../../lib/orgs.ts";
 import { orgSettings } from "../../lib/model.ts";
 import { quietEndsAt } from "../../lib/quiet.ts";
 import { ownAcks } from "../../lib/acks.ts";
+import { getFile, purgeFile } from "../../lib/files.ts";
 import type { SendOutcome } from "../../actors/chat_actor.ts";
 import { unwrap } from "../../actors/mailbox.ts";
 
@@ -149,13 +149,13 @@ export function chatRoutes(deps: Deps) {
   app.post("/chats/:chatId/messages", async (c) => {
     const { user, chat } = await access(c);
     const input = await readJson(c, sendInput);
-    assertFilesExist(input);
     const outcome = unwrap(
       await deps.chats.get(chat.id).send(user.id, {
         clientId: input.clientId,
         text: input.text,
         replyToSeq: input.replyToSeq,
         needsAck: input.needsAck,
+        fileIds: input.fileIds,
       }),
     ) as SendOutcome;
     return c.json({ message: outcome.message }, outcome.created ? 201 : 200);
@@ -215,7 +215,13 @@ export function chatRoutes(deps: Deps) {
     const { user, chat } = await access(c);
     const seq = seqParam(c);
     await readNoInput(c);
+    const before = (await kv.get<Message>(keys.message(chat.id, seq))).value;
     unwrap(await deps.chats.get(chat.id).run({ type: "delete", actorId: user.id, seq }));
+    // Access to the files ended with the commit (they follow their message); free the space.
+    for (const ref of before?.files ?? []) {
+      const file = await getFile(kv, ref.id);
+      if (file && !file.deleted) await purgeFile(kv, file);
+    }
     return c.body(null, 204);
   });
 
