@@ -82,7 +82,18 @@ export async function createChat(
       }
       const other = members[0]!.value!;
       const childClassIds = await childClasses(kv, orgId, creator.value);
-      if (!policy.canOpenDirect(caller, callerOf(other), orgSettings(org.value), childClassIds)) {
+      const shared = other.classIds.filter((id) => creator.value!.classIds.includes(id));
+      const sharedClasses = await getManyChunked<OrgClass>(
+        kv,
+        shared.map((id) => keys.orgClass(orgId, id)),
+      );
+      const rules = {
+        ...orgSettings(org.value),
+        classesAllowingStudentDirect: sharedClasses.flatMap((e) =>
+          e.value?.studentDirectMessages ? [e.value.id] : []
+        ),
+      };
+      if (!policy.canOpenDirect(caller, callerOf(other), rules, childClassIds)) {
         throw forbidden("Cannot open a direct chat with this person: the school does not allow it");
       }
       direct = await kv.get<ChatId>(keys.directChat(orgId, input.creatorId, other.userId));

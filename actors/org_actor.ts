@@ -46,6 +46,12 @@ export interface MemberPatch {
   phone?: string | null;
 }
 
+export interface ClassPatch {
+  name?: string;
+  scheduleUrl?: string | null;
+  studentDirectMessages?: boolean;
+}
+
 export interface InviteInput {
   role: Role;
   classId?: ClassId | null;
@@ -168,28 +174,43 @@ export class OrgActor implements Activation {
     );
   }
 
-  /** Renames a class. */
-  renameClass(callerId: UserId, classId: string, name: string): Promise<Result<OrgClass>> {
+  /**
+   * Changes a class: its name (admins), its schedule link and whether its students may write to
+   * each other directly (admins and the class's teachers).
+   */
+  updateClass(callerId: UserId, classId: string, patch: ClassPatch): Promise<Result<OrgClass>> {
     return this.#ask(() =>
       transact(async () => {
         const { member, caller } = await this.#load(callerId);
-        assertAllowed(policy.canManageClasses(caller), "rename a class");
         if (!isUlid(classId)) throw notFound("No such class");
-        const entry = await this.#deps.kv.get<OrgClass>(
-          keys.orgClass(this.orgId, classId as ClassId),
-        );
+        const id = classId as ClassId;
+        if (patch.name !== undefined) {
+          assertAllowed(policy.canManageClasses(caller), "rename a class");
+        } else {
+          assertAllowed(policy.canConfigureClass(caller, id), "change this class");
+        }
+        const entry = await this.#deps.kv.get<OrgClass>(keys.orgClass(this.orgId, id));
         if (!entry.value) throw notFound("No such class");
+        const next: OrgClass = {
+          ...entry.value,
+          ...(patch.name !== undefined ? { name: patch.name } : {}),
+          ...(patch.scheduleUrl !== undefined ? { scheduleUrl: patch.scheduleUrl } : {}),
+          ...(patch.studentDirectMessages !== undefined
+            ? { studentDirectMessages: patch.studentDirectMessages }
+            : {}),
+        };
+        const op = this.#deps.kv.atomic().check(member, entry).set(
+          keys.orgClass(this.orgId, id),
+          next,
+        );
         const oldKey = keys.orgClassName(this.orgId, entry.value.name.toLocaleLowerCase("ru"));
-        const newKey = keys.orgClassName(this.orgId, name.toLocaleLowerCase("ru"));
-        const renamed: OrgClass = { ...entry.value, name };
-        const op = this.#deps.kv.atomic().check(member, entry)
-          .set(keys.orgClass(this.orgId, renamed.id), renamed);
+        const newKey = keys.orgClassName(this.orgId, next.name.toLocaleLowerCase("ru"));
         if (oldKey[2] !== newKey[2]) {
           const taken = await this.#deps.kv.get(newKey);
-          if (taken.value !== null) throw conflict(`A class named "${name}" already exists`);
-          op.check(taken).delete(oldKey).set(newKey, renamed.id);
+          if (taken.value !== null) throw conflict(`A class named "${next.name}" already exists`);
+          op.check(taken).delete(oldKey).set(newKey, id);
         }
-        return { op, result: renamed };
+        return { op, result: next };
       })
     );
   }

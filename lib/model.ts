@@ -94,6 +94,10 @@ export interface OrgClass {
   id: ClassId;
   name: string;
   createdAt: string;
+  /** The class's timetable, shown to its members. */
+  scheduleUrl?: string | null;
+  /** The class teacher lets students of this class write to each other directly. */
+  studentDirectMessages?: boolean;
 }
 
 export interface Member {

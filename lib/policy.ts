@@ -40,6 +40,14 @@ export function canManageClasses(caller: Caller | null): Decision {
   return decide(caller, (c) => has(c, "admin"));
 }
 
+/** Admins, and the class's own teachers, set its schedule link and direct-message rule. */
+export function canConfigureClass(caller: Caller | null, classId: ClassId): Decision {
+  return decide(
+    caller,
+    (c) => has(c, "admin") || (has(c, "teacher") && c.classIds.includes(classId)),
+  );
+}
+
 /** Admins change members' roles, classes and family links, and remove members. */
 export function canManageMembers(caller: Caller | null): Decision {
   return decide(caller, (c) => has(c, "admin"));
@@ -114,7 +122,10 @@ export function canCreateClassChat(
 }
 
 export interface DirectRules {
+  /** The school lets all students write to classmates directly. */
   studentDirectMessages: boolean;
+  /** Classes whose teachers let their students write to each other directly. */
+  classesAllowingStudentDirect?: readonly ClassId[];
 }
 
 /**
@@ -135,10 +146,10 @@ export function canOpenDirect(
     has(other, "teacher") && other.classIds.some((id) => classIds.includes(id));
   if (has(caller, "student")) {
     if (teachesAny(caller.classIds)) return true;
-    if (
-      rules.studentDirectMessages && has(other, "student") &&
-      other.classIds.some((id) => caller.classIds.includes(id))
-    ) return true;
+    const shared = other.classIds.filter((id) => caller.classIds.includes(id));
+    const allowed = rules.studentDirectMessages ||
+      shared.some((id) => rules.classesAllowingStudentDirect?.includes(id));
+    if (allowed && has(other, "student") && shared.length > 0) return true;
   }
   if (has(caller, "parent") && teachesAny(childClassIds)) return true;
   return false;

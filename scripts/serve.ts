@@ -2,7 +2,7 @@
  * `deno task start`: validates the configuration, then runs `deno serve --parallel` on main.ts
  * with exactly the permissions that configuration needs (no `-A`): listen on HOST:PORT, read
  * and write the KV directory, read the static assets, reach only the configured mail, SSO, call
- * and KV hosts, and read only Parta's own environment variables.
+ * and KV hosts. Its environment holds only Parta's own variables and Deno's.
  *
  * `--dev` also watches the sources and turns on the dev outbox.
  */
@@ -51,14 +51,34 @@ const args = [
   "--port",
   String(config.port),
   `--allow-net=${net.join(",")}`,
-  `--allow-env=${[...CONFIG_VARIABLES, "DENO_KV_ACCESS_TOKEN"].join(",")}`,
+  // Some npm dependencies list the whole environment when they load, so the server may read
+  // all of it — and is given nothing but its own configuration (see serverEnv below).
+  "--allow-env",
   `--allow-read=${read.join(",")}`,
   ...(write.length ? [`--allow-write=${write.join(",")}`] : []),
   ...(dev ? ["--watch"] : []),
   `${root}/main.ts`,
 ];
 
-const child = new Deno.Command(Deno.execPath(), { args, env }).spawn();
+/** What the server process gets to see: Parta's variables and what Deno itself needs. */
+const PASSED = [
+  ...CONFIG_VARIABLES,
+  "DENO_KV_ACCESS_TOKEN",
+  "DENO_DIR",
+  "DENO_JOBS",
+  "DENO_V8_FLAGS",
+  "DENO_NO_UPDATE_CHECK",
+  "HOME",
+  "XDG_CACHE_HOME",
+  "PATH",
+  "TMPDIR",
+  "TZ",
+];
+const serverEnv = Object.fromEntries(
+  PASSED.flatMap((name) => env[name] === undefined ? [] : [[name, env[name]!]]),
+);
+
+const child = new Deno.Command(Deno.execPath(), { args, env: serverEnv, clearEnv: true }).spawn();
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   Deno.addSignalListener(signal, () => {
     try {

@@ -40,9 +40,13 @@ export async function startServer(env: Record<string, string>): Promise<RealServ
       await res.body?.cancel();
       if (res.ok) break;
     } catch { /* not up yet */ }
-    if (Date.now() > deadline) {
-      child.kill("SIGKILL");
+    const exited = await Promise.race([child.status.then(() => true), Promise.resolve(false)]);
+    if (exited || Date.now() > deadline) {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* already gone */ }
       await child.status;
+      await drained;
       throw new Error(`server did not start:\n${log}`);
     }
     await new Promise((r) => setTimeout(r, 100));

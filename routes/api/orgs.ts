@@ -15,7 +15,7 @@ import { createdInvite, inviteState, MAX_TTL_HOURS, MAX_USES } from "../../lib/i
 import { keys } from "../../lib/kv_keys.ts";
 import { HHMM } from "../../lib/quiet.ts";
 import { getManyChunked, listAll } from "../../lib/kv_util.ts";
-import type { Invite } from "../../lib/model.ts";
+import type { Invite, OrgClass } from "../../lib/model.ts";
 import { unwrap } from "../../actors/mailbox.ts";
 
 const timeZone = () =>
@@ -65,6 +65,13 @@ const inviteInput = z.object({
   ttlHours: z.number().int().min(1).max(MAX_TTL_HOURS).optional(),
 });
 
+const classView = (c: OrgClass) => ({
+  id: c.id,
+  name: c.name,
+  scheduleUrl: c.scheduleUrl ?? null,
+  studentDirectMessages: c.studentDirectMessages ?? false,
+});
+
 function assertAllowed(decision: policy.Decision, message: string) {
   if (decision === "not_found") throw notFound("No such school");
   if (decision === "forbidden") throw forbidden(message);
@@ -99,7 +106,7 @@ export function orgRoutes(deps: Deps) {
   app.get("/orgs/:orgId/classes", async (c) => {
     const { org } = await load(c);
     const classes = await listClasses(kv, org.id);
-    return c.json({ classes: classes.map(({ id, name }) => ({ id, name })) });
+    return c.json({ classes: classes.map(classView) });
   });
 
   app.post("/orgs/:orgId/classes", async (c) => {
@@ -111,11 +118,17 @@ export function orgRoutes(deps: Deps) {
   });
 
   app.patch("/orgs/:orgId/classes/:classId", async (c) => {
-    const { user, org, caller } = await load(c);
-    assertAllowed(policy.canManageClasses(caller), "Cannot rename a class: admins only");
-    const { name } = await readJson(c, z.object({ name: line(1, 60) }));
-    const cls = unwrap(await actor(org.id).renameClass(user.id, c.req.param("classId"), name));
-    return c.json({ id: cls.id, name: cls.name });
+    const { user, org } = await load(c);
+    const patch = await readJson(
+      c,
+      z.object({
+        name: line(1, 60).optional(),
+        scheduleUrl: httpUrl().nullable().optional(),
+        studentDirectMessages: z.boolean().optional(),
+      }),
+    );
+    const cls = unwrap(await actor(org.id).updateClass(user.id, c.req.param("classId"), patch));
+    return c.json(classView(cls));
   });
 
   app.get("/orgs/:orgId/members", async (c) => {
