@@ -3,6 +3,7 @@ import * as messages from "./chat_messages.ts";
 import * as members from "./chat_members.ts";
 import * as polls from "./chat_polls.ts";
 import * as moderation from "./chat_moderation.ts";
+import * as calls from "./chat_calls.ts";
 import type { Cost, Needs, Round } from "./chat_round.ts";
 
 export type { SendOutcome } from "./chat_messages.ts";
@@ -22,7 +23,9 @@ export type ChatCommand =
   | polls.ClosePollCommand
   | moderation.SetSettingsCommand
   | moderation.MuteCommand
-  | moderation.SetRoleCommand;
+  | moderation.SetRoleCommand
+  | calls.StartCallCommand
+  | calls.EndCallCommand;
 
 interface Spec<C> {
   needs(command: C, needs: Needs): void;
@@ -48,6 +51,8 @@ const specs: Specs = {
   setSettings: moderation.setSettings,
   mute: moderation.mute,
   setRole: moderation.setRole,
+  startCall: calls.start,
+  endCall: calls.end,
 };
 
 function spec(command: ChatCommand): Spec<ChatCommand> {

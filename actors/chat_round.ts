@@ -20,6 +20,7 @@ import type {
 } from "../lib/chat_model.ts";
 import type { Member, Org } from "../lib/model.ts";
 import type { FileRecord } from "../lib/files.ts";
+import type { Call } from "../lib/calls.ts";
 import type { Bucket } from "../lib/allowance.ts";
 import { forbidden, notFound } from "../lib/errors.ts";
 import type { ChatCaller, Decision } from "../lib/policy.ts";
@@ -48,6 +49,8 @@ export class Needs {
   readonly pollVotes = new Set<string>();
   readonly acks = new Set<string>();
   readonly files = new Set<string>();
+  readonly calls = new Set<string>();
+  wantsActiveCall = false;
 
   person(userId: UserId): void {
     this.people.add(userId);
@@ -73,6 +76,13 @@ export class Needs {
   file(id: string): void {
     this.files.add(id);
   }
+  /** The call going on in the chat, if any. */
+  activeCall(): void {
+    this.wantsActiveCall = true;
+  }
+  call(id: string): void {
+    this.calls.add(id);
+  }
 }
 
 /** What a round read from KV before deciding, strongly consistent. */
@@ -90,6 +100,8 @@ export interface Reads {
   /** The chat's school (its settings: quiet hours, direct-message rules). */
   org: Org | null;
   files: Map<string, FileRecord | null>;
+  calls: Map<string, Call | null>;
+  activeCall: Call | null;
 }
 
 /** Reads everything in `needs` with as few round trips as KV allows. */
@@ -130,6 +142,7 @@ export async function readRound(
   const [orgSlot] = slots([keys.org(chat.orgId)]);
   const fileIds = [...needs.files];
   const fileSlots = slots(fileIds.map((id) => keys.file(id)));
+  const [activeSlot] = slots(needs.wantsActiveCall ? [keys.activeCall(chatId)] : []);
   const entries = await getManyChunked<unknown>(kv, all);
   const value = <T>(slot: number) => entries[slot]!.value as T | null;
   const clientSeqs = clientSlots.map((slot) => value<number>(slot));
@@ -156,7 +169,20 @@ export async function readRound(
     acks: new Set(acks.flatMap(([s, u], i) => value(ackSlots[i]!) !== null ? [pair(s, u)] : [])),
     org: value<Org>(orgSlot!),
     files: new Map(fileIds.map((id, i) => [id, value<FileRecord>(fileSlots[i]!)])),
+    ...await readCalls(
+      kv,
+      [...needs.calls],
+      activeSlot === undefined ? null : value<string>(activeSlot),
+    ),
   };
+}
+
+/** The calls named, and the chat's active call (two steps: the active key names the call). */
+async function readCalls(kv: Deno.Kv, callIds: string[], activeId: string | null) {
+  const ids = [...new Set([...callIds, ...(activeId ? [activeId] : [])])];
+  const entries = await getManyChunked<Call>(kv, ids.map((id) => keys.call(id)));
+  const calls = new Map(ids.map((id, i) => [id, entries[i]!.value]));
+  return { calls, activeCall: activeId ? calls.get(activeId) ?? null : null };
 }
 
 /** The writes and events of one commit, built command by command. */
@@ -178,6 +204,8 @@ export class Plan {
   readonly pollVotes = new Map<string, number[]>();
   /** Files sent with a message in this plan. */
   readonly attached = new Set<string>();
+  /** The chat's active call as changed by this plan (null: ended); undefined when unchanged. */
+  activeCall: Call | null | undefined = undefined;
   /** The chat record as changed by this plan (title, settings), if it was. */
   chat: Chat | null = null;
 

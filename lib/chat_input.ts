@@ -3,7 +3,7 @@ import { z } from "zod";
 import { invalidInput } from "./errors.ts";
 import { line, text, ulidString } from "./validate.ts";
 import { ROLES } from "./model.ts";
-import { CHAT_KINDS, MAX_MESSAGE_CHARS, MAX_POLL_OPTIONS } from "./chat_model.ts";
+import { CALL_KINDS, CHAT_KINDS, MAX_MESSAGE_CHARS, MAX_POLL_OPTIONS } from "./chat_model.ts";
 
 const clientId = () => line(1, 64);
 const seq = () => z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
@@ -87,3 +87,13 @@ export const chatSettingsInput = z.object({
 export const muteInput = z.object({ minutes: z.number().int().min(0).max(7 * 24 * 60) });
 export const chatRoleInput = z.object({ chatRole: z.enum(["moderator", "member"]) });
 export const reportInput = z.object({ reason: text(1, 1000) });
+
+export const startCallInput = z.object({
+  kind: z.enum(CALL_KINDS),
+  title: line(1, 200).nullable().optional(),
+  screenShareForAll: z.boolean().optional(),
+});
+
+export const muteParticipantInput = z.object({
+  source: z.enum(["microphone", "camera", "all"]).default("all"),
+});

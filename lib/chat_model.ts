@@ -75,6 +75,20 @@ export interface ChatHead {
 
 export type MessageKind = "text" | "file" | "poll" | "call" | "system";
 
+export const CALL_KINDS = ["call", "lesson", "meeting"] as const;
+export type CallKind = typeof CALL_KINDS[number];
+
+/** A call as its chat message shows it. */
+export interface CallSummary {
+  id: string;
+  kind: CallKind;
+  title: string | null;
+  startedBy: UserId;
+  startedAt: string;
+  endedAt?: string;
+  durationSeconds?: number;
+}
+
 /** Most options a poll offers. */
 export const MAX_POLL_OPTIONS = 10;
 
@@ -101,6 +115,7 @@ export interface Message {
   replyToSeq?: number;
   poll?: Poll;
   files?: FileRef[];
+  call?: CallSummary;
   /** An announcement members confirm they have read ("Ознакомлен(а)"). */
   needsAck?: true;
   /** How many members have confirmed. */
@@ -137,6 +152,8 @@ export type ChatEvent =
     | { type: "chat.updated"; title: string | null; settings?: ChatSettings }
     | { type: "member.updated"; userId: UserId; chatRole: ChatRole; mutedUntil?: string }
     | { type: "message.acked"; messageSeq: number; userId: UserId; count: number }
+    | { type: "call.started"; call: CallSummary; messageSeq: number }
+    | { type: "call.ended"; callId: string; messageSeq: number; durationSeconds: number }
     | {
       type: "poll.updated";
       messageSeq: number;

@@ -3,7 +3,7 @@
  * events applied to them, unread counts, links found in text, dates. Browser-safe; shared by
  * the messenger island and the chat pages that render it on the server.
  */
-import type { ChatEvent, ChatKind } from "./chat_model.ts";
+import type { ChatEvent, ChatKind, ChatSettings } from "./chat_model.ts";
 import type { Locale } from "./model.ts";
 
 /** A message as the messenger shows it: the API's message plus the viewer's own reactions. */
@@ -15,6 +15,7 @@ export interface MessageView {
   kind: string;
   text: string;
   replyToSeq?: number;
+  files?: { id: string; name: string; size: number }[];
   reactions: Record<string, number>;
   myReactions: string[];
   editedAt?: string;
@@ -34,6 +35,8 @@ export interface ChatSummary {
   lastActivityAt: string;
   lastMessage?: MessageView | null;
   peerId?: string | null;
+  /** Moderation: a frozen chat takes posts from moderators only; slow mode spaces posts. */
+  settings?: ChatSettings;
 }
 
 /** A member of a chat, as GET /chats/:id lists them. */
@@ -63,6 +66,8 @@ export interface ChatState {
   hasMore: boolean;
   /** Seq of the first unread message when the chat was opened (the "new messages" divider). */
   dividerSeq: number | null;
+  /** While the school's quiet hours hold back new messages from students: when they end. */
+  quietUntil?: string | null;
 }
 
 /** Whether the person gets the verified-teacher badge. */
@@ -165,11 +170,10 @@ export function applyToSummary(
   event: ChatEvent,
   me: string,
 ): ChatSummary {
-  if (event.seq <= chat.lastSeq && event.type !== "message.created") return chat;
-  const next: ChatSummary = { ...chat, lastSeq: Math.max(chat.lastSeq, event.seq) };
+  if (event.seq <= chat.lastSeq) return chat;
+  const next: ChatSummary = { ...chat, lastSeq: event.seq };
   switch (event.type) {
     case "message.created": {
-      if (event.seq <= chat.lastSeq) return chat;
       next.lastMessage = toView(event.message);
       next.lastActivityAt = event.at;
       if (event.message.authorId !== me && event.seq > chat.lastReadSeq) next.unread++;
@@ -190,6 +194,7 @@ export function applyToSummary(
       break;
     case "chat.updated":
       next.title = event.title;
+      if (event.settings) next.settings = event.settings;
       break;
   }
   return next;
@@ -244,6 +249,18 @@ function format(locale: Locale, timeZone: string, options: Intl.DateTimeFormatOp
     formats.set(key, f);
   }
   return f;
+}
+
+/** "1,2 МБ": a file size in the locale's words. */
+export function formatSize(locale: Locale, bytes: number): string {
+  const [value, unit] = bytes >= 1024 * 1024
+    ? [bytes / 1024 / 1024, "megabyte"]
+    : [Math.max(1, Math.round(bytes / 1024)), "kilobyte"];
+  return new Intl.NumberFormat(intlLocale(locale), {
+    style: "unit",
+    unit,
+    maximumFractionDigits: 1,
+  }).format(value);
 }
 
 /** "14:05" in the school's time zone. */

@@ -1,5 +1,21 @@
 /** Image processing for uploads, off the main thread (see image_worker.ts). */
-import type { ImageJob, ImageResult } from "./image_worker.ts";
+
+export interface ImageJob {
+  bytes: Uint8Array;
+  type: "image/jpeg" | "image/png";
+}
+
+export type ImageResult =
+  | {
+    ok: true;
+    image: Uint8Array;
+    thumb: Uint8Array;
+    width: number;
+    height: number;
+    thumbWidth: number;
+    thumbHeight: number;
+  }
+  | { ok: false; error: string };
 
 /** At most this many images are processed at once per isolate; more wait their turn. */
 const CONCURRENCY = 1;

@@ -3,27 +3,12 @@
  * JPEG or PNG (turning it upright by its EXIF orientation), re-encodes it without any metadata
  * (no GPS, no camera data), scaled to at most 2560 px, and makes a thumbnail of at most 320 px.
  */
+// @ts-types="./jimp.d.ts"
 import { Jimp } from "jimp";
+import type { ImageJob, ImageResult } from "./image.ts";
 
 const MAX_SIDE = 2560;
 const THUMB_SIDE = 320;
-
-export interface ImageJob {
-  bytes: Uint8Array;
-  type: "image/jpeg" | "image/png";
-}
-
-export type ImageResult =
-  | {
-    ok: true;
-    image: Uint8Array;
-    thumb: Uint8Array;
-    width: number;
-    height: number;
-    thumbWidth: number;
-    thumbHeight: number;
-  }
-  | { ok: false; error: string };
 
 async function process({ bytes, type }: ImageJob): Promise<ImageResult> {
   const image = await Jimp.read(

@@ -96,6 +96,15 @@ export const keys = {
   /** Bytes a school has stored and freed (atomic sums; used = added − freed). */
   orgStorageAdded: (orgId: OrgId) => ["org_storage_added", orgId] as const,
   orgStorageFreed: (orgId: OrgId) => ["org_storage_freed", orgId] as const,
+  // calls
+  call: (id: string) => ["calls", id] as const,
+  /** The call going on in a chat (one at a time). */
+  activeCall: (chatId: ChatId) => ["active_calls", chatId] as const,
+  callByRoom: (room: string) => ["calls_by_room", room] as const,
+  callAttendance: (callId: string) => ["call_attendance", callId] as const,
+  callAttendanceEntry: (callId: string, id: string) => ["call_attendance", callId, id] as const,
+  /** LiveKit webhook ids already handled (LiveKit may deliver one twice). */
+  webhookEvent: (id: string) => ["webhook_events", id] as const,
   readMarker: (chatId: ChatId, userId: UserId) => ["read_markers", chatId, userId] as const,
   /** A member's send allowance in a chat (token bucket), moved in the same commit as sends. */
   sendAllowance: (chatId: ChatId, userId: UserId) => ["send_allowance", chatId, userId] as const,

@@ -34,6 +34,13 @@ export interface RealtimeOptions {
   maxBackoffMs?: number;
 }
 
+type Timer = ReturnType<typeof setTimeout>;
+
+/** Clears a timer that may be unset (typed to suit both browser and Node typings). */
+function cancel(timer: Timer | undefined): void {
+  if (timer !== undefined) clearTimeout(timer);
+}
+
 async function defaultFetchEvents(chatId: string, after: number): Promise<ChatEvent[]> {
   const res = await fetch(
     `/api/v1/chats/${encodeURIComponent(chatId)}/events?after=${after}&limit=200`,
@@ -56,9 +63,9 @@ export class RealtimeClient {
   #everReady = false;
   #stopped = true;
   #status: RealtimeStatus | null = null;
-  #retryTimer: ReturnType<typeof setTimeout> | undefined;
-  #pingTimer: ReturnType<typeof setInterval> | undefined;
-  #pongTimer: ReturnType<typeof setTimeout> | undefined;
+  #retryTimer: Timer | undefined;
+  #pingTimer: Timer | undefined;
+  #pongTimer: Timer | undefined;
 
   /** `cursors` holds, per chat, the last seq the page already reflects. */
   constructor(
@@ -92,7 +99,7 @@ export class RealtimeClient {
     this.#stopped = true;
     removeEventListener("online", this.#onOnline);
     removeEventListener("offline", this.#onOffline);
-    clearTimeout(this.#retryTimer);
+    cancel(this.#retryTimer);
     this.#drop();
   }
 
@@ -138,7 +145,7 @@ export class RealtimeClient {
   #onOnline = () => {
     if (this.#stopped) return;
     this.#attempt = 0;
-    clearTimeout(this.#retryTimer);
+    cancel(this.#retryTimer);
     if (!this.#socket) this.#connect();
   };
 
@@ -184,8 +191,8 @@ export class RealtimeClient {
     const ws = this.#socket;
     this.#socket = null;
     this.#ready = false;
-    clearInterval(this.#pingTimer);
-    clearTimeout(this.#pongTimer);
+    cancel(this.#pingTimer);
+    cancel(this.#pongTimer);
     // A reconnect asks for everything after each cursor, so buffered events are not needed.
     this.#buffers.clear();
     if (ws) {
@@ -202,7 +209,7 @@ export class RealtimeClient {
 
   #retry(): void {
     if (this.#stopped) return;
-    clearTimeout(this.#retryTimer);
+    cancel(this.#retryTimer);
     const { backoffMs, maxBackoffMs } = this.#options;
     const ceiling = Math.min(maxBackoffMs, backoffMs * 2 ** this.#attempt);
     this.#attempt = Math.min(this.#attempt + 1, 16);
@@ -211,9 +218,16 @@ export class RealtimeClient {
     this.#retryTimer = setTimeout(() => this.#connect(), delay);
   }
 
+  #schedulePing(): void {
+    this.#pingTimer = setTimeout(() => {
+      this.#ping();
+      if (this.ready) this.#schedulePing();
+    }, this.#options.pingMs);
+  }
+
   #ping(): void {
     if (!this.send({ type: "ping" })) return;
-    clearTimeout(this.#pongTimer);
+    cancel(this.#pongTimer);
     this.#pongTimer = setTimeout(() => {
       this.#drop();
       this.#setStatus("offline");
@@ -222,7 +236,7 @@ export class RealtimeClient {
   }
 
   #onMessage(data: unknown): void {
-    clearTimeout(this.#pongTimer);
+    cancel(this.#pongTimer);
     if (typeof data !== "string") return;
     let frame: ServerFrame;
     try {
@@ -241,8 +255,8 @@ export class RealtimeClient {
       for (const [chatId, seq] of Object.entries(frame.chats)) {
         if (!this.#cursors.has(chatId)) this.#cursors.set(chatId, seq);
       }
-      clearInterval(this.#pingTimer);
-      this.#pingTimer = setInterval(() => this.#ping(), this.#options.pingMs);
+      cancel(this.#pingTimer);
+      this.#schedulePing();
       this.#setStatus("online");
     } else if (frame.type === "chat.added") {
       this.follow(frame.chat.id, frame.chat.lastSeq);

@@ -11,6 +11,7 @@ import { pollRoutes } from "./api/polls.ts";
 import { moderationRoutes } from "./api/moderation.ts";
 import { ackRoutes } from "./api/acks.ts";
 import { fileRoutes } from "./api/files.ts";
+import { callRoutes } from "./api/calls.ts";
 import { realtimeHandler } from "./realtime.ts";
 import { webRoutes } from "./web.ts";
 import { notFound } from "../lib/errors.ts";
@@ -30,6 +31,7 @@ export function apiRoutes(deps: Deps) {
   api.route("/", moderationRoutes(deps));
   api.route("/", ackRoutes(deps));
   api.route("/", fileRoutes(deps));
+  api.route("/", callRoutes(deps));
   api.all("*", () => {
     throw notFound("No such route");
   });

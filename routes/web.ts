@@ -6,12 +6,16 @@ import { notFound } from "../lib/errors.ts";
 import { staticRoutes } from "./static.ts";
 import { notFoundPage, publicPages } from "./pages/public.tsx";
 import { viewer } from "./pages/context.ts";
+import { chatPages } from "./pages/chats.tsx";
+import { adminPages } from "./pages/admin.tsx";
 
 export function webRoutes(deps: Deps) {
   const web = new Hono<AppEnv>();
   web.route("/", staticRoutes());
   web.use("*", authenticate(deps));
   web.route("/", publicPages(deps));
+  web.route("/", chatPages(deps));
+  web.route("/", adminPages(deps));
   web.get("*", async (c) => {
     // Odd paths under /api (such as /api/v1/%2e%2e) get the API's JSON answer, not a page.
     if (c.req.path.startsWith("/api/") || c.req.path === "/api") {

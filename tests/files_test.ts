@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+// @ts-types="../lib/jimp.d.ts"
 import { Jimp } from "jimp";
 import { createSchool, joinAs, json, type TestApp, testApp } from "./helpers.ts";
 
@@ -37,7 +38,7 @@ function includes(haystack: Uint8Array, needle: string): boolean {
 
 async function upload(t: TestApp, token: string, chatId: string, bytes: Uint8Array, name: string) {
   const form = new FormData();
-  form.append("file", new File([bytes], name, { type: "image/png" }));
+  form.append("file", new File([new Uint8Array(bytes)], name, { type: "image/png" }));
   const res = await t.fetch(`/api/v1/chats/${chatId}/files`, {
     method: "POST",
     headers: { Authorization: `Bearer ${token}` },

@@ -1,0 +1,127 @@
+/**
+ * The school admin console: classes, members and roles, invite links, settings. The page renders
+ * it on the server with the school's current state (so it reads without JavaScript); hydrated,
+ * each part talks to the API and keeps the shared state here up to date.
+ */
+import { useState } from "preact/hooks";
+import type { Locale } from "../lib/model.ts";
+import { t } from "../lib/i18n.ts";
+import { useHydrated } from "../lib/use_hydrated.ts";
+import type { AdminClass, AdminInvite, AdminMember, AdminOrg } from "./admin/shared.ts";
+import { ClassesPanel } from "./admin/ClassesPanel.tsx";
+import { MembersPanel, type RosterFilter } from "./admin/MembersPanel.tsx";
+import { InvitesPanel } from "./admin/InvitesPanel.tsx";
+import { SettingsPanel } from "./admin/SettingsPanel.tsx";
+
+export interface AdminConsoleProps {
+  locale: Locale;
+  /** The signed-in admin's user id. */
+  me: string;
+  org: AdminOrg;
+  classes: AdminClass[];
+  members: AdminMember[];
+  invites: AdminInvite[];
+  /** Whether LiveKit is configured on this server (calls come with it). */
+  callsConfigured: boolean;
+  /** Other schools this person administers. */
+  otherSchools: { id: string; name: string }[];
+}
+
+const SECTIONS = [
+  ["classes", "classes.title"],
+  ["members", "members.title"],
+  ["invites", "invites.title"],
+  ["settings", "settings.title"],
+] as const;
+
+export default function AdminConsole(props: AdminConsoleProps) {
+  const { locale, me, callsConfigured } = props;
+  const live = useHydrated();
+  const [org, setOrg] = useState(props.org);
+  const [classes, setClasses] = useState(props.classes);
+  const [members, setMembers] = useState(props.members);
+  const [invites, setInvites] = useState(props.invites);
+  const [filter, setFilter] = useState<RosterFilter>({ role: "", classId: "", query: "" });
+
+  function showClass(classId: string) {
+    setFilter({ role: "", classId, query: "" });
+    const heading = document.getElementById("members-title");
+    heading?.scrollIntoView({ block: "start" });
+    heading?.focus({ preventScroll: true });
+  }
+
+  return (
+    <div class="admin">
+      <header class="admin-head">
+        <h1>
+          {t(locale, "admin.title")}
+          <span class="admin-org">{org.name}</span>
+        </h1>
+        <ul class="admin-stats" aria-label={t(locale, "admin.summary")}>
+          <li>{t(locale, "admin.statClasses", { n: classes.length })}</li>
+          <li>{t(locale, "admin.statMembers", { n: members.length })}</li>
+          <li>{t(locale, "admin.statInvites", { n: invites.length })}</li>
+        </ul>
+        <p class={callsConfigured ? "admin-calls admin-calls-on" : "admin-calls"}>
+          <span class="admin-dot" aria-hidden="true" />
+          {callsConfigured ? t(locale, "admin.callsOn") : t(locale, "admin.callsOff")}
+        </p>
+        {props.otherSchools.length > 0 && (
+          <p class="admin-other">
+            {t(locale, "admin.otherSchools")} {props.otherSchools.map((s, i) => (
+              <span key={s.id}>
+                {i > 0 && ", "}
+                <a href={`/admin/${s.id}`}>{s.name}</a>
+              </span>
+            ))}
+          </p>
+        )}
+      </header>
+      <div class="admin-layout">
+        <nav class="admin-nav" aria-label={t(locale, "admin.sections")}>
+          <ul>
+            {SECTIONS.map(([id, key]) => (
+              <li key={id}>
+                <a href={`#${id}`}>{t(locale, key)}</a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <div class="admin-sections">
+          <ClassesPanel
+            locale={locale}
+            orgId={org.id}
+            live={live}
+            classes={classes}
+            members={members}
+            onClasses={setClasses}
+            onShowMembers={showClass}
+          />
+          <MembersPanel
+            locale={locale}
+            orgId={org.id}
+            orgName={org.name}
+            me={me}
+            live={live}
+            members={members}
+            classes={classes}
+            filter={filter}
+            onFilter={setFilter}
+            onMembers={setMembers}
+          />
+          <InvitesPanel
+            locale={locale}
+            orgId={org.id}
+            timeZone={org.settings.timeZone}
+            live={live}
+            invites={invites}
+            classes={classes}
+            members={members}
+            onInvites={setInvites}
+          />
+          <SettingsPanel locale={locale} org={org} live={live} onOrg={setOrg} />
+        </div>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,72 @@
+/**
+ * A modal dialog: opens with focus inside it (on `[data-autofocus]`, else the first control of
+ * its body), Escape and the close button close it, and focus goes back to what opened it (or to
+ * `fallbackFocus` when that is gone, e.g. the row of a removed member).
+ */
+import type { ComponentChildren } from "preact";
+import { useEffect, useRef } from "preact/hooks";
+import type { Locale } from "../../lib/model.ts";
+import { t } from "../../lib/i18n.ts";
+
+export interface DialogProps {
+  locale: Locale;
+  id: string;
+  title: string;
+  onClose: () => void;
+  /** A selector of the element to focus after closing when the opener left the page. */
+  fallbackFocus?: string;
+  wide?: boolean;
+  children: ComponentChildren;
+}
+
+export function Dialog({ locale, id, title, onClose, fallbackFocus, wide, children }: DialogProps) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const closing = useRef(onClose);
+  closing.current = onClose;
+
+  useEffect(() => {
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    const dialog = ref.current!;
+    if (!dialog.open) dialog.showModal();
+    dialog.querySelector<HTMLElement>(
+      "[data-autofocus], input:not([type=hidden]), select, textarea, .admin-dialog-body button",
+    )?.focus();
+    return () => {
+      if (dialog.open) dialog.close();
+      const target = opener?.isConnected
+        ? opener
+        : fallbackFocus
+        ? document.querySelector<HTMLElement>(fallbackFocus)
+        : null;
+      target?.focus();
+    };
+  }, []);
+
+  return (
+    <dialog
+      ref={ref}
+      id={id}
+      class={wide ? "admin-dialog admin-dialog-wide" : "admin-dialog"}
+      aria-labelledby={`${id}-title`}
+      onClose={() => closing.current()}
+    >
+      <div class="admin-dialog-head">
+        <h2 id={`${id}-title`}>{title}</h2>
+        <button
+          type="button"
+          class="admin-icon-button"
+          aria-label={t(locale, "common.close")}
+          onClick={() => ref.current?.close()}
+        >
+          <span aria-hidden="true">×</span>
+        </button>
+      </div>
+      <div class="admin-dialog-body">{children}</div>
+    </dialog>
+  );
+}
+
+/** Closes the dialog that holds `el` (its `close` event then tells the owner). */
+export function closeDialogOf(el: Element | null): void {
+  el?.closest("dialog")?.close();
+}

@@ -1,0 +1,75 @@
+/** Removing a member from the school, after a confirmation; the server's refusal stays in view. */
+import { useState } from "preact/hooks";
+import type { Locale } from "../../lib/model.ts";
+import { t } from "../../lib/i18n.ts";
+import { api } from "../../lib/api_client.ts";
+import { closeDialogOf, Dialog } from "./Dialog.tsx";
+import { type AdminMember, personName, problemOf } from "./shared.ts";
+
+export interface RemoveDialogProps {
+  locale: Locale;
+  orgId: string;
+  orgName: string;
+  me: string;
+  member: AdminMember;
+  onClose: () => void;
+  onRemoved: (userId: string) => void;
+}
+
+export function RemoveDialog(props: RemoveDialogProps) {
+  const { locale, member, me } = props;
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+  const self = member.userId === me;
+  const name = personName(locale, member);
+
+  async function remove(e: Event) {
+    const button = e.currentTarget as HTMLElement;
+    setBusy(true);
+    setProblem(null);
+    try {
+      await api("DELETE", `/orgs/${props.orgId}/members/${member.userId}`);
+      if (self) {
+        location.assign("/chats");
+        return;
+      }
+      props.onRemoved(member.userId);
+      closeDialogOf(button);
+    } catch (err) {
+      setProblem(problemOf(locale, err, "admin.error.lastAdmin").text);
+      setBusy(false);
+    }
+  }
+
+  return (
+    <Dialog
+      locale={locale}
+      id="remove-dialog"
+      title={self ? t(locale, "members.leaveTitle") : t(locale, "members.removeTitle", { name })}
+      onClose={props.onClose}
+      fallbackFocus="#members-title"
+    >
+      <div class="stack">
+        <p>
+          {self
+            ? t(locale, "members.leaveText", { org: props.orgName })
+            : t(locale, "members.removeText", { name, org: props.orgName })}
+        </p>
+        {problem && <p class="alert alert-error" role="alert">{problem}</p>}
+        <div class="row admin-dialog-actions">
+          <button type="button" class="danger" disabled={busy} onClick={remove}>
+            {self ? t(locale, "members.leaveYes") : t(locale, "members.removeYes")}
+          </button>
+          <button
+            type="button"
+            class="secondary"
+            data-autofocus
+            onClick={(e) => closeDialogOf(e.currentTarget)}
+          >
+            {t(locale, "common.cancel")}
+          </button>
+        </div>
+      </div>
+    </Dialog>
+  );
+}

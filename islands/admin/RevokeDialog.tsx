@@ -1,0 +1,62 @@
+/** Revoking an invite link, after a confirmation. */
+import { useState } from "preact/hooks";
+import type { Locale } from "../../lib/model.ts";
+import { t } from "../../lib/i18n.ts";
+import { api } from "../../lib/api_client.ts";
+import { closeDialogOf, Dialog } from "./Dialog.tsx";
+import { type AdminInvite, problemOf } from "./shared.ts";
+
+export function RevokeDialog(
+  { locale, invite, summary, onClose, onRevoked }: {
+    locale: Locale;
+    invite: AdminInvite;
+    summary: string;
+    onClose: () => void;
+    onRevoked: (token: string) => void;
+  },
+) {
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+
+  async function revoke(e: Event) {
+    const button = e.currentTarget as HTMLElement;
+    setBusy(true);
+    setProblem(null);
+    try {
+      await api("DELETE", `/invites/${encodeURIComponent(invite.token)}`);
+      onRevoked(invite.token);
+      closeDialogOf(button);
+    } catch (err) {
+      setProblem(problemOf(locale, err).text);
+      setBusy(false);
+    }
+  }
+
+  return (
+    <Dialog
+      locale={locale}
+      id="revoke-dialog"
+      title={t(locale, "invites.revokeTitle")}
+      onClose={onClose}
+      fallbackFocus="#invites-active-title"
+    >
+      <div class="stack">
+        <p>{t(locale, "invites.revokeText", { summary })}</p>
+        {problem && <p class="alert alert-error" role="alert">{problem}</p>}
+        <div class="row admin-dialog-actions">
+          <button type="button" class="danger" disabled={busy} onClick={revoke}>
+            {t(locale, "invites.revokeYes")}
+          </button>
+          <button
+            type="button"
+            class="secondary"
+            data-autofocus
+            onClick={(e) => closeDialogOf(e.currentTarget)}
+          >
+            {t(locale, "common.cancel")}
+          </button>
+        </div>
+      </div>
+    </Dialog>
+  );
+}

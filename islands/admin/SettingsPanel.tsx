@@ -1,0 +1,144 @@
+/** The school's settings: name, gradebook link, time zone, students' direct messages. */
+import { useState } from "preact/hooks";
+import type { Locale } from "../../lib/model.ts";
+import { type MessageKey, t } from "../../lib/i18n.ts";
+import { api } from "../../lib/api_client.ts";
+import { type AdminOrg, type Problem, problemOf, valueOf } from "./shared.ts";
+
+/** Russia's time zones, west to east; a school elsewhere keeps its own zone as an extra choice. */
+const TIME_ZONES = [
+  "Europe/Kaliningrad",
+  "Europe/Moscow",
+  "Europe/Samara",
+  "Asia/Yekaterinburg",
+  "Asia/Omsk",
+  "Asia/Novosibirsk",
+  "Asia/Krasnoyarsk",
+  "Asia/Irkutsk",
+  "Asia/Yakutsk",
+  "Asia/Vladivostok",
+  "Asia/Magadan",
+  "Asia/Kamchatka",
+];
+
+export interface SettingsPanelProps {
+  locale: Locale;
+  org: AdminOrg;
+  live: boolean;
+  onOrg: (org: AdminOrg) => void;
+}
+
+export function SettingsPanel({ locale, org, live, onOrg }: SettingsPanelProps) {
+  const [name, setName] = useState(org.name);
+  const [journalUrl, setJournalUrl] = useState(org.journalUrl ?? "");
+  const [timeZone, setTimeZone] = useState(org.settings.timeZone);
+  const [direct, setDirect] = useState(org.settings.studentDirectMessages);
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<Problem | null>(null);
+  const [saved, setSaved] = useState(false);
+  const zones = TIME_ZONES.includes(org.settings.timeZone)
+    ? TIME_ZONES
+    : [...TIME_ZONES, org.settings.timeZone];
+
+  async function save(e: Event) {
+    e.preventDefault();
+    setBusy(true);
+    setProblem(null);
+    setSaved(false);
+    try {
+      const updated = await api<AdminOrg>("PATCH", `/orgs/${org.id}`, {
+        name,
+        journalUrl: journalUrl.trim() === "" ? null : journalUrl.trim(),
+        settings: { timeZone, studentDirectMessages: direct },
+      });
+      onOrg(updated);
+      setName(updated.name);
+      setJournalUrl(updated.journalUrl ?? "");
+      setSaved(true);
+    } catch (err) {
+      setProblem(problemOf(locale, err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const invalid = (field: string) => problem?.field === field || undefined;
+  const described = (field: string, hint?: string) =>
+    [hint, problem?.field === field ? "settings-error" : null].filter(Boolean).join(" ") ||
+    undefined;
+
+  return (
+    <section id="settings" class="admin-section" aria-labelledby="settings-title">
+      <h2 id="settings-title" tabIndex={-1}>{t(locale, "settings.title")}</h2>
+      <form class="card settings-form" onSubmit={save}>
+        <div role="status">
+          {saved && <p class="alert alert-ok">{t(locale, "settings.saved")}</p>}
+        </div>
+        {problem && <p class="alert alert-error" role="alert" id="settings-error">{problem.text}
+        </p>}
+        <div class="field">
+          <label for="settings-name">{t(locale, "settings.name")}</label>
+          <input
+            id="settings-name"
+            disabled={!live}
+            required
+            minLength={2}
+            maxLength={200}
+            value={name}
+            aria-invalid={invalid("name")}
+            aria-describedby={described("name")}
+            onInput={(e) => setName(valueOf(e))}
+          />
+        </div>
+        <div class="field">
+          <label for="settings-journal">{t(locale, "settings.journal")}</label>
+          <p class="hint" id="settings-journal-hint">{t(locale, "settings.journalHint")}</p>
+          <input
+            id="settings-journal"
+            type="url"
+            inputMode="url"
+            disabled={!live}
+            maxLength={2000}
+            placeholder="https://"
+            value={journalUrl}
+            aria-invalid={invalid("journalUrl")}
+            aria-describedby={described("journalUrl", "settings-journal-hint")}
+            onInput={(e) => setJournalUrl(valueOf(e))}
+          />
+        </div>
+        <div class="field">
+          <label for="settings-tz">{t(locale, "settings.timeZone")}</label>
+          <p class="hint" id="settings-tz-hint">{t(locale, "settings.timeZoneHint")}</p>
+          <select
+            id="settings-tz"
+            disabled={!live}
+            value={timeZone}
+            aria-invalid={invalid("settings.timeZone")}
+            aria-describedby={described("settings.timeZone", "settings-tz-hint")}
+            onChange={(e) => setTimeZone(valueOf(e))}
+          >
+            {zones.map((z) => {
+              const key = `tz.${z}` as MessageKey;
+              const label = t(locale, key);
+              return <option key={z} value={z}>{label === key ? z : label}</option>;
+            })}
+          </select>
+        </div>
+        <div class="field">
+          <label class="choice">
+            <input
+              type="checkbox"
+              disabled={!live}
+              checked={direct}
+              aria-describedby="settings-direct-hint"
+              onChange={(e) => setDirect((e.target as HTMLInputElement).checked)}
+            />
+            {t(locale, "settings.studentDirect")}
+          </label>
+          <p class="hint" id="settings-direct-hint">{t(locale, "settings.studentDirectHint")}</p>
+        </div>
+        <button type="submit" disabled={busy || !live}>{t(locale, "common.save")}</button>
+      </form>
+    </section>
+  );
+}

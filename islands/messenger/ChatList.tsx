@@ -1,0 +1,171 @@
+/** The chat list: school switcher, gradebook link, new-chat button and one row per chat. */
+import type { Locale } from "../../lib/model.ts";
+import { plural, t } from "../../lib/i18n.ts";
+import { type ChatSummary, formatShort, type Person } from "../../lib/chat_view.ts";
+import type { OrgInfo } from "./store.ts";
+import { chatTitle, initial, previewText } from "./names.ts";
+
+export interface ChatListProps {
+  locale: Locale;
+  me: string;
+  live: boolean;
+  chats: ChatSummary[];
+  orgs: OrgInfo[];
+  orgId: string | null;
+  openId: string | null;
+  people: Record<string, Person>;
+  online: Record<string, boolean>;
+  typing: Record<string, Record<string, number>>;
+  now: string;
+  onOpen: (chatId: string) => void;
+  onOrg: (orgId: string | null) => void;
+  onNewChat: () => void;
+}
+
+function unreadText(locale: Locale, n: number) {
+  return plural(locale, n, {
+    one: "chats.unread.one",
+    few: "chats.unread.few",
+    many: "chats.unread.many",
+    other: "chats.unread.other",
+  });
+}
+
+/** A plain left click, which the island handles without a page load. */
+export function plainClick(e: MouseEvent): boolean {
+  return e.button === 0 && !e.metaKey && !e.ctrlKey && !e.shiftKey && !e.altKey;
+}
+
+export function ChatList(props: ChatListProps) {
+  const { locale, chats, orgs, orgId, live } = props;
+  const shown = orgId ? chats.filter((c) => c.orgId === orgId) : chats;
+  const org = orgs.find((o) => o.id === orgId) ?? (orgs.length === 1 ? orgs[0] : undefined);
+  const unreadIn = (id: string) => chats.reduce((n, c) => n + (c.orgId === id ? c.unread : 0), 0);
+
+  return (
+    <nav class="chat-list-pane" aria-labelledby="chat-list-heading">
+      <div class="chat-list-head">
+        <div class="chat-list-title-row">
+          <h1 id="chat-list-heading">{t(locale, "chats.title")}</h1>
+          {orgs.length > 0 && (
+            <button
+              type="button"
+              class="new-chat"
+              disabled={!live}
+              onClick={props.onNewChat}
+              aria-haspopup="dialog"
+            >
+              <span aria-hidden="true">+</span> {t(locale, "chats.new")}
+            </button>
+          )}
+        </div>
+        {orgs.length > 1 && (
+          <form
+            method="get"
+            action="/chats"
+            class="school-switch"
+            onSubmit={(e) => e.preventDefault()}
+          >
+            <label for="school-select">{t(locale, "chats.school")}</label>
+            <div class="row">
+              <select
+                id="school-select"
+                name="org"
+                value={orgId ?? ""}
+                onChange={(e) => props.onOrg((e.target as HTMLSelectElement).value || null)}
+              >
+                <option value="">{t(locale, "chats.allSchools")}</option>
+                {orgs.map((o) => {
+                  const n = unreadIn(o.id);
+                  return (
+                    <option key={o.id} value={o.id}>
+                      {n ? t(locale, "chats.schoolUnread", { name: o.name, n }) : o.name}
+                    </option>
+                  );
+                })}
+              </select>
+              {!live && <button type="submit" class="secondary">{t(locale, "chats.show")}</button>}
+            </div>
+          </form>
+        )}
+        {orgs.length === 1 && <p class="chat-list-school">{orgs[0]!.name}</p>}
+        {org?.journalUrl && /^https?:\/\//i.test(org.journalUrl) && (
+          <a class="journal-link" href={org.journalUrl} target="_blank" rel="noopener noreferrer">
+            {t(locale, "chats.journal")}
+            <span class="visually-hidden">{t(locale, "chats.newTab")}</span>
+          </a>
+        )}
+      </div>
+      {orgs.length === 0
+        ? <p class="chat-list-empty">{t(locale, "chats.noSchools")}</p>
+        : shown.length === 0
+        ? (
+          <div class="chat-list-empty">
+            <p>{t(locale, "chats.empty")}</p>
+            <p class="muted">{t(locale, "chats.emptyHint")}</p>
+          </div>
+        )
+        : (
+          <ul class="chat-list">
+            {shown.map((chat) => <ChatRow key={chat.id} {...props} chat={chat} />)}
+          </ul>
+        )}
+    </nav>
+  );
+}
+
+function ChatRow(props: ChatListProps & { chat: ChatSummary }) {
+  const { locale, chat, people, online, me } = props;
+  const title = chatTitle(locale, chat, people);
+  const tz = props.orgs.find((o) => o.id === chat.orgId)?.timeZone ?? "Europe/Moscow";
+  const current = props.openId === chat.id;
+  const peerOnline = chat.kind === "direct" && chat.peerId ? online[chat.peerId] : undefined;
+  const typing = Object.keys(props.typing[chat.id] ?? {}).length > 0;
+  const last = chat.lastMessage;
+  return (
+    <li>
+      <a
+        href={`/chats/${chat.id}`}
+        class={`chat-row${current ? " is-current" : ""}${chat.unread ? " has-unread" : ""}`}
+        aria-current={current ? "page" : undefined}
+        onClick={(e) => {
+          if (!props.live || !plainClick(e)) return;
+          e.preventDefault();
+          props.onOpen(chat.id);
+        }}
+      >
+        <span class={`avatar avatar-${chat.kind}`} aria-hidden="true">
+          {initial(title)}
+          {chat.kind === "direct" && <span class={`presence-dot${peerOnline ? " is-on" : ""}`} />}
+        </span>
+        <span class="chat-row-main">
+          <span class="chat-row-top">
+            <span class="chat-row-title">
+              {title}
+              {chat.kind === "channel" && (
+                <span class="visually-hidden">, {t(locale, "chats.channel")}</span>
+              )}
+              {peerOnline && <span class="visually-hidden">, {t(locale, "chats.online")}</span>}
+            </span>
+            {last && (
+              <time class="chat-row-time" dateTime={last.createdAt}>
+                {formatShort(locale, last.createdAt, tz, props.now)}
+              </time>
+            )}
+          </span>
+          <span class="chat-row-bottom">
+            <span class={`chat-row-preview${typing ? " is-typing" : ""}`}>
+              {typing ? t(locale, "chats.typing") : previewText(locale, chat, people, me)}
+            </span>
+            {chat.unread > 0 && (
+              <span class="unread-badge">
+                <span aria-hidden="true">{chat.unread > 99 ? "99+" : chat.unread}</span>
+                <span class="visually-hidden">, {unreadText(locale, chat.unread)}</span>
+              </span>
+            )}
+          </span>
+        </span>
+      </a>
+    </li>
+  );
+}

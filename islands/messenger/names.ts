@@ -1,0 +1,46 @@
+/** How chats and people are named on screen. */
+import type { Locale } from "../../lib/model.ts";
+import { t } from "../../lib/i18n.ts";
+import type { ChatSummary, Person } from "../../lib/chat_view.ts";
+
+/** A person's display name, or a neutral stand-in. */
+export function personName(
+  locale: Locale,
+  people: Record<string, Person>,
+  userId: string | null | undefined,
+): string {
+  const person = userId ? people[userId] : undefined;
+  if (!person) return t(locale, "chats.formerMember");
+  return person.name ?? t(locale, "chats.unknownPerson");
+}
+
+/** The chat's title: a direct chat is named after the other person. */
+export function chatTitle(
+  locale: Locale,
+  chat: Pick<ChatSummary, "kind" | "title" | "peerId">,
+  people: Record<string, Person>,
+): string {
+  if (chat.kind === "direct") return personName(locale, people, chat.peerId);
+  return chat.title ?? t(locale, "chats.unknownPerson");
+}
+
+/** The first letter of a name, for the round avatar. */
+export function initial(name: string): string {
+  const first = [...name.trim()][0] ?? "?";
+  return first.toLocaleUpperCase();
+}
+
+/** The chat list's one-line preview of the last message. */
+export function previewText(
+  locale: Locale,
+  chat: ChatSummary,
+  people: Record<string, Person>,
+  me: string,
+): string {
+  const last = chat.lastMessage;
+  if (!last) return t(locale, "chats.noMessages");
+  const text = last.deleted ? t(locale, "chat.deleted") : last.text.replace(/\s+/g, " ");
+  if (last.authorId === me) return `${t(locale, "chats.you")}: ${text}`;
+  if (chat.kind === "direct") return text;
+  return `${personName(locale, people, last.authorId)}: ${text}`;
+}

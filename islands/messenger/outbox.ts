@@ -1,0 +1,233 @@
+/**
+ * Messages on their way: each is shown at once, sent over the socket (or by HTTP when the socket
+ * is away or its ack is late) and sent again with the same clientId until the server has it, so
+ * it is delivered exactly once. Rate limits are waited out; refusals are shown on the message.
+ */
+import type { Locale } from "../../lib/model.ts";
+import { t } from "../../lib/i18n.ts";
+import { api, ApiError, errorText } from "../../lib/api_client.ts";
+import { type MessageView, toView } from "../../lib/chat_view.ts";
+import type { ClientFrame, WireError } from "../../lib/wire.ts";
+import type { Action, Pending, State } from "./store.ts";
+
+/** How long a socket send waits for its ack before trying HTTP instead. */
+const ACK_TIMEOUT_MS = 8_000;
+/** How long an acked message may take to arrive as an event before it is read over HTTP. */
+const EVENT_WAIT_MS = 2_000;
+
+type Timer = ReturnType<typeof setTimeout>;
+
+/** Clears a timer that may be unset (typed to suit both browser and Node typings). */
+function cancel(timer: Timer | undefined): void {
+  if (timer !== undefined) clearTimeout(timer);
+}
+
+export interface OutboxOptions {
+  locale: Locale;
+  dispatch: (action: Action) => void;
+  state: () => State;
+  /** Sends a frame over the realtime socket; false when it is not connected. */
+  send: (frame: ClientFrame) => boolean;
+}
+
+export class Outbox {
+  readonly #o: OutboxOptions;
+  readonly #ackTimers = new Map<string, Timer>();
+  readonly #retryTimers = new Map<string, Timer>();
+
+  constructor(options: OutboxOptions) {
+    this.#o = options;
+  }
+
+  get #state(): State {
+    return this.#o.state();
+  }
+
+  #t(key: Parameters<typeof t>[1], params?: Record<string, string | number>) {
+    return t(this.#o.locale, key, params);
+  }
+
+  /** The server acknowledged a socket send. */
+  acked(clientId: string, seq: number): void {
+    cancel(this.#ackTimers.get(clientId));
+    this.#ackTimers.delete(clientId);
+    this.#o.dispatch({ type: "outbox", clientId, change: { status: "sent" } });
+    this.#awaitEvent(clientId, seq);
+  }
+
+  /** The server refused a socket send. */
+  refused(clientId: string, error: WireError, retryAfter?: number): void {
+    cancel(this.#ackTimers.get(clientId));
+    this.#ackTimers.delete(clientId);
+    const pending = this.#state.outbox.find((p) => p.clientId === clientId);
+    if (!pending) return;
+    this.#failed(
+      pending,
+      new ApiError(codeStatus(error.code), error.code, error.message, error.field, retryAfter),
+    );
+  }
+
+  /** Sends a message: shown at once, delivered by socket or HTTP, retried by its clientId. */
+  send(chatId: string, text: string, replyToSeq?: number): void {
+    const pending: Pending = {
+      clientId: crypto.randomUUID(),
+      chatId,
+      text,
+      ...(replyToSeq ? { replyToSeq } : {}),
+      createdAt: new Date().toISOString(),
+      status: "sending",
+    };
+    this.#o.dispatch({ type: "queue", pending });
+    this.#deliver(pending);
+  }
+
+  /** Tries a pending message again with the same clientId. */
+  retry(clientId: string): void {
+    const pending = this.#state.outbox.find((p) => p.clientId === clientId);
+    if (!pending || (pending.retryAt ?? 0) > Date.now()) return;
+    this.#deliver(pending);
+  }
+
+  /** Gives up on a message that could not be sent. */
+  discard(clientId: string): void {
+    cancel(this.#retryTimers.get(clientId));
+    this.#o.dispatch({ type: "unqueue", clientId });
+  }
+
+  /** Sends again, by their clientIds, the messages that wait for a connection. */
+  resendAll(): void {
+    for (const p of this.#state.outbox) {
+      if (p.status === "sending" || p.status === "queued") {
+        if ((p.retryAt ?? 0) <= Date.now()) this.#deliver(p);
+      }
+    }
+  }
+
+  #deliver(p: Pending): void {
+    const { dispatch } = this.#o;
+    cancel(this.#retryTimers.get(p.clientId));
+    dispatch({
+      type: "outbox",
+      clientId: p.clientId,
+      change: { status: "sending", error: undefined, retryAt: undefined },
+    });
+    const sent = this.#o.send({
+      type: "send",
+      chatId: p.chatId,
+      clientId: p.clientId,
+      text: p.text,
+      ...(p.replyToSeq ? { replyToSeq: p.replyToSeq } : {}),
+    });
+    if (!sent) return void this.#post(p);
+    cancel(this.#ackTimers.get(p.clientId));
+    this.#ackTimers.set(
+      p.clientId,
+      setTimeout(() => {
+        this.#ackTimers.delete(p.clientId);
+        const still = this.#state.outbox.find((q) => q.clientId === p.clientId);
+        if (still?.status === "sending") void this.#post(still);
+      }, ACK_TIMEOUT_MS),
+    );
+  }
+
+  async #post(p: Pending): Promise<void> {
+    try {
+      const { message } = await api<{ message: MessageView }>(
+        "POST",
+        `/chats/${p.chatId}/messages`,
+        {
+          clientId: p.clientId,
+          text: p.text,
+          ...(p.replyToSeq ? { replyToSeq: p.replyToSeq } : {}),
+        },
+      );
+      this.#o.dispatch({
+        type: "delivered",
+        chatId: p.chatId,
+        message: toView(message),
+        clientId: p.clientId,
+      });
+    } catch (err) {
+      this.#failed(p, err);
+    }
+  }
+
+  /**
+   * An acked message normally arrives as an event at once; when the socket holds the chat's
+   * events back (a student's quiet hours), the message is read over HTTP instead.
+   */
+  #awaitEvent(clientId: string, seq: number): void {
+    setTimeout(async () => {
+      const p = this.#state.outbox.find((q) => q.clientId === clientId);
+      if (!p) return;
+      try {
+        const page = await api<{ messages: MessageView[] }>(
+          "GET",
+          `/chats/${p.chatId}/messages?before=${seq + 1}&limit=1`,
+        );
+        const message = page.messages[0];
+        if (message?.seq === seq) {
+          this.#o.dispatch({
+            type: "delivered",
+            chatId: p.chatId,
+            message: toView(message),
+            clientId,
+          });
+        }
+      } catch { /* the event still comes with the next connection */ }
+    }, EVENT_WAIT_MS);
+  }
+
+  #failed(p: Pending, err: unknown): void {
+    const { dispatch, locale } = this.#o;
+    const e = err instanceof ApiError ? err : new ApiError(0, "network", "");
+    if (e.status === 0 || e.status >= 500) {
+      // Offline or the server is away: wait for the connection, then send again.
+      dispatch({ type: "outbox", clientId: p.clientId, change: { status: "queued" } });
+      return;
+    }
+    if (e.code === "rate_limited") {
+      const seconds = Math.max(1, Math.ceil(e.retryAfter ?? 1));
+      const retryAt = Date.now() + seconds * 1000;
+      dispatch({
+        type: "outbox",
+        clientId: p.clientId,
+        change: { status: "queued", retryAt, error: this.#t("chat.rateLimited", { seconds }) },
+      });
+      this.#retryTimers.set(
+        p.clientId,
+        setTimeout(() => {
+          const still = this.#state.outbox.find((q) => q.clientId === p.clientId);
+          if (still) this.#deliver(still);
+        }, seconds * 1000),
+      );
+      return;
+    }
+    dispatch({
+      type: "outbox",
+      clientId: p.clientId,
+      change: { status: "failed", error: errorText(locale, e) },
+    });
+  }
+}
+
+function codeStatus(code: string): number {
+  switch (code) {
+    case "rate_limited":
+      return 429;
+    case "invalid_input":
+      return 400;
+    case "forbidden":
+      return 403;
+    case "not_found":
+      return 404;
+    case "too_large":
+      return 413;
+    case "conflict":
+      return 409;
+    case "internal":
+      return 500;
+    default:
+      return 400;
+  }
+}

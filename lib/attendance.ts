@@ -1,0 +1,83 @@
+/** Attendance of calls, fed by LiveKit's webhooks, and its CSV export. */
+import type { WebhookEvent } from "livekit-server-sdk";
+import type { Clock, Ids, UserId } from "./ids.ts";
+import { isUlid } from "./ids.ts";
+import { keys } from "./kv_keys.ts";
+import { listAll, transact } from "./kv_util.ts";
+import type { Attendance, Call } from "./calls.ts";
+
+/**
+ * Applies one verified LiveKit webhook: joins open an attendance entry, leaves close it, a
+ * finished room ends the call. Each webhook id is handled once.
+ */
+export async function recordWebhook(
+  deps: { kv: Deno.Kv; clock: Clock; ids: Ids },
+  event: WebhookEvent,
+  endCall: (call: Call) => Promise<void>,
+): Promise<void> {
+  const { kv } = deps;
+  const room = event.room?.name;
+  if (!room) return;
+  const callId = (await kv.get<string>(keys.callByRoom(room))).value;
+  const call = callId ? (await kv.get<Call>(keys.call(callId))).value : null;
+  if (!call) return;
+  if (event.id) {
+    const seen = await kv.atomic()
+      .check({ key: keys.webhookEvent(event.id), versionstamp: null })
+      .set(keys.webhookEvent(event.id), true, { expireIn: 24 * 3600_000 })
+      .commit();
+    if (!seen.ok) return;
+  }
+  const at = new Date(
+    event.createdAt ? Number(event.createdAt) * 1000 : deps.clock.now(),
+  ).toISOString();
+  const identity = event.participant?.identity;
+  if (event.event === "participant_joined" && identity && isUlid(identity)) {
+    const entry: Attendance = { userId: identity as UserId, joinedAt: at };
+    await kv.set(keys.callAttendanceEntry(call.id, deps.ids.ulid()), entry);
+  } else if (event.event === "participant_left" && identity) {
+    await transact(async () => {
+      const entries = await listAll<Attendance>(kv, keys.callAttendance(call.id));
+      const open = entries.filter((e) => e.value.userId === identity && !e.value.leftAt).at(-1);
+      if (!open) return { op: null, result: undefined };
+      const op = kv.atomic().check(open).set(open.key, { ...open.value, leftAt: at });
+      return { op, result: undefined };
+    });
+  } else if (event.event === "room_finished" && !call.endedAt) {
+    await endCall(call);
+  }
+}
+
+const cell = (s: string) => /[",\n\r;]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+
+/**
+ * Attendance against the chat's members, one row each: minutes present, first join, last leave.
+ * Formula-like cells are defused so spreadsheets show them as text.
+ */
+export function attendanceCsv(
+  call: Call,
+  members: { userId: UserId; displayName: string | null; roles: readonly string[] }[],
+  attendance: Attendance[],
+  now: number,
+): string {
+  const end = call.endedAt ? Date.parse(call.endedAt) : now;
+  const rows = [["name", "roles", "attended", "minutes", "first_joined", "last_left"]];
+  for (const m of members) {
+    const mine = attendance.filter((a) => a.userId === m.userId);
+    const ms = mine.reduce(
+      (sum, a) =>
+        sum + Math.max(0, (a.leftAt ? Date.parse(a.leftAt) : end) - Date.parse(a.joinedAt)),
+      0,
+    );
+    const name = (m.displayName ?? "").replace(/^[=+\-@\t\r]/, "'$&");
+    rows.push([
+      name,
+      m.roles.join(" "),
+      mine.length > 0 ? "yes" : "no",
+      String(Math.round(ms / 60_000)),
+      mine[0]?.joinedAt ?? "",
+      mine.at(-1)?.leftAt ?? "",
+    ]);
+  }
+  return rows.map((r) => r.map(cell).join(",")).join("\r\n") + "\r\n";
+}

@@ -1,0 +1,221 @@
+/**
+ * Calls on LiveKit: start (a `call.started` in the chat), tokens by role, host controls through
+ * LiveKit's RoomService, end, attendance from LiveKit's signed webhooks.
+ */
+import { Hono } from "hono";
+import { RoomServiceClient, TrackSource, WebhookReceiver } from "livekit-server-sdk";
+import type { AppEnv, Ctx, Deps } from "../context.ts";
+import { requireUser } from "../context.ts";
+import { readCapped, readJson, readNoInput } from "../http.ts";
+import type { UserId } from "../../lib/ids.ts";
+import { isUlid } from "../../lib/ids.ts";
+import { loadChatAccess } from "../../lib/chats.ts";
+import { muteParticipantInput, startCallInput } from "../../lib/chat_input.ts";
+import {
+  type Call,
+  callsUnavailable,
+  callView,
+  getCall,
+  isHost,
+  issueToken,
+  listAttendance,
+  newRoomName,
+} from "../../lib/calls.ts";
+import { AppError, forbidden, notFound } from "../../lib/errors.ts";
+import { canModerate } from "../../lib/policy.ts";
+import { listChatMembers } from "../../lib/chats.ts";
+import type { LiveKitConfig } from "../../lib/config.ts";
+import { attendanceCsv, recordWebhook } from "../../lib/attendance.ts";
+import { unwrap } from "../../actors/mailbox.ts";
+
+/** LiveKit's HTTP API lives at the same host as its WebSocket URL. */
+function apiHost(config: LiveKitConfig): string {
+  return config.url.replace(/^ws(s?):/, "http$1:");
+}
+
+export function callRoutes(deps: Deps) {
+  const { kv, config } = deps;
+  const app = new Hono<AppEnv>();
+
+  function livekit(): LiveKitConfig {
+    if (!config.livekit) throw callsUnavailable();
+    return config.livekit;
+  }
+
+  /** The call and the caller's standing in its chat; 404 for anyone outside the chat. */
+  async function loadCall(c: Ctx) {
+    const user = requireUser(c);
+    const id = c.req.param("callId")!;
+    const call = isUlid(id) ? await getCall(kv, id) : null;
+    if (!call) throw notFound("No such call");
+    const access = await loadChatAccess(kv, call.chatId, user.id);
+    const roles = access.orgMember?.roles ?? [];
+    return { user, call, access, host: isHost(call, user.id, roles) };
+  }
+
+  function requireHost(host: boolean, caller: Parameters<typeof canModerate>[0]) {
+    if (!host && canModerate(caller) !== "allow") {
+      throw forbidden("Only the call's hosts can do this");
+    }
+  }
+
+  app.post("/chats/:chatId/calls", async (c) => {
+    livekit();
+    const user = requireUser(c);
+    const { chat } = await loadChatAccess(kv, c.req.param("chatId")!, user.id);
+    const input = await readJson(c, startCallInput);
+    const call = unwrap(
+      await deps.chats.get(chat.id).run<Call>({
+        type: "startCall",
+        actorId: user.id,
+        id: deps.ids.ulid(),
+        kind: input.kind,
+        title: input.title ?? null,
+        room: newRoomName(),
+        screenShareForAll: input.screenShareForAll ?? false,
+      }),
+    );
+    return c.json({ call: callView(call) }, 201);
+  });
+
+  app.post("/calls/:callId/token", async (c) => {
+    const lk = livekit();
+    const { user, call, access, host } = await loadCall(c);
+    await readNoInput(c);
+    if (call.endedAt) throw new AppError(410, "call_ended", "This call has ended");
+    const token = await issueToken(lk, call, {
+      userId: user.id,
+      displayName: user.displayName ?? "",
+      roles: access.orgMember?.roles ?? [],
+      verified: access.orgMember?.verified ?? false,
+      host: host || canModerate(access.caller) === "allow",
+    });
+    return c.json({ url: lk.url, token });
+  });
+
+  app.get("/calls/:callId", async (c) => {
+    const { call } = await loadCall(c);
+    return c.json({ call: callView(call), attendance: await listAttendance(kv, call.id) });
+  });
+
+  app.get("/calls/:callId/attendance.csv", async (c) => {
+    const { call, access, host } = await loadCall(c);
+    requireHost(host, access.caller);
+    const [members, attendance] = await Promise.all([
+      listChatMembers(kv, access.chat),
+      listAttendance(kv, call.id),
+    ]);
+    c.header("Content-Type", "text/csv; charset=utf-8");
+    c.header("Content-Disposition", `attachment; filename="attendance-${call.id}.csv"`);
+    return c.body(attendanceCsv(call, members, attendance, deps.clock.now()));
+  });
+
+  app.post("/calls/:callId/end", async (c) => {
+    const { user, call } = await loadCall(c);
+    await readNoInput(c);
+    const ended = unwrap(
+      await deps.chats.get(call.chatId).run<Call>({
+        type: "endCall",
+        actorId: user.id,
+        callId: call.id,
+      }),
+    );
+    // End it for everyone in the room too; the call is closed in Parta either way.
+    if (config.livekit) {
+      const rooms = new RoomServiceClient(
+        apiHost(config.livekit),
+        config.livekit.apiKey,
+        config.livekit.apiSecret,
+      );
+      await rooms.deleteRoom(call.room).catch((err) => {
+        console.error("ending the LiveKit room failed:", err instanceof Error ? err.message : err);
+      });
+    }
+    return c.json({ call: callView(ended) });
+  });
+
+  /** Host controls go to LiveKit's RoomService; its failures come back as 503. */
+  async function roomService<T>(
+    c: Ctx,
+    work: (rooms: RoomServiceClient, call: Call) => Promise<T>,
+  ) {
+    const lk = livekit();
+    const { call, access, host } = await loadCall(c);
+    requireHost(host, access.caller);
+    if (call.endedAt) throw new AppError(410, "call_ended", "This call has ended");
+    const rooms = new RoomServiceClient(apiHost(lk), lk.apiKey, lk.apiSecret);
+    try {
+      return await work(rooms, call);
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      console.error("LiveKit RoomService failed:", err instanceof Error ? err.message : err);
+      throw new AppError(503, "calls_unavailable", "The call server did not answer; try again");
+    }
+  }
+
+  function participant(c: Ctx): UserId {
+    const id = c.req.param("userId")!;
+    if (!isUlid(id)) throw notFound("No such participant");
+    return id as UserId;
+  }
+
+  app.post("/calls/:callId/participants/:userId/mute", async (c) => {
+    const { source } = await readJson(c, muteParticipantInput);
+    const identity = participant(c);
+    await roomService(c, async (rooms, call) => {
+      const info = await rooms.getParticipant(call.room, identity);
+      const wanted = source === "all"
+        ? [TrackSource.MICROPHONE, TrackSource.CAMERA, TrackSource.SCREEN_SHARE]
+        : [source === "camera" ? TrackSource.CAMERA : TrackSource.MICROPHONE];
+      for (const track of info.tracks.filter((t) => wanted.includes(t.source))) {
+        await rooms.mutePublishedTrack(call.room, identity, track.sid, true);
+      }
+    });
+    return c.body(null, 204);
+  });
+
+  app.post("/calls/:callId/participants/:userId/remove", async (c) => {
+    await readNoInput(c);
+    const identity = participant(c);
+    await roomService(c, (rooms, call) => rooms.removeParticipant(call.room, identity));
+    return c.body(null, 204);
+  });
+
+  app.post("/calls/:callId/hands/lower", async (c) => {
+    await readNoInput(c);
+    await roomService(c, async (rooms, call) => {
+      for (const p of await rooms.listParticipants(call.room)) {
+        if (p.attributes?.hand) {
+          await rooms.updateParticipant(call.room, p.identity, { attributes: { hand: "" } });
+        }
+      }
+    });
+    return c.body(null, 204);
+  });
+
+  app.post("/livekit/webhook", async (c) => {
+    const lk = livekit();
+    const body = c.req.raw.body ? await readCapped(c.req.raw.body, 256 * 1024) : new Uint8Array();
+    const text = new TextDecoder().decode(body);
+    const receiver = new WebhookReceiver(lk.apiKey, lk.apiSecret);
+    let event;
+    try {
+      event = await receiver.receive(text, c.req.header("Authorization") ?? undefined);
+    } catch {
+      throw new AppError(401, "unauthenticated", "The webhook's signature is missing or wrong");
+    }
+    await recordWebhook(deps, event, async (call) => {
+      unwrap(
+        await deps.chats.get(call.chatId).run<Call>({
+          type: "endCall",
+          actorId: call.startedBy,
+          callId: call.id,
+          system: true,
+        }),
+      );
+    });
+    return c.json({ ok: true });
+  });
+
+  return app;
+}

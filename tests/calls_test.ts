@@ -1,0 +1,336 @@
+import assert from "node:assert/strict";
+import { AccessToken, TokenVerifier } from "livekit-server-sdk";
+import { createSchool, joinAs, json, type TestApp, testApp } from "./helpers.ts";
+
+const KEY = "APIparta";
+const SECRET = "a-livekit-secret-long-enough-for-hs256";
+
+interface Recorded {
+  path: string;
+  auth: string | null;
+  body: Record<string, unknown>;
+}
+
+/** A stand-in for LiveKit's Twirp API that records what it is asked. */
+function fakeLiveKit() {
+  const calls: Recorded[] = [];
+  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, async (req) => {
+    const path = new URL(req.url).pathname;
+    const body = await req.json().catch(() => ({}));
+    calls.push({ path, auth: req.headers.get("Authorization"), body });
+    if (path.endsWith("/GetParticipant")) {
+      return Response.json({
+        sid: "PA_1",
+        identity: body.identity,
+        tracks: [
+          { sid: "TR_MIC", type: "AUDIO", source: "MICROPHONE" },
+          { sid: "TR_CAM", type: "VIDEO", source: "CAMERA" },
+        ],
+      });
+    }
+    if (path.endsWith("/ListParticipants")) {
+      return Response.json({
+        participants: [
+          { identity: "a", attributes: { hand: "up" } },
+          { identity: "b", attributes: {} },
+        ],
+      });
+    }
+    return Response.json({});
+  });
+  const { port } = server.addr as Deno.NetAddr;
+  return { calls, url: `ws://127.0.0.1:${port}`, close: () => server.shutdown() };
+}
+
+async function signed(body: string, secret = SECRET): Promise<string> {
+  const hash = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(body)),
+  );
+  const token = new AccessToken(KEY, secret);
+  token.sha256 = btoa(String.fromCharCode(...hash));
+  return await token.toJwt();
+}
+
+async function webhook(t: TestApp, body: string, auth?: string) {
+  const res = await t.fetch("/api/v1/livekit/webhook", {
+    method: "POST",
+    headers: {
+      "Content-Type": "application/webhook+json",
+      ...(auth ? { Authorization: auth } : {}),
+    },
+    body,
+  });
+  await res.body?.cancel();
+  return res.status;
+}
+
+async function snapshot(t: TestApp) {
+  const out: string[] = [];
+  for await (const e of t.kv.list({ prefix: [] })) {
+    if (e.key[0] !== "rate_limits") out.push(JSON.stringify([e.key, e.versionstamp]));
+  }
+  return out;
+}
+
+Deno.test("without LiveKit configured, calls answer 503 calls_unavailable", async () => {
+  await using t = await testApp();
+  const { orgId, admin } = await createSchool(t);
+  const chat = await json<{ chat: { id: string } }>(t, "POST", `/orgs/${orgId}/chats`, admin, {
+    kind: "group",
+    title: "Учительская",
+  });
+  const res = await json<{ error: { code: string } }>(
+    t,
+    "POST",
+    `/chats/${chat.body.chat.id}/calls`,
+    admin,
+    {
+      kind: "meeting",
+    },
+  );
+  assert.equal(res.status, 503);
+  assert.equal(res.body.error.code, "calls_unavailable");
+});
+
+Deno.test("a lesson: tokens by role, signed webhooks feed attendance, the room's end closes the call", async () => {
+  const lk = fakeLiveKit();
+  try {
+    await using t = await testApp({
+      env: { LIVEKIT_URL: lk.url, LIVEKIT_API_KEY: KEY, LIVEKIT_API_SECRET: SECRET },
+    });
+    const { orgId, admin } = await createSchool(t);
+    const teacher = await joinAs(t, admin, orgId, "teacher", "Мария Ивановна");
+    const student = await joinAs(t, admin, orgId, "student", "Коля");
+    const outsider = await joinAs(t, admin, orgId, "student", "Не из класса");
+    const other = await createSchool(t, "Чужая школа");
+    const chat = await json<{ chat: { id: string } }>(
+      t,
+      "POST",
+      `/orgs/${orgId}/chats`,
+      teacher.token,
+      {
+        kind: "group",
+        title: "Физика, 9А",
+        memberIds: [student.id],
+      },
+    );
+    const chatId = chat.body.chat.id;
+
+    const refused = await json(t, "POST", `/chats/${chatId}/calls`, student.token, {
+      kind: "lesson",
+    });
+    assert.equal(refused.status, 403, "students do not start lessons");
+    const started = await json<{ call: { id: string; room: string; kind: string } }>(
+      t,
+      "POST",
+      `/chats/${chatId}/calls`,
+      teacher.token,
+      { kind: "lesson", title: "Законы Ньютона" },
+    );
+    assert.equal(started.status, 201);
+    const call = started.body.call;
+    assert.ok(
+      !call.room.includes(chatId) && !call.room.includes(call.id),
+      "the room name is opaque",
+    );
+    const again = await json<{ error: { call: { id: string } } }>(
+      t,
+      "POST",
+      `/chats/${chatId}/calls`,
+      teacher.token,
+      {
+        kind: "call",
+      },
+    );
+    assert.equal(again.status, 409);
+    assert.equal(again.body.error.call.id, call.id);
+
+    const verifier = new TokenVerifier(KEY, SECRET);
+    const hostToken = await json<{ url: string; token: string }>(
+      t,
+      "POST",
+      `/calls/${call.id}/token`,
+      teacher.token,
+    );
+    assert.equal(hostToken.body.url, lk.url);
+    const host = await verifier.verify(hostToken.body.token);
+    assert.equal(host.sub, teacher.id);
+    assert.equal(host.video?.room, call.room);
+    assert.equal(host.video?.roomAdmin, true);
+    assert.match(String(host.name), /Мария Ивановна \(учитель ✓\)/);
+    assert.ok(host.exp! - Math.floor(Date.now() / 1000) <= 600, "short-lived");
+    const pupil = await verifier.verify(
+      (await json<{ token: string }>(t, "POST", `/calls/${call.id}/token`, student.token)).body
+        .token,
+    );
+    assert.equal(pupil.sub, student.id);
+    assert.ok(!pupil.video?.roomAdmin);
+    assert.deepEqual(pupil.video?.canPublishSources, ["camera", "microphone"]);
+    for (const token of [outsider.token, other.admin]) {
+      const res = await json(t, "POST", `/calls/${call.id}/token`, token);
+      assert.equal(res.status, 404, "no token for anyone outside the chat");
+    }
+
+    const joined = JSON.stringify({
+      event: "participant_joined",
+      id: "EV_1",
+      createdAt: Math.floor(Date.now() / 1000),
+      room: { name: call.room },
+      participant: { identity: student.id },
+    });
+    const before = await snapshot(t);
+    assert.equal(await webhook(t, joined), 401, "unsigned");
+    assert.equal(
+      await webhook(t, joined.replace(student.id, teacher.id), await signed(joined)),
+      401,
+      "tampered",
+    );
+    assert.equal(
+      await webhook(t, joined, await signed(joined, "some-other-secret-entirely-12345")),
+      401,
+    );
+    assert.deepEqual(await snapshot(t), before, "refused webhooks change nothing");
+    assert.equal(await webhook(t, joined, await signed(joined)), 200);
+    assert.equal(
+      await webhook(t, joined, await signed(joined)),
+      200,
+      "a repeated delivery is harmless",
+    );
+    const view = await json<{ attendance: { userId: string; leftAt?: string }[] }>(
+      t,
+      "GET",
+      `/calls/${call.id}`,
+      teacher.token,
+    );
+    assert.deepEqual(view.body.attendance.map((a) => a.userId), [student.id]);
+
+    // Host controls reach LiveKit's RoomService as its Twirp API expects.
+    const mute = await json(
+      t,
+      "POST",
+      `/calls/${call.id}/participants/${student.id}/mute`,
+      teacher.token,
+      {
+        source: "microphone",
+      },
+    );
+    assert.equal(mute.status, 204);
+    const byStudent = await json(
+      t,
+      "POST",
+      `/calls/${call.id}/participants/${teacher.id}/remove`,
+      student.token,
+    );
+    assert.equal(byStudent.status, 403);
+    assert.equal(
+      (await json(t, "POST", `/calls/${call.id}/hands/lower`, teacher.token)).status,
+      204,
+    );
+    const paths = lk.calls.map((r) => r.path);
+    assert.deepEqual(paths, [
+      "/twirp/livekit.RoomService/GetParticipant",
+      "/twirp/livekit.RoomService/MutePublishedTrack",
+      "/twirp/livekit.RoomService/ListParticipants",
+      "/twirp/livekit.RoomService/UpdateParticipant",
+    ]);
+    const muted = lk.calls[1]!;
+    assert.deepEqual(muted.body, {
+      room: call.room,
+      identity: student.id,
+      trackSid: "TR_MIC",
+      muted: true,
+    });
+    const lowered = lk.calls[3]!;
+    assert.deepEqual(lowered.body, { room: call.room, identity: "a", attributes: { hand: "" } });
+    for (const r of lk.calls) {
+      const claims = await verifier.verify(r.auth!.replace(/^Bearer /, ""));
+      assert.equal(claims.video?.roomAdmin, true, "signed with the API secret, as room admin");
+      assert.equal(claims.video?.room, call.room);
+    }
+
+    const left = JSON.stringify({
+      event: "participant_left",
+      id: "EV_2",
+      room: { name: call.room },
+      participant: { identity: student.id },
+    });
+    assert.equal(await webhook(t, left, await signed(left)), 200);
+    const finished = JSON.stringify({
+      event: "room_finished",
+      id: "EV_3",
+      room: { name: call.room },
+    });
+    assert.equal(await webhook(t, finished, await signed(finished)), 200);
+    const events = await json<{ events: { type: string }[] }>(
+      t,
+      "GET",
+      `/chats/${chatId}/events`,
+      teacher.token,
+    );
+    assert.deepEqual(events.body.events.map((e) => e.type), [
+      "chat.created",
+      "message.created",
+      "call.started",
+      "call.ended",
+    ]);
+    const late = await json<{ error: { code: string } }>(
+      t,
+      "POST",
+      `/calls/${call.id}/token`,
+      student.token,
+    );
+    assert.equal(late.status, 410);
+    const csv = await t.fetch(`/api/v1/calls/${call.id}/attendance.csv`, {
+      headers: { Authorization: `Bearer ${teacher.token}` },
+    });
+    assert.equal(csv.headers.get("Content-Type"), "text/csv; charset=utf-8");
+    const rows = (await csv.text()).trim().split("\r\n");
+    assert.equal(rows[0], "name,roles,attended,minutes,first_joined,last_left");
+    assert.ok(rows.some((r) => r.startsWith("Коля,student,yes,")));
+    assert.ok(rows.some((r) => r.startsWith("Мария Ивановна,teacher,no,")));
+  } finally {
+    await lk.close();
+  }
+});
+
+Deno.test("ending a call closes it for everyone through LiveKit and in the chat", async () => {
+  const lk = fakeLiveKit();
+  try {
+    await using t = await testApp({
+      env: { LIVEKIT_URL: lk.url, LIVEKIT_API_KEY: KEY, LIVEKIT_API_SECRET: SECRET },
+    });
+    const { orgId, admin } = await createSchool(t);
+    const chat = await json<{ chat: { id: string } }>(t, "POST", `/orgs/${orgId}/chats`, admin, {
+      kind: "group",
+      title: "Педсовет",
+    });
+    const started = await json<{ call: { id: string; room: string } }>(
+      t,
+      "POST",
+      `/chats/${chat.body.chat.id}/calls`,
+      admin,
+      {
+        kind: "meeting",
+      },
+    );
+    t.clock.advance(95_000);
+    const ended = await json<{ call: { durationSeconds: number } }>(
+      t,
+      "POST",
+      `/calls/${started.body.call.id}/end`,
+      admin,
+    );
+    assert.equal(ended.status, 200);
+    assert.equal(ended.body.call.durationSeconds, 95);
+    assert.deepEqual(lk.calls.map((r) => [r.path, r.body]), [[
+      "/twirp/livekit.RoomService/DeleteRoom",
+      { room: started.body.call.room },
+    ]]);
+    const next = await json(t, "POST", `/chats/${chat.body.chat.id}/calls`, admin, {
+      kind: "call",
+    });
+    assert.equal(next.status, 201, "a new call can start once the last one ended");
+  } finally {
+    await lk.close();
+  }
+});
