@@ -62,11 +62,19 @@ export function chatView(chat: Chat, head: ChatHead) {
 }
 
 /** The chat's members with their names and roles in the school. */
+/** Chats up to this size list each member's read marker. */
+const READ_SEQS_UP_TO = 200;
+
+/** The chat's members with their names, roles in the school and (small chats) read markers. */
 export async function listChatMembers(kv: Deno.Kv, chat: Chat) {
   const members = (await listAll<ChatMember>(kv, keys.chatMembers(chat.id))).map((e) => e.value);
-  const [users, orgMembers] = await Promise.all([
+  const withReads = members.length <= READ_SEQS_UP_TO;
+  const [users, orgMembers, markers] = await Promise.all([
     getUsers(kv, members.map((m) => m.userId)),
     getManyChunked<Member>(kv, members.map((m) => keys.orgMember(chat.orgId, m.userId))),
+    withReads
+      ? getManyChunked<number>(kv, members.map((m) => keys.readMarker(chat.id, m.userId)))
+      : Promise.resolve([]),
   ]);
   return members.map((m, i) => ({
     userId: m.userId,
@@ -75,6 +83,7 @@ export async function listChatMembers(kv: Deno.Kv, chat: Chat) {
     verified: orgMembers[i]?.value?.verified ?? false,
     chatRole: m.chatRole,
     ...(m.mutedUntil ? { mutedUntil: m.mutedUntil } : {}),
+    ...(withReads ? { readSeq: markers[i]?.value ?? 0 } : {}),
   }));
 }
 
@@ -98,6 +107,25 @@ async function countUnread(kv: Deno.Kv, chatId: ChatId, userId: UserId, afterSeq
     if (n >= UNREAD_CAP) break;
   }
   return n;
+}
+
+/** For each direct chat among `chats`, the other person: id and name. */
+async function directPeers(kv: Deno.Kv, chats: Chat[], userId: UserId) {
+  const direct = chats.filter((c) => c.kind === "direct");
+  const pairs = await Promise.all(
+    direct.map((c) => listAll<ChatMember>(kv, keys.chatMembers(c.id), { limit: 3 })),
+  );
+  const otherIds = pairs.map((members) =>
+    members.map((e) => e.value.userId).find((id) => id !== userId) ?? null
+  );
+  const users = await getUsers(kv, otherIds.flatMap((id) => id ? [id] : []));
+  const names = new Map(users.flatMap((u) => u ? [[u.id, u.displayName]] : []));
+  const out = new Map<ChatId, { userId: UserId; displayName: string | null }>();
+  direct.forEach((c, i) => {
+    const other = otherIds[i];
+    if (other) out.set(c.id, { userId: other, displayName: names.get(other) ?? null });
+  });
+  return out;
 }
 
 /** The user's chats with unread counts and last messages, most recent activity first. */
@@ -124,17 +152,23 @@ export async function listChatsOfUser(kv: Deno.Kv, userId: UserId) {
     kv,
     rows.map((r) => keys.message(r.chat.id, r.head.lastMessageSeq)),
   );
-  const unread = await Promise.all(
-    rows.map((r) =>
-      r.head.lastMessageSeq > r.lastReadSeq ? countUnread(kv, r.chat.id, userId, r.lastReadSeq) : 0
+  const [unread, peers] = await Promise.all([
+    Promise.all(
+      rows.map((r) =>
+        r.head.lastMessageSeq > r.lastReadSeq
+          ? countUnread(kv, r.chat.id, userId, r.lastReadSeq)
+          : 0
+      ),
     ),
-  );
+    directPeers(kv, rows.map((r) => r.chat), userId),
+  ]);
   return rows.map((r, i) => ({
     ...chatView(r.chat, r.head),
     lastReadSeq: r.lastReadSeq,
     unread: unread[i]!,
     lastActivityAt: r.head.lastActivityAt,
     ...(lastMessages[i]!.value ? { lastMessage: lastMessages[i]!.value } : {}),
+    ...(peers.has(r.chat.id) ? { peer: peers.get(r.chat.id) } : {}),
   })).sort((a, b) => b.lastActivityAt.localeCompare(a.lastActivityAt));
 }
 
