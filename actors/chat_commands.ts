@@ -4,6 +4,7 @@ import * as members from "./chat_members.ts";
 import * as polls from "./chat_polls.ts";
 import * as moderation from "./chat_moderation.ts";
 import * as calls from "./chat_calls.ts";
+import * as lessons from "./chat_lessons.ts";
 import type { Cost, Needs, Round } from "./chat_round.ts";
 
 export type { SendOutcome } from "./chat_messages.ts";
@@ -25,7 +26,8 @@ export type ChatCommand =
   | moderation.MuteCommand
   | moderation.SetRoleCommand
   | calls.StartCallCommand
-  | calls.EndCallCommand;
+  | calls.EndCallCommand
+  | lessons.ScheduleLessonCommand;
 
 interface Spec<C> {
   needs(command: C, needs: Needs): void;
@@ -53,6 +55,7 @@ const specs: Specs = {
   setRole: moderation.setRole,
   startCall: calls.start,
   endCall: calls.end,
+  scheduleLesson: lessons.schedule,
 };
 
 function spec(command: ChatCommand): Spec<ChatCommand> {

@@ -82,7 +82,7 @@ export function assertNotSilenced(r: Round, actorId: UserId): void {
 /** What a new message carries besides the fields every message has. */
 export type MessageContent =
   & Pick<Message, "kind" | "text">
-  & Partial<Pick<Message, "poll" | "needsAck" | "ackCount" | "files" | "call">>;
+  & Partial<Pick<Message, "poll" | "needsAck" | "ackCount" | "files" | "call" | "lesson">>;
 
 /**
  * Posts a message: idempotent by (author, clientId), allowed by the chat's posting rules, within

@@ -100,6 +100,7 @@ export class Gateway {
   readonly #isolate = crypto.randomUUID();
   readonly #unsubscribe: () => void;
   readonly #quietTimer: ReturnType<typeof setInterval>;
+  readonly #quietCache = new Map<string, { minute: number; quiet: boolean }>();
 
   constructor(options: GatewayOptions) {
     this.#kv = options.kv;
@@ -384,9 +385,22 @@ export class Gateway {
   #held(conn: Connection, chatId: ChatId): boolean {
     const orgId = conn.chatOrgs.get(chatId);
     const rule = orgId ? conn.quiet.get(orgId) : undefined;
-    if (!rule || !isQuiet(rule.quietHours, rule.timeZone, this.#clock.now())) return false;
+    if (!rule || !this.#quietNow(orgId!, rule)) return false;
     conn.holding.add(chatId);
     return true;
+  }
+
+  /** Whether a school is in quiet hours now; worked out once a minute per school. */
+  #quietNow(orgId: OrgId, rule: QuietRule): boolean {
+    const now = this.#clock.now();
+    const minute = Math.floor(now / 60_000);
+    const q = rule.quietHours;
+    const key = `${orgId}|${rule.timeZone}|${q.enabled}|${q.start}|${q.end}`;
+    const known = this.#quietCache.get(key);
+    if (known && known.minute === minute) return known.quiet;
+    const quiet = isQuiet(q, rule.timeZone, now);
+    this.#quietCache.set(key, { minute, quiet });
+    return quiet;
   }
 
   /**

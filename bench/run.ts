@@ -235,6 +235,8 @@ try {
       "run",
       `--allow-read=${dir}`,
       `--allow-write=${dir}`,
+      // The app's npm dependencies read environment variables as they load.
+      "--allow-env",
       `${ROOT}/bench/seed.ts`,
       "--kv",
       `${dir}/parta.kv`,
@@ -280,6 +282,7 @@ try {
         "run",
         `--allow-read=${actorDir}`,
         `--allow-write=${actorDir}`,
+        "--allow-env",
         `${ROOT}/bench/actor.ts`,
         "--dir",
         actorDir,

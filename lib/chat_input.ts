@@ -97,3 +97,10 @@ export const startCallInput = z.object({
 export const muteParticipantInput = z.object({
   source: z.enum(["microphone", "camera", "all"]).default("all"),
 });
+
+export const scheduleLessonInput = z.object({
+  kind: z.enum(["lesson", "meeting"]),
+  title: line(1, 200),
+  startsAt: z.iso.datetime({ offset: true }),
+  durationMinutes: z.number().int().min(5).max(600).default(45),
+});

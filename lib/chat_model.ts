@@ -89,6 +89,23 @@ export interface CallSummary {
   durationSeconds?: number;
 }
 
+/** A lesson or meeting planned in a chat, as its message shows it. */
+export interface LessonSummary {
+  id: string;
+  kind: "lesson" | "meeting";
+  title: string;
+  startsAt: string;
+  durationMinutes: number;
+}
+
+/** A planned lesson or meeting, as stored. */
+export interface Lesson extends LessonSummary {
+  chatId: ChatId;
+  orgId: OrgId;
+  createdBy: UserId;
+  messageSeq: number;
+}
+
 /** Most options a poll offers. */
 export const MAX_POLL_OPTIONS = 10;
 
@@ -116,6 +133,7 @@ export interface Message {
   poll?: Poll;
   files?: FileRef[];
   call?: CallSummary;
+  lesson?: LessonSummary;
   /** An announcement members confirm they have read ("Ознакомлен(а)"). */
   needsAck?: true;
   /** How many members have confirmed. */

@@ -105,6 +105,11 @@ export const keys = {
   callAttendanceEntry: (callId: string, id: string) => ["call_attendance", callId, id] as const,
   /** LiveKit webhook ids already handled (LiveKit may deliver one twice). */
   webhookEvent: (id: string) => ["webhook_events", id] as const,
+  /** Lessons and meetings planned in a chat, by start time. */
+  lesson: (id: string) => ["lessons", id] as const,
+  chatLessons: (chatId: ChatId) => ["lessons_by_chat", chatId] as const,
+  chatLesson: (chatId: ChatId, startsAt: number, id: string) =>
+    ["lessons_by_chat", chatId, startsAt, id] as const,
   readMarker: (chatId: ChatId, userId: UserId) => ["read_markers", chatId, userId] as const,
   /** A member's send allowance in a chat (token bucket), moved in the same commit as sends. */
   sendAllowance: (chatId: ChatId, userId: UserId) => ["send_allowance", chatId, userId] as const,

@@ -6,14 +6,26 @@ const toMinutes = (hhmm: string) => {
   return h! * 60 + m!;
 };
 
+const formats = new Map<string, Intl.DateTimeFormat>();
+
+/** One formatter per time zone: building them is far dearer than using them. */
+function formatIn(timeZone: string): Intl.DateTimeFormat {
+  let format = formats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat("en-GB", {
+      timeZone,
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    });
+    formats.set(timeZone, format);
+  }
+  return format;
+}
+
 /** Minutes since local midnight at `now` in `timeZone`. */
 export function minuteOfDay(now: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat("en-GB", {
-    timeZone,
-    hour: "2-digit",
-    minute: "2-digit",
-    hourCycle: "h23",
-  }).formatToParts(new Date(now));
+  const parts = formatIn(timeZone).formatToParts(new Date(now));
   const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
   return get("hour") * 60 + get("minute");
 }

@@ -12,6 +12,7 @@ import { moderationRoutes } from "./api/moderation.ts";
 import { ackRoutes } from "./api/acks.ts";
 import { fileRoutes } from "./api/files.ts";
 import { callRoutes } from "./api/calls.ts";
+import { lessonRoutes } from "./api/lessons.ts";
 import { realtimeHandler } from "./realtime.ts";
 import { webRoutes } from "./web.ts";
 import { notFound } from "../lib/errors.ts";
@@ -32,6 +33,7 @@ export function apiRoutes(deps: Deps) {
   api.route("/", ackRoutes(deps));
   api.route("/", fileRoutes(deps));
   api.route("/", callRoutes(deps));
+  api.route("/", lessonRoutes(deps));
   api.all("*", () => {
     throw notFound("No such route");
   });
