@@ -7,15 +7,17 @@ import type { Locale } from "./model.ts";
 import * as common from "./messages/common.ts";
 import * as messenger from "./messages/messenger.ts";
 import * as admin from "./messages/admin.ts";
+import * as calls from "./messages/calls.ts";
 import * as mail from "./messages/mail.ts";
 
-const ru = { "app.name": "Парта", ...common.ru, ...messenger.ru, ...admin.ru, ...mail.ru };
+const ru = { "app.name": "Парта", ...common.ru, ...messenger.ru, ...admin.ru, ...calls.ru, ...mail.ru };
 export type MessageKey = keyof typeof ru;
 const en: Record<MessageKey, string> = {
   "app.name": "Parta",
   ...common.en,
   ...messenger.en,
   ...admin.en,
+  ...calls.en,
   ...mail.en,
 };
 
