@@ -146,11 +146,17 @@ export function realtimeHandler(deps: Deps) {
     }
 
     async function onFrame(data: unknown) {
+      // Before the greeting, anything but a proper hello ends the socket at once.
+      const problem = (message: string, error: AppError) =>
+        greeted ? write(errorFrame(error)) : refuse(message);
       if (typeof data !== "string") {
-        return write(errorFrame(invalidInput("Frames are JSON text")));
+        return problem("Send hello first", invalidInput("Frames are JSON text"));
       }
       if (data.length > MAX_FRAME_CHARS) {
-        return write(errorFrame(new AppError(413, "too_large", "The frame is too large")));
+        return problem(
+          "Send hello first",
+          new AppError(413, "too_large", "The frame is too large"),
+        );
       }
       const allowed = take(bucket, deps.clock.now(), FRAME_RULE);
       if (!allowed.ok) {
@@ -165,10 +171,10 @@ export function realtimeHandler(deps: Deps) {
       try {
         frame = JSON.parse(data);
       } catch {
-        return write(errorFrame(invalidInput("The frame is not valid JSON")));
+        return problem("Send hello first", invalidInput("The frame is not valid JSON"));
       }
       if (typeof frame !== "object" || frame === null || Array.isArray(frame)) {
-        return write(errorFrame(invalidInput("A frame is a JSON object")));
+        return problem("Send hello first", invalidInput("A frame is a JSON object"));
       }
       const f = frame as Record<string, unknown>;
       if (!greeted) {

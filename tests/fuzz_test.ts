@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { createSchool, joinAs, json, OPERATOR, signIn, type TestApp, testApp } from "./helpers.ts";
+import { createApp } from "../routes/app.ts";
 
 const SEED_ENV = Deno.env.get("FUZZ_SEED") ?? "20261129";
 const SEED = SEED_ENV === "random" ? Math.floor(Math.random() * 2 ** 31) : Number(SEED_ENV);
@@ -13,6 +14,9 @@ const RUNS = Number(Deno.env.get("FUZZ_RUNS") ?? 200);
 console.log(`fuzz seed ${SEED}, ${RUNS} runs per route (FUZZ_SEED=${SEED} to replay)`);
 
 const LIMIT = 64 * 1024;
+
+/** Each test prints how many cases it ran; the benchmark adds them up. */
+const report = (cases: number) => console.log(`fuzz cases: ${cases}`);
 const encoder = new TextEncoder();
 
 // ── What the fuzzer sends ──────────────────────────────────────────────────────────────────
@@ -392,6 +396,9 @@ interface Fixture {
   loggedIn: string;
   toApprove: string;
   toReject: string;
+  pollSeq: number;
+  ackSeq: number;
+  callId: string;
 }
 
 let people = 0;
@@ -419,6 +426,56 @@ async function newInvite(t: TestApp, fx: Pick<Fixture, "orgId" | "admin">): Prom
   });
   assert.equal(res.status, 201);
   return res.body.token;
+}
+
+async function newPoll(t: TestApp, fx: Pick<Fixture, "chatId" | "admin">): Promise<number> {
+  const res = await json<{ message: { seq: number } }>(
+    t,
+    "POST",
+    `/chats/${fx.chatId}/polls`,
+    fx.admin,
+    {
+      clientId: `poll-${++people}`,
+      question: "Когда собрание?",
+      options: ["Во вторник", "В четверг"],
+    },
+  );
+  assert.equal(res.status, 201);
+  return res.body.message.seq;
+}
+
+async function newCall(t: TestApp, fx: Pick<Fixture, "chatId" | "admin">): Promise<string> {
+  const res = await json<{ call: { id: string } }>(
+    t,
+    "POST",
+    `/chats/${fx.chatId}/calls`,
+    fx.admin,
+    {
+      kind: "meeting",
+    },
+  );
+  assert.equal(res.status, 201);
+  return res.body.call.id;
+}
+
+/** A stand-in for LiveKit's RoomService that says yes to everything, so host controls succeed. */
+function fakeLiveKit() {
+  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, async (req) => {
+    await req.body?.cancel();
+    const path = new URL(req.url).pathname;
+    if (path.endsWith("/GetParticipant")) return Response.json({ identity: "x", tracks: [] });
+    if (path.endsWith("/ListParticipants")) return Response.json({ participants: [] });
+    return Response.json({});
+  });
+  const { port } = server.addr as Deno.NetAddr;
+  return {
+    env: {
+      LIVEKIT_URL: `ws://127.0.0.1:${port}`,
+      LIVEKIT_API_KEY: "APIfuzz",
+      LIVEKIT_API_SECRET: "a-fuzzing-secret-long-enough-for-hs256",
+    },
+    [Symbol.asyncDispose]: () => server.shutdown(),
+  };
 }
 
 async function setUp(t: TestApp): Promise<Fixture> {
@@ -465,8 +522,22 @@ async function setUp(t: TestApp): Promise<Fixture> {
     loggedIn: await signIn(t, `leaver${++people}@school.test`),
     toApprove: await newApplication(t),
     toReject: await newApplication(t),
+    pollSeq: 0,
+    ackSeq: 0,
+    callId: "",
   };
   fx.invite = await newInvite(t, fx);
+  fx.pollSeq = await newPoll(t, fx);
+  const announcement = await json<{ message: { seq: number } }>(
+    t,
+    "POST",
+    `/chats/${fx.chatId}/messages`,
+    school.admin,
+    { clientId: "fixture-ack", text: "Прочтите, пожалуйста", needsAck: true },
+  );
+  assert.equal(announcement.status, 201);
+  fx.ackSeq = announcement.body.message.seq;
+  fx.callId = await newCall(t, fx);
   plausible = [
     ...[fx.orgId, fx.adminId, fx.classId, fx.teacherId, fx.studentId, fx.chatId, fx.removable]
       .flatMap((id) => [jsonString(id), `[${jsonString(id)}]`]),
@@ -545,7 +616,11 @@ const ROUTES: Route[] = [
     fields: ["name", "journalUrl", "settings"],
   },
   { method: "POST", path: (fx) => `/orgs/${fx.orgId}/classes`, fields: ["name"] },
-  { method: "PATCH", path: (fx) => `/orgs/${fx.orgId}/classes/${fx.classId}`, fields: ["name"] },
+  {
+    method: "PATCH",
+    path: (fx) => `/orgs/${fx.orgId}/classes/${fx.classId}`,
+    fields: ["name", "scheduleUrl", "studentDirectMessages"],
+  },
   {
     method: "PATCH",
     path: (fx) => `/orgs/${fx.orgId}/members/${fx.studentId}`,
@@ -616,6 +691,82 @@ const ROUTES: Route[] = [
     fields: [],
   },
   { method: "POST", path: (fx) => `/chats/${fx.chatId}/read`, fields: ["seq"] },
+  { method: "POST", path: (fx) => `/chats/${fx.chatId}/invites`, fields: ["ttlHours", "maxUses"] },
+  {
+    method: "POST",
+    path: (fx) => `/chats/${fx.chatId}/polls`,
+    fields: ["clientId", "question", "options", "multiple", "anonymous", "closesAt"],
+  },
+  {
+    method: "PUT",
+    path: (fx) => `/chats/${fx.chatId}/polls/${fx.pollSeq}/vote`,
+    fields: ["options"],
+  },
+  {
+    method: "POST",
+    path: (fx) => `/chats/${fx.chatId}/polls/${fx.pollSeq}/close`,
+    fields: [],
+    refresh: async (t, fx) => {
+      t.clock.advance(60_000); // a new send allowance for the poll's author
+      fx.pollSeq = await newPoll(t, fx);
+    },
+  },
+  { method: "POST", path: (fx) => `/chats/${fx.chatId}/messages/${fx.ackSeq}/ack`, fields: [] },
+  {
+    method: "PATCH",
+    path: (fx) => `/chats/${fx.chatId}/settings`,
+    fields: ["frozen", "slowModeSeconds"],
+  },
+  {
+    method: "POST",
+    path: (fx) => `/chats/${fx.chatId}/members/${fx.studentId}/mute`,
+    fields: ["minutes"],
+  },
+  {
+    method: "PATCH",
+    path: (fx) => `/chats/${fx.chatId}/members/${fx.studentId}`,
+    fields: ["chatRole"],
+  },
+  {
+    method: "POST",
+    path: (fx) => `/chats/${fx.chatId}/messages/${fx.seq}/report`,
+    fields: ["reason"],
+  },
+  {
+    method: "POST",
+    path: (fx) => `/chats/${fx.chatId}/lessons`,
+    fields: ["kind", "title", "startsAt", "durationMinutes"],
+  },
+  {
+    method: "POST",
+    path: (fx) => `/chats/${fx.chatId}/calls`,
+    fields: ["kind", "title", "screenShareForAll"],
+    refresh: async (t, fx) => {
+      const active = await t.kv.get<string>(["active_calls", fx.chatId]);
+      if (active.value) await json(t, "POST", `/calls/${active.value}/end`, fx.admin);
+    },
+  },
+  { method: "POST", path: (fx) => `/calls/${fx.callId}/token`, fields: [] },
+  {
+    method: "POST",
+    path: (fx) => `/calls/${fx.callId}/participants/${fx.studentId}/mute`,
+    fields: ["source"],
+  },
+  {
+    method: "POST",
+    path: (fx) => `/calls/${fx.callId}/participants/${fx.studentId}/remove`,
+    fields: [],
+  },
+  { method: "POST", path: (fx) => `/calls/${fx.callId}/hands/lower`, fields: [] },
+  {
+    method: "POST",
+    path: (fx) => `/calls/${fx.callId}/end`,
+    fields: [],
+    refresh: async (t, fx) => {
+      t.clock.advance(60_000); // a new send allowance for the call's starter
+      fx.callId = await newCall(t, fx);
+    },
+  },
   // Last: once it succeeds, the message is a tombstone for the routes above.
   { method: "DELETE", path: (fx) => `/chats/${fx.chatId}/messages/${fx.seq}`, fields: [] },
 ];
@@ -643,6 +794,16 @@ const GET_ROUTES: ((fx: Fixture, junk: string) => string)[] = [
   (fx, j) => `/api/v1/chats/${fx.chatId}/events?after=${j}`,
   (fx, j) => `/api/v1/chats/${fx.chatId}/events?after=1&limit=${j}`,
   (_, j) => `/api/v1/realtime?token=${j}`,
+  (_, j) => `/api/v1/calls/${j}`,
+  (fx, j) => `/api/v1/calls/${fx.callId}?x=${j}`,
+  (_, j) => `/api/v1/calls/${j}/attendance.csv`,
+  (_, j) => `/api/v1/me/lessons?x=${j}`,
+  (_, j) => `/api/v1/chats/${j}/reports`,
+  (fx, j) => `/api/v1/orgs/${fx.orgId}/audit?before=${j}&limit=${j}`,
+  (fx, j) => `/api/v1/orgs/${fx.orgId}/reports?x=${j}`,
+  (_, j) => `/api/v1/files/${j}`,
+  (_, j) => `/api/v1/files/${j}/thumb`,
+  (fx, j) => `/api/v1/chats/${fx.chatId}/messages/${j}/acks`,
   (_, j) => `/api/v1/${j}`,
 ];
 
@@ -686,13 +847,17 @@ const routeName = (route: Route) =>
       invite: ":token",
       toApprove: ":id",
       toReject: ":id",
+      pollSeq: ":seq",
+      ackSeq: ":seq",
+      callId: ":callId",
     } as unknown as Fixture).replace("%F0%9F%91%8D", ":emoji")
   }`;
 
 for (const [i, route] of ROUTES.entries()) {
   Deno.test(`${routeName(route)} refuses malformed and oversized bodies cleanly and changes nothing`, async () => {
     // A fresh school per route keeps the store small, so a snapshot per request stays cheap.
-    await using t = await testApp();
+    await using lk = fakeLiveKit();
+    await using t = await testApp({ env: lk.env });
     const fx = await setUp(t);
     let before = await snapshot(t.kv);
     const statuses = new Set<number>();
@@ -733,6 +898,7 @@ for (const [i, route] of ROUTES.entries()) {
       }),
       { seed: SEED + i, numRuns: RUNS, endOnFailure: true, examples: fixedExamples(route.fields) },
     );
+    report(RUNS + fixedExamples(route.fields).length);
     // The bodies reached the route's body reading and its validation.
     for (const status of [400, 413, 415]) {
       assert.ok(statuses.has(status), `never answered ${status}: ${[...statuses]}`);
@@ -741,7 +907,8 @@ for (const [i, route] of ROUTES.entries()) {
 }
 
 Deno.test("junk in read routes' path ids and query parameters never fails or changes state", async () => {
-  await using t = await testApp();
+  await using lk = fakeLiveKit();
+  await using t = await testApp({ env: lk.env });
   const fx = await setUp(t);
   const before = await snapshot(t.kv);
   await fc.assert(
@@ -763,10 +930,12 @@ Deno.test("junk in read routes' path ids and query parameters never fails or cha
     ),
     { seed: SEED, numRuns: RUNS * 4, endOnFailure: true },
   );
+  report(RUNS * 4);
 });
 
 Deno.test("junk path ids with junk bodies are refused without changing state", async () => {
-  await using t = await testApp();
+  await using lk = fakeLiveKit();
+  await using t = await testApp({ env: lk.env });
   const fx = await setUp(t);
   const before = await snapshot(t.kv);
   const withIds = ROUTES.filter((r) => routeName(r).includes("/:"));
@@ -800,6 +969,67 @@ Deno.test("junk path ids with junk bodies are refused without changing state", a
     ),
     { seed: SEED + 1000, numRuns: RUNS * 2, endOnFailure: true },
   );
+  report(RUNS * 2);
+});
+
+/** State-changing routes whose bodies are not JSON, fuzzed by their own tests. */
+const NOT_JSON = new Map([
+  ["POST /chats/:/files", "multipart upload: tests/files_test.ts and the upload fuzz below"],
+  ["POST /livekit/webhook", "LiveKit's signed body: the webhook fuzz below"],
+]);
+
+Deno.test("every state-changing API route is fuzzed (enumerated from the router)", async () => {
+  await using t = await testApp();
+  const shape = (path: string) => path.replace(/:[A-Za-z]+/g, ":");
+  const fuzzed = new Set(ROUTES.map((r) => shape(routeName(r))));
+  const missing = createApp(t.deps).routes
+    .filter((r) => ["POST", "PUT", "PATCH", "DELETE"].includes(r.method))
+    .filter((r) => r.path.startsWith("/api/v1/") && !r.path.endsWith("*"))
+    .map((r) => shape(`${r.method} ${r.path.slice("/api/v1".length)}`))
+    .filter((name) => !fuzzed.has(name) && !NOT_JSON.has(name));
+  assert.deepEqual([...new Set(missing)], [], "routes without a body fuzz");
+});
+
+Deno.test("junk uploads and junk webhooks are refused without a 5xx or a change", async () => {
+  await using lk = fakeLiveKit();
+  await using t = await testApp({ env: lk.env });
+  const fx = await setUp(t);
+  const before = await snapshot(t.kv);
+  await fc.assert(
+    fc.asyncProperty(
+      fc.constantFrom("upload", "webhook"),
+      fc.constantFrom(
+        ...JSON_TYPES,
+        ...OTHER_TYPES,
+        "multipart/form-data",
+        "application/webhook+json",
+      ),
+      fc.oneof(
+        fc.uint8Array({ maxLength: 2000 }),
+        fc.string({ maxLength: 300 }).map((x) => encoder.encode(x)),
+        fc.constantFrom(
+          encoder.encode('--x\r\nContent-Disposition: form-data; name="other"\r\n\r\nhi\r\n--x--'),
+          encoder.encode('{"event":"room_finished","room":{"name":"x"}}'),
+        ),
+      ),
+      fc.option(fc.string({ maxLength: 200 }), { nil: undefined }),
+      async (target, type, bytes, auth) => {
+        const path = target === "upload"
+          ? `/api/v1/chats/${fx.chatId}/files`
+          : "/api/v1/livekit/webhook";
+        const headers: Record<string, string> = { "Content-Type": type ?? "application/json" };
+        if (target === "upload") headers.Authorization = `Bearer ${fx.admin}`;
+        else if (auth !== undefined) headers.Authorization = auth;
+        const res = await t.fetch(path, { method: "POST", headers, body: bytes });
+        const context = `${target} ${type} ${bytes.length} bytes → ${res.status}`;
+        assert.ok(res.status >= 400 && res.status < 500, context);
+        await assertErrorShape(res, context);
+        assert.deepEqual(changes(before, await snapshot(t.kv)), [], `${context}: state changed`);
+      },
+    ),
+    { seed: SEED + 2000, numRuns: RUNS, endOnFailure: true },
+  );
+  report(RUNS);
 });
 
 Deno.test("the dev outbox answers 400, not 500, for an address too long to look up", async () => {
