@@ -1,17 +1,29 @@
 /**
- * The school admin console: classes, members and roles, invite links, settings. The page renders
- * it on the server with the school's current state (so it reads without JavaScript); hydrated,
- * each part talks to the API and keeps the shared state here up to date.
+ * The school admin console: classes, members and roles, invite links, settings and child-safety
+ * rules, reports of messages and the moderation log. The page renders it on the server with the
+ * school's current state (so it reads without JavaScript); hydrated, each part talks to the API
+ * and keeps the shared state here up to date.
  */
-import { useState } from "preact/hooks";
+import { useMemo, useRef, useState } from "preact/hooks";
 import type { Locale } from "../lib/model.ts";
 import { t } from "../lib/i18n.ts";
 import { useHydrated } from "../lib/use_hydrated.ts";
-import type { AdminClass, AdminInvite, AdminMember, AdminOrg } from "./admin/shared.ts";
+import type {
+  AdminAuditEntry,
+  AdminClass,
+  AdminInvite,
+  AdminMember,
+  AdminOrg,
+  AdminReport,
+  ChatRef,
+} from "./admin/shared.ts";
 import { ClassesPanel } from "./admin/ClassesPanel.tsx";
 import { MembersPanel, type RosterFilter } from "./admin/MembersPanel.tsx";
 import { InvitesPanel } from "./admin/InvitesPanel.tsx";
 import { SettingsPanel } from "./admin/SettingsPanel.tsx";
+import { ReportsPanel } from "./admin/ReportsPanel.tsx";
+import { AuditPanel } from "./admin/AuditPanel.tsx";
+import { loadChatRefs, type Names } from "./admin/moderation.ts";
 
 export interface AdminConsoleProps {
   locale: Locale;
@@ -21,6 +33,14 @@ export interface AdminConsoleProps {
   classes: AdminClass[];
   members: AdminMember[];
   invites: AdminInvite[];
+  /** Reports of messages, newest first. */
+  reports: AdminReport[];
+  /** The newest page of the moderation log, and whether older entries exist. */
+  audit: { entries: AdminAuditEntry[]; more: boolean };
+  /** The chats named in `reports` and `audit`, by id. */
+  chats: Record<string, ChatRef>;
+  /** Names of people named in `reports` and `audit` who are no longer in the roster. */
+  people: Record<string, string | null>;
   /** Whether LiveKit is configured on this server (calls come with it). */
   callsConfigured: boolean;
   /** Other schools this person administers. */
@@ -32,6 +52,9 @@ const SECTIONS = [
   ["members", "members.title"],
   ["invites", "invites.title"],
   ["settings", "settings.title"],
+  ["safety", "safety.title"],
+  ["reports", "reports.title"],
+  ["audit", "audit.title"],
 ] as const;
 
 export default function AdminConsole(props: AdminConsoleProps) {
@@ -41,7 +64,22 @@ export default function AdminConsole(props: AdminConsoleProps) {
   const [classes, setClasses] = useState(props.classes);
   const [members, setMembers] = useState(props.members);
   const [invites, setInvites] = useState(props.invites);
+  const [reports, setReports] = useState(props.reports);
+  const [chats, setChats] = useState(props.chats);
   const [filter, setFilter] = useState<RosterFilter>({ role: "", classId: "", query: "" });
+  const names: Names = useMemo(
+    () => ({ members: new Map(members.map((m) => [m.userId, m])), people: props.people }),
+    [members],
+  );
+  const looked = useRef(new Set<string>());
+
+  /** Looks up chats named by newly loaded reports or log entries, each at most once. */
+  function lookUpChats(ids: string[]) {
+    const fresh = [...new Set(ids)].filter((id) => !looked.current.has(id));
+    if (fresh.length === 0) return;
+    fresh.forEach((id) => looked.current.add(id));
+    loadChatRefs(fresh).then((found) => setChats((known) => ({ ...known, ...found })));
+  }
 
   function showClass(classId: string) {
     setFilter({ role: "", classId, query: "" });
@@ -61,6 +99,9 @@ export default function AdminConsole(props: AdminConsoleProps) {
           <li>{t(locale, "admin.statClasses", { n: classes.length })}</li>
           <li>{t(locale, "admin.statMembers", { n: members.length })}</li>
           <li>{t(locale, "admin.statInvites", { n: invites.length })}</li>
+          <li>
+            <a href="#reports">{t(locale, "admin.statReports", { n: reports.length })}</a>
+          </li>
         </ul>
         <p class={callsConfigured ? "admin-calls admin-calls-on" : "admin-calls"}>
           <span class="admin-dot" aria-hidden="true" />
@@ -94,6 +135,7 @@ export default function AdminConsole(props: AdminConsoleProps) {
             live={live}
             classes={classes}
             members={members}
+            schoolDirect={org.settings.studentDirectMessages}
             onClasses={setClasses}
             onShowMembers={showClass}
           />
@@ -119,7 +161,35 @@ export default function AdminConsole(props: AdminConsoleProps) {
             members={members}
             onInvites={setInvites}
           />
-          <SettingsPanel locale={locale} org={org} live={live} onOrg={setOrg} />
+          <SettingsPanel
+            locale={locale}
+            org={org}
+            classes={classes}
+            live={live}
+            onOrg={setOrg}
+          />
+          <ReportsPanel
+            locale={locale}
+            orgId={org.id}
+            timeZone={org.settings.timeZone}
+            live={live}
+            reports={reports}
+            names={names}
+            chats={chats}
+            onReports={setReports}
+            onUnknownChats={lookUpChats}
+          />
+          <AuditPanel
+            locale={locale}
+            orgId={org.id}
+            timeZone={org.settings.timeZone}
+            live={live}
+            entries={props.audit.entries}
+            more={props.audit.more}
+            names={names}
+            chats={chats}
+            onUnknownChats={lookUpChats}
+          />
         </div>
       </div>
     </div>

@@ -1,4 +1,7 @@
-/** The school's classes: the list in natural order, a new class, renaming one in place. */
+/**
+ * The school's classes: the list in natural order, a new class, renaming one in place, and each
+ * class's timetable link and whether its students may write to each other.
+ */
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { Locale } from "../../lib/model.ts";
 import { t } from "../../lib/i18n.ts";
@@ -11,6 +14,7 @@ import {
   sortClasses,
   valueOf,
 } from "./shared.ts";
+import { ClassDialog } from "./ClassDialog.tsx";
 
 export interface ClassesPanelProps {
   locale: Locale;
@@ -18,6 +22,8 @@ export interface ClassesPanelProps {
   live: boolean;
   classes: AdminClass[];
   members: AdminMember[];
+  /** Whether the whole school lets students write to classmates. */
+  schoolDirect: boolean;
   onClasses: (classes: AdminClass[]) => void;
   /** Shows the roster of one class. */
   onShowMembers: (classId: string) => void;
@@ -30,6 +36,7 @@ export function ClassesPanel(props: ClassesPanelProps) {
   const [problem, setProblem] = useState<Problem | null>(null);
   const [status, setStatus] = useState("");
   const [editing, setEditing] = useState<string | null>(null);
+  const [configuring, setConfiguring] = useState<string | null>(null);
 
   async function create(e: Event) {
     e.preventDefault();
@@ -37,8 +44,12 @@ export function ClassesPanel(props: ClassesPanelProps) {
     setProblem(null);
     setStatus("");
     try {
-      const created = await api<AdminClass>("POST", `/orgs/${orgId}/classes`, { name });
-      props.onClasses(sortClasses([...classes, created]));
+      const created = await api<{ id: string; name: string }>("POST", `/orgs/${orgId}/classes`, {
+        name,
+      });
+      props.onClasses(
+        sortClasses([...classes, { ...created, scheduleUrl: null, studentDirectMessages: false }]),
+      );
       setStatus(t(locale, "classes.created", { name: created.name }));
       setName("");
     } catch (err) {
@@ -48,6 +59,7 @@ export function ClassesPanel(props: ClassesPanelProps) {
     }
   }
 
+  const configuringClass = classes.find((c) => c.id === configuring);
   const count = (classId: string, role: "student" | "teacher") =>
     members.filter((m) => m.roles.includes(role) && m.classIds.includes(classId)).length;
 
@@ -114,6 +126,35 @@ export function ClassesPanel(props: ClassesPanelProps) {
                           })}
                         </span>
                       </div>
+                      <dl class="class-facts">
+                        <div>
+                          <dt>{t(locale, "classes.schedule")}</dt>
+                          <dd>
+                            {cls.scheduleUrl
+                              ? (
+                                <a
+                                  class="class-schedule"
+                                  href={cls.scheduleUrl}
+                                  target="_blank"
+                                  rel="noopener noreferrer"
+                                >
+                                  {shortUrl(cls.scheduleUrl)}
+                                </a>
+                              )
+                              : <span class="muted">{t(locale, "classes.noSchedule")}</span>}
+                          </dd>
+                        </div>
+                        <div>
+                          <dt>{t(locale, "classes.direct")}</dt>
+                          <dd>
+                            {cls.studentDirectMessages
+                              ? t(locale, "classes.directClass")
+                              : props.schoolDirect
+                              ? t(locale, "classes.directSchool")
+                              : t(locale, "classes.directOff")}
+                          </dd>
+                        </div>
+                      </dl>
                       <div class="row class-actions">
                         <button
                           type="button"
@@ -133,6 +174,15 @@ export function ClassesPanel(props: ClassesPanelProps) {
                         >
                           {t(locale, "classes.rename")}
                         </button>
+                        <button
+                          type="button"
+                          class="secondary small"
+                          disabled={!live}
+                          onClick={() => setConfiguring(cls.id)}
+                          aria-label={t(locale, "classes.configureOf", { name: cls.name })}
+                        >
+                          {t(locale, "classes.configure")}
+                        </button>
                       </div>
                     </>
                   )}
@@ -140,8 +190,26 @@ export function ClassesPanel(props: ClassesPanelProps) {
             ))}
           </ul>
         )}
+      {configuringClass && (
+        <ClassDialog
+          locale={locale}
+          orgId={orgId}
+          cls={configuringClass}
+          schoolDirect={props.schoolDirect}
+          onClose={() => setConfiguring(null)}
+          onSaved={(saved) => {
+            props.onClasses(sortClasses(classes.map((c) => c.id === saved.id ? saved : c)));
+            setStatus(t(locale, "classes.saved", { name: saved.name }));
+          }}
+        />
+      )}
     </section>
   );
+}
+
+/** A link as people read it: no scheme, no trailing slash ("school12.ru/raspisanie/5a"). */
+function shortUrl(url: string): string {
+  return url.replace(/^https?:\/\//, "").replace(/\/$/, "");
 }
 
 function RenameForm(

@@ -1,9 +1,17 @@
-/** The school's settings: name, gradebook link, time zone, students' direct messages. */
+/** The school's settings: name, gradebook link, time zone; then its child-safety rules. */
 import { useState } from "preact/hooks";
 import type { Locale } from "../../lib/model.ts";
-import { type MessageKey, t } from "../../lib/i18n.ts";
+import { t } from "../../lib/i18n.ts";
 import { api } from "../../lib/api_client.ts";
-import { type AdminOrg, type Problem, problemOf, valueOf } from "./shared.ts";
+import {
+  type AdminClass,
+  type AdminOrg,
+  type Problem,
+  problemOf,
+  valueOf,
+  zoneName,
+} from "./shared.ts";
+import { SafetyForm } from "./SafetyForm.tsx";
 
 /** Russia's time zones, west to east; a school elsewhere keeps its own zone as an extra choice. */
 const TIME_ZONES = [
@@ -24,15 +32,15 @@ const TIME_ZONES = [
 export interface SettingsPanelProps {
   locale: Locale;
   org: AdminOrg;
+  classes: AdminClass[];
   live: boolean;
   onOrg: (org: AdminOrg) => void;
 }
 
-export function SettingsPanel({ locale, org, live, onOrg }: SettingsPanelProps) {
+export function SettingsPanel({ locale, org, classes, live, onOrg }: SettingsPanelProps) {
   const [name, setName] = useState(org.name);
   const [journalUrl, setJournalUrl] = useState(org.journalUrl ?? "");
   const [timeZone, setTimeZone] = useState(org.settings.timeZone);
-  const [direct, setDirect] = useState(org.settings.studentDirectMessages);
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<Problem | null>(null);
   const [saved, setSaved] = useState(false);
@@ -49,7 +57,7 @@ export function SettingsPanel({ locale, org, live, onOrg }: SettingsPanelProps) 
       const updated = await api<AdminOrg>("PATCH", `/orgs/${org.id}`, {
         name,
         journalUrl: journalUrl.trim() === "" ? null : journalUrl.trim(),
-        settings: { timeZone, studentDirectMessages: direct },
+        settings: { timeZone },
       });
       onOrg(updated);
       setName(updated.name);
@@ -117,28 +125,12 @@ export function SettingsPanel({ locale, org, live, onOrg }: SettingsPanelProps) 
             aria-describedby={described("settings.timeZone", "settings-tz-hint")}
             onChange={(e) => setTimeZone(valueOf(e))}
           >
-            {zones.map((z) => {
-              const key = `tz.${z}` as MessageKey;
-              const label = t(locale, key);
-              return <option key={z} value={z}>{label === key ? z : label}</option>;
-            })}
+            {zones.map((z) => <option key={z} value={z}>{zoneName(locale, z)}</option>)}
           </select>
-        </div>
-        <div class="field">
-          <label class="choice">
-            <input
-              type="checkbox"
-              disabled={!live}
-              checked={direct}
-              aria-describedby="settings-direct-hint"
-              onChange={(e) => setDirect((e.target as HTMLInputElement).checked)}
-            />
-            {t(locale, "settings.studentDirect")}
-          </label>
-          <p class="hint" id="settings-direct-hint">{t(locale, "settings.studentDirectHint")}</p>
         </div>
         <button type="submit" disabled={busy || !live}>{t(locale, "common.save")}</button>
       </form>
+      <SafetyForm locale={locale} org={org} classes={classes} live={live} onOrg={onOrg} />
     </section>
   );
 }

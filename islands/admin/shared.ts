@@ -1,5 +1,6 @@
 /** What the admin console's parts share: the shapes the API answers with, ordering, errors. */
-import type { Locale, Role } from "../../lib/model.ts";
+import type { ComponentChildren } from "preact";
+import type { Locale, OrgSettings, Role } from "../../lib/model.ts";
 import { type MessageKey, t } from "../../lib/i18n.ts";
 import { ApiError, errorText } from "../../lib/api_client.ts";
 
@@ -8,12 +9,51 @@ export interface AdminOrg {
   name: string;
   region: string;
   journalUrl: string | null;
-  settings: { timeZone: string; studentDirectMessages: boolean };
+  settings: OrgSettings;
 }
 
 export interface AdminClass {
   id: string;
   name: string;
+  /** The class's timetable, shown to its members. */
+  scheduleUrl: string | null;
+  /** The class teacher lets students of this class write to each other directly. */
+  studentDirectMessages: boolean;
+}
+
+/** A report of a message, with the copy of the message kept when it was made. */
+export interface AdminReport {
+  id: string;
+  chatId: string;
+  messageSeq: number;
+  reporterId: string;
+  reason: string;
+  at: string;
+  message: {
+    authorId: string;
+    kind: string;
+    text: string | null;
+    createdAt: string;
+    editedAt?: string;
+  };
+}
+
+/** A moderation step from the school's audit log. */
+export interface AdminAuditEntry {
+  id: string;
+  at: string;
+  actorId: string;
+  action: string;
+  chatId: string;
+  targetUserId?: string;
+  messageSeq?: number;
+  details?: Record<string, unknown>;
+}
+
+/** What the console knows of a chat named in reports and the audit log. */
+export interface ChatRef {
+  title: string | null;
+  kind: string;
 }
 
 /** A roster entry as admins see it (with contacts and family links). */
@@ -59,6 +99,13 @@ export function sortMembers(members: AdminMember[]): AdminMember[] {
 
 export const roleName = (locale: Locale, role: Role) => t(locale, `role.${role}` as MessageKey);
 
+/** A time zone by its city, as the settings list it ("Москва (UTC+3)"), else its IANA name. */
+export function zoneName(locale: Locale, timeZone: string): string {
+  const key = `tz.${timeZone}` as MessageKey;
+  const label = t(locale, key);
+  return label === key ? timeZone : label;
+}
+
 export const personName = (locale: Locale, m: AdminMember | undefined) =>
   m?.displayName ?? t(locale, "admin.noName");
 
@@ -81,6 +128,9 @@ const FIELD_TEXT: Record<string, MessageKey> = {
   maxUses: "admin.error.maxUses",
   ttlHours: "admin.error.ttlHours",
   roles: "admin.error.roles",
+  scheduleUrl: "admin.error.journalUrl",
+  "settings.quietHours.start": "admin.error.quietTime",
+  "settings.quietHours.end": "admin.error.quietTime",
 };
 
 /**
@@ -100,3 +150,17 @@ export function problemOf(locale: Locale, err: unknown, conflict?: MessageKey): 
 
 /** Reads an input's value in an event handler. */
 export const valueOf = (e: Event) => (e.target as HTMLInputElement).value;
+
+/**
+ * A message with `{name}` placeholders filled by elements (links, names in bold), for sentences
+ * whose parts are not all plain text.
+ */
+export function fill(
+  template: string,
+  parts: Record<string, ComponentChildren>,
+): ComponentChildren[] {
+  return template.split(/(\{\w+\})/).map((piece) => {
+    const name = /^\{(\w+)\}$/.exec(piece)?.[1];
+    return name !== undefined && name in parts ? parts[name] : piece;
+  }).filter((piece) => piece !== "");
+}

@@ -15,8 +15,9 @@ import {
 } from "../../lib/chat_input.ts";
 import { conflict, forbidden, notFound } from "../../lib/errors.ts";
 import { keys } from "../../lib/kv_keys.ts";
-import { listAll } from "../../lib/kv_util.ts";
-import type { ChatMember, ChatSettings, Message } from "../../lib/chat_model.ts";
+import { getManyChunked, listAll } from "../../lib/kv_util.ts";
+import { getUsers } from "../../lib/users.ts";
+import type { Chat, ChatMember, ChatSettings, Message } from "../../lib/chat_model.ts";
 import type { Member } from "../../lib/model.ts";
 import { canModerate, canUpdateOrg } from "../../lib/policy.ts";
 import { createReport, listAudit, listChatReports, listOrgReports } from "../../lib/reports.ts";
@@ -131,9 +132,32 @@ export function moderationRoutes(deps: Deps) {
     return org;
   }
 
+  /** Adds the chats' titles and people's names, so a list reads without more requests. */
+  async function withNames<T extends { chatId: string }>(
+    items: T[],
+    people: (item: T) => (string | undefined)[],
+  ) {
+    const chatIds = [...new Set(items.map((i) => i.chatId))];
+    const userIds = [...new Set(items.flatMap((i) => people(i).filter((id) => id !== undefined)))];
+    const [chats, users] = await Promise.all([
+      getManyChunked<Chat>(kv, chatIds.map((id) => keys.chat(id as Chat["id"]))),
+      getUsers(kv, userIds as UserId[]),
+    ]);
+    const titles = Object.fromEntries(chatIds.map((id, i) => [id, chats[i]!.value?.title ?? null]));
+    const names = Object.fromEntries(
+      userIds.map((id, i) => [id!, users[i]?.displayName ?? null]),
+    );
+    return { items, chatTitles: titles, names };
+  }
+
   app.get("/orgs/:orgId/reports", async (c) => {
     const org = await adminOf(c);
-    return c.json({ reports: await listOrgReports(kv, org.id) });
+    const reports = await listOrgReports(kv, org.id);
+    const { chatTitles, names } = await withNames(
+      reports,
+      (r) => [r.reporterId, r.message.authorId],
+    );
+    return c.json({ reports, chatTitles, names });
   });
 
   app.get("/orgs/:orgId/audit", async (c) => {
@@ -145,7 +169,9 @@ export function moderationRoutes(deps: Deps) {
         error: { code: "invalid_input", message: "before must be an id", field: "before" },
       }, 400);
     }
-    return c.json({ entries: await listAudit(kv, org.id, limit, before) });
+    const entries = await listAudit(kv, org.id, limit, before);
+    const { chatTitles, names } = await withNames(entries, (e) => [e.actorId, e.targetUserId]);
+    return c.json({ entries, chatTitles, names });
   });
 
   return app;

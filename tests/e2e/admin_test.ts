@@ -249,7 +249,7 @@ Deno.test("a school admin runs the console: classes, invites, roster, settings",
 
   // The gradebook link, shown to everyone in the school.
   await admin.fill("#settings-journal", "https://dnevnik.example.ru/lyceum12");
-  await admin.getByRole("button", { name: "Сохранить" }).click();
+  await admin.getByRole("button", { name: "Сохранить", exact: true }).click();
   await admin.getByText("Настройки сохранены.").waitFor();
   const seenByTeacher = await teacher.evaluate(async (id) => {
     const res = await fetch(`/api/v1/orgs/${id}`);
