@@ -105,15 +105,18 @@ export function errorResponse(err: unknown, c: Ctx): Response {
   return c.json({ error: { code: "internal", message: "Something went wrong on our side" } }, 500);
 }
 
-/** Content Security Policy for HTML pages: no inline script, no framing. */
-export function pageCsp(): string {
+/**
+ * Content Security Policy for HTML pages: no inline script, no framing. `connect` adds origins
+ * the page may connect to besides its own (the call page's LiveKit server).
+ */
+export function pageCsp(connect: readonly string[] = []): string {
   return [
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self'",
     "img-src 'self' data: blob:",
     "media-src 'self' blob:",
-    "connect-src 'self'",
+    ["connect-src 'self'", ...connect].join(" "),
     "font-src 'self'",
     "object-src 'none'",
     "base-uri 'none'",

@@ -37,7 +37,8 @@ export function staticRoutes() {
   app.get("/static/build/:name", async (c) => {
     const name = c.req.param("name");
     const body = await file(`build/${name}`);
-    const hashed = /-[0-9a-f]{12}\.\w+$/.test(name) || name.startsWith("chunk-");
+    // Our entries carry a 12-hex content hash; esbuild's chunks an 8-character one.
+    const hashed = /-([0-9a-f]{12}|[A-Z0-9]{8})\.\w+$/.test(name);
     c.header("Content-Type", typeOf(name));
     c.header("Cache-Control", hashed ? "public, max-age=31536000, immutable" : "no-cache");
     return c.body(body);

@@ -1,0 +1,225 @@
+/**
+ * The call page's island: the pre-join check, then the call on LiveKit, then a clear word on how
+ * it ended. Every failure the person can meet (devices refused or missing, calls not set up, the
+ * call server out of reach, the call over, the connection lost) is said in plain words.
+ */
+import { useEffect, useRef, useState } from "preact/hooks";
+import type { Locale } from "../lib/model.ts";
+import { type MessageKey, t } from "../lib/i18n.ts";
+import { api, ApiError, errorText } from "../lib/api_client.ts";
+import { useHydrated } from "../lib/use_hydrated.ts";
+import type { MediaChoice, MediaProblem } from "./call/media.ts";
+import {
+  type Announcement,
+  type CallSession,
+  type EndReason,
+  joinCall,
+  JoinError,
+  type Snapshot,
+} from "./call/session.ts";
+import { PreJoin } from "./call/PreJoin.tsx";
+import { CallRoom } from "./call/CallRoom.tsx";
+import { AttendancePanel } from "./call/AttendancePanel.tsx";
+import { formatDuration } from "./call/format.ts";
+
+export interface CallPageProps {
+  locale: Locale;
+  callId: string;
+  chatId: string;
+  /** Whether the page found this person a host (for attendance once the call is over). */
+  host: boolean;
+}
+
+type Phase = "prejoin" | "joining" | "live" | "unavailable" | EndReason;
+
+const ENDINGS: Record<Exclude<EndReason, "ended">, MessageKey> = {
+  left: "call.left",
+  removed: "call.removed",
+  duplicate: "call.duplicate",
+  lost: "call.lost",
+};
+
+function announcementText(locale: Locale, a: Announcement): string {
+  if (a.kind === "reconnected") return t(locale, "call.reconnected");
+  const name = "name" in a ? a.name || t(locale, "call.unnamed") : "";
+  return t(locale, `call.announce.${a.kind}`, { name });
+}
+
+function mediaText(locale: Locale, kind: "mic" | "cam" | "screen", problem: MediaProblem) {
+  if (kind === "screen") return t(locale, "call.media.screenFailed");
+  if (problem === "denied") {
+    return t(locale, kind === "mic" ? "call.media.micDenied" : "call.media.cameraDenied");
+  }
+  if (problem === "missing") {
+    return t(locale, kind === "mic" ? "call.media.micMissing" : "call.media.cameraMissing");
+  }
+  if (problem === "busy") return t(locale, "call.media.busy");
+  return t(locale, "call.media.failed");
+}
+
+export default function CallPage({ locale, callId, chatId, host }: CallPageProps) {
+  const live = useHydrated();
+  const [phase, setPhase] = useState<Phase>("prejoin");
+  const [problem, setProblem] = useState<string | null>(null);
+  const [snap, setSnap] = useState<Snapshot | null>(null);
+  const [notice, setNotice] = useState("");
+  const [mediaAlert, setMediaAlert] = useState<string | null>(null);
+  const [duration, setDuration] = useState<number | null>(null);
+  const session = useRef<CallSession | null>(null);
+  const choice = useRef<MediaChoice | null>(null);
+  const endingAll = useRef(false);
+  const wasHost = useRef(host);
+  const root = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    const leave = () => void session.current?.leave();
+    addEventListener("pagehide", leave);
+    return () => removeEventListener("pagehide", leave);
+  }, []);
+
+  // Focus follows the step: the controls once in, the retry after a failure to join, the
+  // heading of what happened after.
+  useEffect(() => {
+    const el = root.current;
+    if (!el || phase === "joining" || (phase === "prejoin" && !problem)) return;
+    const target = phase === "live"
+      ? el.querySelector<HTMLElement>(".call-controls button")
+      : phase === "prejoin"
+      ? el.querySelector<HTMLElement>(".call-join")
+      : el.querySelector<HTMLElement>(".call-outcome h2");
+    target?.focus();
+  }, [phase, problem]);
+
+  async function showEnded() {
+    setPhase("ended");
+    try {
+      const view = await api<{ call: { durationSeconds?: number } }>("GET", `/calls/${callId}`);
+      setDuration(view.call.durationSeconds ?? null);
+    } catch { /* the heading says enough */ }
+  }
+
+  function finish(reason: EndReason) {
+    session.current = null;
+    setSnap(null);
+    if (reason === "ended" || endingAll.current) showEnded();
+    else setPhase(reason);
+  }
+
+  async function join(c: MediaChoice) {
+    choice.current = c;
+    setProblem(null);
+    setMediaAlert(null);
+    setNotice(t(locale, "call.connecting"));
+    setPhase("joining");
+    let grant: { url: string; token: string };
+    try {
+      grant = await api("POST", `/calls/${callId}/token`);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 410) return showEnded();
+      if (err instanceof ApiError && err.code === "calls_unavailable") {
+        return setPhase("unavailable");
+      }
+      setProblem(errorText(locale, err));
+      return setPhase("prejoin");
+    }
+    try {
+      const s = await joinCall(grant.url, grant.token, c, {
+        change: (next) => setSnap(next),
+        announce: (a) => setNotice(announcementText(locale, a)),
+        mediaFailed: (kind, p) => setMediaAlert(mediaText(locale, kind, p)),
+        end: finish,
+      });
+      session.current = s;
+      const first = s.snapshot();
+      wasHost.current = first.host || host;
+      setSnap(first);
+      setNotice(t(locale, "call.joinedYou"));
+      setPhase("live");
+    } catch (err) {
+      setProblem(
+        err instanceof JoinError
+          ? t(locale, err.reason === "notAllowed" ? "call.notAllowed" : "call.unreachable")
+          : t(locale, "error.network"),
+      );
+      setPhase("prejoin");
+    }
+  }
+
+  async function endAll() {
+    try {
+      await api("POST", `/calls/${callId}/end`);
+      endingAll.current = true;
+      await session.current?.leave();
+      showEnded();
+    } catch (err) {
+      setMediaAlert(errorText(locale, err));
+    }
+  }
+
+  let body;
+  if (phase === "prejoin" || phase === "joining") {
+    body = (
+      <>
+        {problem && <p class="alert alert-error" role="alert">{problem}</p>}
+        <PreJoin
+          locale={locale}
+          live={live}
+          busy={phase === "joining"}
+          retry={problem !== null}
+          onJoin={join}
+        />
+      </>
+    );
+  } else if (phase === "live" && snap && session.current) {
+    body = (
+      <CallRoom
+        locale={locale}
+        callId={callId}
+        chatId={chatId}
+        snap={snap}
+        session={session.current}
+        mediaAlert={mediaAlert}
+        onEndAll={endAll}
+      />
+    );
+  } else if (phase === "ended") {
+    body = (
+      <section class="call-outcome card stack" aria-labelledby="call-outcome-title">
+        <h2 id="call-outcome-title" tabIndex={-1}>{t(locale, "call.ended.title")}</h2>
+        {duration !== null && (
+          <p>{t(locale, "call.ended.duration", { duration: formatDuration(locale, duration) })}</p>
+        )}
+        {wasHost.current && <AttendancePanel locale={locale} callId={callId} chatId={chatId} />}
+        <p>
+          <a class="button" href={`/chats/${chatId}`}>{t(locale, "call.backToChat")}</a>
+        </p>
+      </section>
+    );
+  } else {
+    const text = phase === "unavailable"
+      ? t(locale, "call.unavailable")
+      : t(locale, ENDINGS[phase as keyof typeof ENDINGS] ?? "call.lost");
+    const rejoin = phase === "left" || phase === "lost";
+    const heading = <h2 id="call-outcome-title" tabIndex={-1}>{text}</h2>;
+    body = (
+      <section class="call-outcome card stack" aria-labelledby="call-outcome-title">
+        {phase === "left" ? heading : <div role="alert">{heading}</div>}
+        <div class="row">
+          {rejoin && choice.current && (
+            <button type="button" onClick={() => join(choice.current!)}>
+              {t(locale, phase === "left" ? "call.returnToCall" : "call.rejoin")}
+            </button>
+          )}
+          <a class="button secondary" href={`/chats/${chatId}`}>{t(locale, "call.backToChat")}</a>
+        </div>
+      </section>
+    );
+  }
+
+  return (
+    <div class="call" ref={root} data-phase={phase}>
+      <div class="visually-hidden" role="status" aria-live="polite">{notice}</div>
+      {body}
+    </div>
+  );
+}

@@ -1,0 +1,166 @@
+/**
+ * The call page, GET /calls/:callId: the call's title, kind and chat, then either the CallPage
+ * island (pre-join check and the call itself), the ended call (with attendance for hosts), or a
+ * plain word that calls are not set up on this server. Only members of the call's chat see it.
+ */
+import { Hono } from "hono";
+import type { ComponentChildren } from "preact";
+import type { AppEnv, Ctx, Deps } from "../context.ts";
+import { pageCsp } from "../http.ts";
+import { Island, renderPage } from "./render.tsx";
+import { signInRedirect, type Viewer, viewer } from "./context.ts";
+import { notFoundPage } from "./public.tsx";
+import { formatDateTime, t } from "../../lib/i18n.ts";
+import { isUlid } from "../../lib/ids.ts";
+import { AppError } from "../../lib/errors.ts";
+import { type Call, getCall, isHost, listAttendance } from "../../lib/calls.ts";
+import { type ChatAccess, listChatMembers, loadChatAccess } from "../../lib/chats.ts";
+import { canModerate } from "../../lib/policy.ts";
+import { getOrg } from "../../lib/orgs.ts";
+import { orgSettings } from "../../lib/model.ts";
+import CallPage from "../../islands/CallPage.tsx";
+import { AttendanceTable } from "../../islands/call/AttendanceTable.tsx";
+import { attendanceRows } from "../../islands/call/attendance.ts";
+import { formatDuration, kindLabel } from "../../islands/call/format.ts";
+
+/**
+ * Where the browser talks to a LiveKit server at `url`: its WebSocket and HTTP origins. LiveKit
+ * Cloud moves a client to regional hosts of its own, so any of those is allowed for it.
+ */
+export function liveKitSources(url: string): string[] {
+  const u = new URL(url);
+  const secure = u.protocol === "wss:" || u.protocol === "https:";
+  const sources = [
+    `${secure ? "wss" : "ws"}://${u.host}`,
+    `${secure ? "https" : "http"}://${u.host}`,
+  ];
+  for (const cloud of ["livekit.cloud", "livekit.run"]) {
+    if (u.hostname.endsWith(`.${cloud}`)) sources.push(`wss://*.${cloud}`, `https://*.${cloud}`);
+  }
+  return sources;
+}
+
+export function callPages(deps: Deps) {
+  const app = new Hono<AppEnv>();
+  app.get("/calls/:callId", async (c) => {
+    const v = await viewer(c, deps);
+    if (!v.user) return signInRedirect(c);
+    const id = c.req.param("callId");
+    const call = isUlid(id) ? await getCall(deps.kv, id) : null;
+    if (!call) return notFoundPage(c, v);
+    let access: ChatAccess;
+    try {
+      access = await loadChatAccess(deps.kv, call.chatId, v.user.id);
+    } catch (err) {
+      if (err instanceof AppError && err.status === 404) return notFoundPage(c, v);
+      throw err;
+    }
+    const host = isHost(call, v.user.id, access.orgMember?.roles ?? []) ||
+      canModerate(access.caller) === "allow";
+    return await show(c, deps, v, call, access, host);
+  });
+  return app;
+}
+
+async function show(c: Ctx, deps: Deps, v: Viewer, call: Call, access: ChatAccess, host: boolean) {
+  const { locale } = v;
+  const { kv, config } = deps;
+  const [members, org] = await Promise.all([
+    listChatMembers(kv, access.chat),
+    getOrg(kv, access.chat.orgId),
+  ]);
+  const chatName = access.chat.kind === "direct"
+    ? members.find((m) => m.userId !== v.user!.id)?.displayName ?? t(locale, "call.unnamed")
+    : access.chat.title ?? t(locale, "call.unnamed");
+  const kind = kindLabel(locale, call.kind);
+  const title = call.title ?? kind;
+  const timeZone = org ? orgSettings(org).timeZone : undefined;
+  const chatHref = `/chats/${call.chatId}`;
+
+  const head = (
+    <header class="call-head">
+      <p class="call-kind">
+        <span class="badge">{kind}</span>{" "}
+        <span class="muted">{t(locale, "call.inChat", { chat: chatName })}</span>
+      </p>
+      <h1>{title}</h1>
+      <p class="muted">
+        {t(locale, "call.startedAt", {
+          date: formatDateTime(locale, call.startedAt, timeZone),
+        })}
+      </p>
+      <p>
+        <a href={chatHref}>
+          <span aria-hidden="true">←</span> {t(locale, "call.backToChat")}
+        </a>
+      </p>
+    </header>
+  );
+
+  let body: ComponentChildren;
+  let status = 200;
+  if (call.endedAt) {
+    const rows = host
+      ? attendanceRows(members, await listAttendance(kv, call.id), Date.parse(call.endedAt))
+      : null;
+    status = 410;
+    body = (
+      <section class="call-outcome card stack" aria-labelledby="call-ended-title">
+        <h2 id="call-ended-title">{t(locale, "call.ended.title")}</h2>
+        <p>
+          {t(locale, "call.ended.duration", {
+            duration: formatDuration(locale, call.durationSeconds ?? 0),
+          })}
+        </p>
+        {rows && (
+          <>
+            <h3>{t(locale, "call.attendance.title")}</h3>
+            <AttendanceTable locale={locale} callId={call.id} rows={rows} />
+          </>
+        )}
+        <p>
+          <a class="button" href={chatHref}>{t(locale, "call.backToChat")}</a>
+        </p>
+      </section>
+    );
+  } else if (!config.livekit) {
+    body = (
+      <section class="call-outcome card stack" aria-labelledby="call-off-title">
+        <h2 id="call-off-title">{t(locale, "call.unconfigured.title")}</h2>
+        <p class="alert alert-warn" role="alert">{t(locale, "call.unconfigured.text")}</p>
+        <p>
+          <a class="button" href={chatHref}>{t(locale, "call.backToChat")}</a>
+        </p>
+      </section>
+    );
+  } else {
+    // The island talks to the LiveKit server: this page alone may connect there.
+    c.header("Content-Security-Policy", pageCsp(liveKitSources(config.livekit.url)));
+    body = (
+      <Island
+        name="CallPage"
+        component={CallPage}
+        props={{ locale, callId: call.id, chatId: call.chatId, host }}
+      />
+    );
+  }
+
+  c.header("Cache-Control", "no-store");
+  return c.html(
+    renderPage({
+      title,
+      locale,
+      user: v.user,
+      operator: v.operator,
+      adminOrgId: v.adminOrgId,
+      wide: true,
+      body: (
+        <div class="call-page">
+          {head}
+          {body}
+        </div>
+      ),
+    }),
+    status as 200,
+  );
+}
