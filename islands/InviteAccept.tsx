@@ -13,6 +13,8 @@ export interface InviteAcceptProps {
   signedIn: boolean;
   /** The signed-in user has no display name yet. */
   needsName: boolean;
+  /** For a chat's invite link: the chat to open once joined. */
+  chatId?: string | null;
   sso: boolean;
 }
 
@@ -61,7 +63,9 @@ export default function InviteAccept(props: InviteAcceptProps) {
     return (
       <div class="stack" role="status">
         <p class="alert alert-ok">{t(locale, "invite.accepted", { org: orgName })}</p>
-        <a class="button" href="/chats">{t(locale, "invite.open")}</a>
+        <a class="button" href={props.chatId ? `/chats/${props.chatId}` : "/chats"}>
+          {t(locale, "invite.open")}
+        </a>
       </div>
     );
   }

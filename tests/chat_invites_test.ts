@@ -37,6 +37,10 @@ Deno.test("a chat invite link lets members of the school join, and nobody else",
   assert.equal(preview.body.kind, "chat");
   assert.equal(preview.body.chatTitle, "Кружок робототехники");
 
+  const page = await t.fetch(`/invite/${link.body.token}`);
+  assert.equal(page.status, 200, "the invite page shows a chat's link too");
+  assert.match(await page.text(), /Кружок робототехники/);
+
   const outsider = await json(t, "POST", `/invites/${link.body.token}/accept`, stranger.token, {});
   assert.equal(outsider.status, 404, "a member of another school gets 404");
 

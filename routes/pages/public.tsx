@@ -4,7 +4,7 @@ import type { AppEnv, Ctx, Deps } from "../context.ts";
 import { Island, renderPage } from "./render.tsx";
 import { safeNext, signInRedirect, type Viewer, viewer } from "./context.ts";
 import { formatDateTime, type MessageKey, t } from "../../lib/i18n.ts";
-import { getInvite, inviteState } from "../../lib/invites.ts";
+import { getAnyInvite, inviteState, isChatInvite } from "../../lib/invites.ts";
 import { getClass, getOrg } from "../../lib/orgs.ts";
 import { listApplications } from "../../lib/applications.ts";
 import SignIn from "../../islands/SignIn.tsx";
@@ -86,7 +86,7 @@ export function publicPages(deps: Deps) {
   app.get("/invite/:token", async (c) => {
     const v = await viewer(c, deps);
     const { locale } = v;
-    const invite = await getInvite(deps.kv, c.req.param("token"));
+    const invite = await getAnyInvite(deps.kv, c.req.param("token"));
     const org = invite ? await getOrg(deps.kv, invite.orgId) : null;
     if (!invite || !org) {
       return page(
@@ -101,9 +101,11 @@ export function publicPages(deps: Deps) {
       );
     }
     const usable = inviteState(invite, deps.clock.now()) === "usable";
-    const chatId = (invite as { chatId?: string }).chatId;
-    const chat = chatId ? (await deps.kv.get<Chat>(keys.chat(chatId as Chat["id"]))).value : null;
-    const cls = invite.classId ? await getClass(deps.kv, invite.orgId, invite.classId) : null;
+    const chatInvite = isChatInvite(invite) ? invite : null;
+    const chat = chatInvite ? (await deps.kv.get<Chat>(keys.chat(chatInvite.chatId))).value : null;
+    const cls = !isChatInvite(invite) && invite.classId
+      ? await getClass(deps.kv, invite.orgId, invite.classId)
+      : null;
     return page(
       c,
       v,
@@ -111,7 +113,9 @@ export function publicPages(deps: Deps) {
       <section class="card stack">
         <h1>{t(locale, "invite.to", { org: org.name })}</h1>
         <ul class="list-plain">
-          {chat ? <li>{t(locale, "invite.chat", { chat: chat.title ?? "" })}</li> : (
+          {chat ? <li>{t(locale, "invite.chat", { chat: chat.title ?? "" })}</li> : !isChatInvite(
+            invite,
+          ) && (
             <li>
               {t(locale, "invite.role", { role: t(locale, `role.${invite.role}` as MessageKey) })}
             </li>
@@ -134,6 +138,7 @@ export function publicPages(deps: Deps) {
                 locale,
                 token: invite.token,
                 orgName: org.name,
+                chatId: chatInvite?.chatId ?? null,
                 signedIn: v.user !== null,
                 needsName: v.user?.displayName === null,
                 sso,
