@@ -8,7 +8,7 @@ import { keys } from "./kv_keys.ts";
 import { listAll, transact } from "./kv_util.ts";
 import type { LoginCode, Session, User } from "./model.ts";
 import { AppError } from "./errors.ts";
-import { enforce, hit, peek, type RateRule } from "./rate_limit.ts";
+import { enforce, hit, peek, type RateRule, refund } from "./rate_limit.ts";
 import type { Mailer } from "./mail.ts";
 import { t } from "./i18n.ts";
 
@@ -23,6 +23,17 @@ export const RATE = {
   verifyPerAddress: { bucket: "auth_verify_addr", limit: 1000, windowMs: WINDOW },
   /** Wrong codes per email: 5 codes × 5 attempts, with room to spare. */
   failuresPerEmail: { bucket: "auth_fail_email", limit: 30, windowMs: WINDOW },
+  /**
+   * Codes checked and found wrong per email per day: without it an attacker coming back every
+   * window gets 2,400 guesses a day at one account (7% of the code space a month).
+   */
+  failuresPerEmailDaily: { bucket: "auth_fail_email_day", limit: 50, windowMs: 24 * 3600_000 },
+  /**
+   * Wrong codes per client address: an attacker spraying many emails from one address would
+   * otherwise get every verify as a guess. Right codes do not count, so a school behind one
+   * address keeps signing in.
+   */
+  failuresPerAddress: { bucket: "auth_fail_addr", limit: 200, windowMs: WINDOW },
 } satisfies Record<string, RateRule>;
 
 export interface AuthDeps {
@@ -94,37 +105,54 @@ export async function verifyCode(
 ): Promise<SignedIn> {
   const { kv, clock } = deps;
   await enforce(kv, clock, RATE.verifyPerAddress, address);
-  const blocked = await peek(kv, clock, RATE.failuresPerEmail, email);
-  if (!blocked.ok) {
-    throw new AppError(429, "rate_limited", "Too many wrong codes; try again later", {
-      retryAfter: blocked.retryAfterMs / 1000,
-    });
+  for (const rule of [RATE.failuresPerEmail, RATE.failuresPerEmailDaily]) {
+    const blocked = await peek(kv, clock, rule, email);
+    if (!blocked.ok) throw tooManyWrong(blocked.retryAfterMs);
   }
-  const outcome = await transact<"wrong" | SignedIn>(async () => {
-    const entry = await kv.get<LoginCode>(keys.loginCode(email));
-    const stored = entry.value;
-    if (!stored || stored.expiresAt <= clock.now() || stored.attempts >= CODE_ATTEMPTS) {
-      return { op: null, result: "wrong" };
-    }
-    if (!timingSafeEqual(await codeHash(stored.salt, code), stored.hash)) {
-      const next = { ...stored, attempts: stored.attempts + 1 };
-      const op = kv.atomic().check(entry).set(keys.loginCode(email), next, {
-        expireIn: Math.max(1, stored.expiresAt - clock.now()),
-      });
-      return { op, result: "wrong" };
-    }
-    const op = kv.atomic().check(entry).delete(keys.loginCode(email));
-    const user = await upsertUser(deps, op, email);
-    const token = randomToken(32);
-    await addSession(deps, op, user.id, token, previousToken);
-    return { op, result: { user, token } };
-  });
-  if (outcome === "wrong") {
+  // Counted as wrong before it is checked, so concurrent guesses cannot overshoot the limit;
+  // a right code is given back.
+  const reserved = await hit(kv, clock, RATE.failuresPerAddress, address);
+  if (!reserved.ok) throw tooManyWrong(reserved.retryAfterMs);
+  let outcome: "no_code" | "wrong" | SignedIn;
+  try {
+    outcome = await transact<"no_code" | "wrong" | SignedIn>(async () => {
+      const entry = await kv.get<LoginCode>(keys.loginCode(email));
+      const stored = entry.value;
+      if (!stored || stored.expiresAt <= clock.now() || stored.attempts >= CODE_ATTEMPTS) {
+        return { op: null, result: "no_code" };
+      }
+      if (!timingSafeEqual(await codeHash(stored.salt, code), stored.hash)) {
+        const next = { ...stored, attempts: stored.attempts + 1 };
+        const op = kv.atomic().check(entry).set(keys.loginCode(email), next, {
+          expireIn: Math.max(1, stored.expiresAt - clock.now()),
+        });
+        return { op, result: "wrong" };
+      }
+      const op = kv.atomic().check(entry).delete(keys.loginCode(email));
+      const user = await upsertUser(deps, op, email);
+      const token = randomToken(32);
+      await addSession(deps, op, user.id, token, previousToken);
+      return { op, result: { user, token } };
+    });
+  } catch (err) {
+    await refund(kv, clock, RATE.failuresPerAddress, address).catch(() => {});
+    throw err;
+  }
+  if (outcome === "no_code" || outcome === "wrong") {
     await hit(kv, clock, RATE.failuresPerEmail, email);
+    // Only a live code checked counts for the day, so nobody locks an account out for a day
+    // without asking for codes (which mails its owner).
+    if (outcome === "wrong") await hit(kv, clock, RATE.failuresPerEmailDaily, email);
     throw invalidCode();
   }
+  await refund(kv, clock, RATE.failuresPerAddress, address);
   return outcome;
 }
+
+const tooManyWrong = (retryAfterMs: number) =>
+  new AppError(429, "rate_limited", "Too many wrong codes; try again later", {
+    retryAfter: retryAfterMs / 1000,
+  });
 
 /** Adds to `op` the creation of the user for `email` unless one exists; returns the user. */
 async function upsertUser(deps: AuthDeps, op: Deno.AtomicOperation, email: string): Promise<User> {

@@ -4,7 +4,7 @@
 import type { Clock } from "./ids.ts";
 import { keys } from "./kv_keys.ts";
 import { transact } from "./kv_util.ts";
-import { rateLimited } from "./errors.ts";
+import { AppError, rateLimited } from "./errors.ts";
 
 export interface RateRule {
   /** Name of the counter, e.g. "auth_code_email". */
@@ -28,7 +28,7 @@ export async function hit(
   subject: string,
 ): Promise<RateResult> {
   const key = keys.rate(rule.bucket, subject);
-  return await transact(async () => {
+  return await transact<RateResult>(async () => {
     const entry = await kv.get<Window>(key);
     const now = clock.now();
     const current = entry.value && entry.value.resetAt > now
@@ -42,6 +42,35 @@ export async function hit(
       expireIn: Math.max(1, next.resetAt - now),
     });
     return { op, result: { ok: true } as RateResult };
+  }).catch((err) => {
+    // So many requests of one subject at once that the counter cannot be updated: that is
+    // itself too many, and the caller gets a 429 rather than a conflict.
+    if (err instanceof AppError && err.status === 409) {
+      return { ok: false, retryAfterMs: 1000 } as RateResult;
+    }
+    throw err;
+  });
+}
+
+/** Gives back one hit counted by {@link hit} in the current window (an attempt that was fine). */
+export async function refund(
+  kv: Deno.Kv,
+  clock: Clock,
+  rule: RateRule,
+  subject: string,
+): Promise<void> {
+  const key = keys.rate(rule.bucket, subject);
+  await transact(async () => {
+    const entry = await kv.get<Window>(key);
+    const now = clock.now();
+    if (!entry.value || entry.value.resetAt <= now || entry.value.count === 0) {
+      return { op: null, result: undefined };
+    }
+    const next: Window = { count: entry.value.count - 1, resetAt: entry.value.resetAt };
+    const op = kv.atomic().check(entry).set(key, next, {
+      expireIn: Math.max(1, next.resetAt - now),
+    });
+    return { op, result: undefined };
   });
 }
 
