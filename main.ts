@@ -3,6 +3,7 @@
  * the app. With `--parallel`, every worker runs this module on its own.
  */
 import { CONFIG_VARIABLES, ConfigError, kvIsLocalFile, readConfig } from "./lib/config.ts";
+import { openKvShared } from "./lib/kv_util.ts";
 import { createApp } from "./routes/app.ts";
 import { createDeps, stopDeps } from "./routes/wiring.ts";
 
@@ -25,7 +26,7 @@ if (kvIsLocalFile(config)) {
   const dir = config.kvPath.replace(/[^/\\]*$/, "") || ".";
   await Deno.mkdir(dir, { recursive: true });
 }
-const kv = await Deno.openKv(config.kvPath);
+const kv = await openKvShared(config.kvPath);
 const deps = createDeps(config, kv);
 const app = createApp(deps);
 

@@ -75,3 +75,20 @@ export async function listAll<T>(
   }
   return out;
 }
+
+/**
+ * Opens a KV store that other processes may be opening at the same moment: the workers of
+ * `deno serve --parallel` all open the same SQLite file at start-up, and the one that
+ * creates its tables holds the lock for a moment. Such a clash is retried for a few seconds;
+ * any other failure (a bad path, no permission) is reported at once.
+ */
+export async function openKvShared(path: string | undefined): Promise<Deno.Kv> {
+  for (let attempt = 0;; attempt++) {
+    try {
+      return await Deno.openKv(path);
+    } catch (err) {
+      if (!isLocked(err) || attempt >= 50) throw err;
+      await pause(20 + Math.random() * 80);
+    }
+  }
+}

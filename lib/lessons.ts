@@ -2,12 +2,15 @@
 import type { ChatId, UserId } from "./ids.ts";
 import { keys } from "./kv_keys.ts";
 import { getManyChunked } from "./kv_util.ts";
-import { listChatIdsOfUser } from "./chats.ts";
+import { listChatHeadsOfUser } from "./chats.ts";
 import type { Chat, Lesson } from "./chat_model.ts";
 
-/** Lessons not yet over in the user's chats, soonest first (at most `limit`). */
+/**
+ * Lessons not yet over in the user's chats, soonest first (at most `limit`): only chats of
+ * schools they still belong to, as every chat read.
+ */
 export async function listUpcoming(kv: Deno.Kv, userId: UserId, now: number, limit = 50) {
-  const chatIds = await listChatIdsOfUser(kv, userId);
+  const chatIds = [...(await listChatHeadsOfUser(kv, userId)).keys()];
   // A lesson counts until it ends; none lasts longer than 10 hours.
   const from = now - 10 * 3600_000;
   const perChat = await Promise.all(chatIds.map(async (chatId) => {

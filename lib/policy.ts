@@ -194,9 +194,15 @@ export function canEditMessage(c: ChatCaller, authorId: UserId): Decision {
   return decideChat(c, () => c.userId === authorId);
 }
 
-/** Authors delete their own messages; owners and moderators delete any. */
+/**
+ * Authors delete their own messages; moderators (owners, moderators, and school admins in the
+ * chat, as for {@link canModerate}) delete any.
+ */
 export function canDeleteMessage(c: ChatCaller, authorId: UserId): Decision {
-  return decideChat(c, (role) => c.userId === authorId || manages(role));
+  return decideChat(
+    c,
+    (role) => c.userId === authorId || manages(role) || (c.orgRoles ?? []).includes("admin"),
+  );
 }
 
 /** Every member reacts, channels included. */

@@ -396,6 +396,12 @@ Deno.test("chat policy lets authors delete their messages and managers delete an
   );
 });
 
+Deno.test("chat policy lets school admins in the chat delete any message, as its moderators", () => {
+  const adminInChat = chatCaller("member", ["admin"]);
+  assert.equal(canDeleteMessage(adminInChat, OTHER), "allow");
+  assert.equal(canDeleteMessage(chatCaller(null, ["admin"]), OTHER), "not_found");
+});
+
 Deno.test("chat policy lets managers manage groups and channels and nobody manage a direct chat", () => {
   const managerRow = { group: "allow", channel: "allow", direct: "forbidden" } as const;
   checkChat((c) => byKind((k) => canManageChat(c, k)), {

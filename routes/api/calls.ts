@@ -60,9 +60,10 @@ export function callRoutes(deps: Deps) {
   }
 
   app.post("/chats/:chatId/calls", async (c) => {
-    livekit();
     const user = requireUser(c);
     const { chat } = await loadChatAccess(kv, c.req.param("chatId")!, user.id);
+    // 401 and 404 come first: only members of the chat learn that calls are not set up.
+    livekit();
     const input = await readJson(c, startCallInput);
     const call = unwrap(
       await deps.chats.get(chat.id).run<Call>({
@@ -79,8 +80,8 @@ export function callRoutes(deps: Deps) {
   });
 
   app.post("/calls/:callId/token", async (c) => {
-    const lk = livekit();
     const { user, call, access, host } = await loadCall(c);
+    const lk = livekit();
     await readNoInput(c);
     if (call.endedAt) throw new AppError(410, "call_ended", "This call has ended");
     const token = await issueToken(lk, call, {
@@ -139,9 +140,9 @@ export function callRoutes(deps: Deps) {
     c: Ctx,
     work: (rooms: RoomServiceClient, call: Call) => Promise<T>,
   ) {
-    const lk = livekit();
     const { call, access, host } = await loadCall(c);
     requireHost(host, access.caller);
+    const lk = livekit();
     if (call.endedAt) throw new AppError(410, "call_ended", "This call has ended");
     const rooms = new RoomServiceClient(apiHost(lk), lk.apiKey, lk.apiSecret);
     try {

@@ -1,0 +1,204 @@
+/**
+ * Expectations for files, calls, lessons and LiveKit's webhook. Files follow their chat and
+ * message; calls follow their chat, with hosts (docs/api.md: the starter, the school's teachers
+ * and admins, and the chat's moderators) for the controls.
+ */
+import * as policy from "../../lib/policy.ts";
+import type { ChatCaller } from "../../lib/policy.ts";
+import { SESSION_COOKIE } from "../../routes/http.ts";
+import { ORIGIN } from "../helpers.ts";
+import { allowIf, answer, both, type Spec, type X } from "./matrix.ts";
+import { webhookSignature } from "./livekit.ts";
+import type { SchoolFx } from "./world.ts";
+
+const STAFF = (c: ChatCaller) =>
+  !!c.orgRoles && (c.orgRoles.includes("teacher") || c.orgRoles.includes("admin"));
+
+/** The call a variant names: its id, chat, starter, and the caller's standing in its chat. */
+async function sharedCall(x: X) {
+  const pick = (s: SchoolFx) => {
+    if (x.variant.startsWith("student's")) {
+      return { id: s.calls.byStudent, chat: s.chats.group.id, starter: s.student.id };
+    }
+    if (x.variant.startsWith("teacher's")) {
+      return { id: s.calls.byTeacher, chat: s.chats.channel.id, starter: s.teacher.id };
+    }
+    return { id: s.calls.ended, chat: s.chats.class.id, starter: s.admin.id };
+  };
+  const call = pick(x.s);
+  return { ...call, c: await x.chat(call.chat) };
+}
+
+/** Hosts of a call: its starter, teachers and admins of the school, the chat's moderators. */
+function host(x: X, c: ChatCaller, starterId: string) {
+  return both(
+    policy.canReadChat(c),
+    allowIf(x.me?.id === starterId || STAFF(c) || policy.canModerate(c) === "allow"),
+  );
+}
+
+const CALLS = ["student's call", "teacher's lesson"] as const;
+
+/** Host controls on a shared call; the fake LiveKit answers, so hosts get 2xx. */
+const control = (suffix: string, body?: unknown): Spec => ({
+  route: `POST /api/v1/calls/:callId${suffix}`,
+  rule: "a member of the call's chat (else 404) who hosts it (else 403)",
+  variants: CALLS,
+  build: async (x) => {
+    const { id, starter, c } = await sharedCall(x);
+    return {
+      path: `/calls/${id}${suffix.replace(":userId", x.s.bystander.id)}`,
+      body,
+      expect: answer(host(x, c, starter)),
+    };
+  },
+});
+
+export const mediaSpecs: Spec[] = [
+  {
+    route: "POST /api/v1/chats/:chatId/files",
+    rule: "canPost(kind) (docs/api.md: uploads need posting rights)",
+    variants: ["group", "channel"],
+    build: async (x) => {
+      const variant = x.variant as "group" | "channel";
+      const c = await x.chat(x.s.chats[variant].id);
+      return {
+        path: `/chats/${x.s.chats[variant].id}/files`,
+        form: x.w.upload(true),
+        expect: answer(policy.canPost(c, variant)),
+      };
+    },
+  },
+  ...(["", "/thumb"] as const).map((suffix): Spec => ({
+    route: `GET /api/v1/files/:fileId${suffix}`,
+    rule: "canReadChat while the message exists; unsent: the uploader only; else 404",
+    variants: ["sent", "unsent", "message deleted"],
+    build: async (x) => {
+      const c = await x.chat(x.s.chats.group.id);
+      const read = policy.canReadChat(c);
+      const { sent, unsent, deleted } = x.s.files;
+      const [fileId, expect] = x.variant === "sent"
+        ? [sent, answer(read)]
+        : x.variant === "unsent"
+        ? [unsent, read === "allow" && x.me?.id === x.s.teacher.id ? "2xx" as const : 404]
+        : [deleted, 404];
+      return { path: `/files/${fileId}${suffix}`, expect };
+    },
+  })),
+  {
+    route: "POST /api/v1/chats/:chatId/calls",
+    rule: "canPost(kind); lessons and meetings only by teachers and admins (403)",
+    variants: ["group: call", "group: lesson", "channel: call"],
+    build: async (x) => {
+      const variant = x.variant.split(":")[0] as "group" | "channel";
+      const chatId = await x.w.chat(x.s, variant);
+      const c = await x.chat(chatId);
+      const lesson = x.variant.endsWith("lesson");
+      return {
+        path: `/chats/${chatId}/calls`,
+        body: { kind: lesson ? "lesson" : "call" },
+        expect: answer(both(policy.canPost(c, variant), allowIf(!lesson || STAFF(c)))),
+      };
+    },
+  },
+  {
+    route: "POST /api/v1/calls/:callId/token",
+    rule: "canReadChat of the call's chat; 410 once the call ended (API.md)",
+    variants: [...CALLS, "ended call"],
+    build: async (x) => {
+      const { id, c } = await sharedCall(x);
+      const read = policy.canReadChat(c);
+      return {
+        path: `/calls/${id}/token`,
+        expect: read === "allow" && x.variant === "ended call" ? 410 : answer(read),
+      };
+    },
+  },
+  {
+    route: "GET /api/v1/calls/:callId",
+    rule: "canReadChat of the call's chat",
+    variants: [...CALLS, "ended call"],
+    build: async (x) => {
+      const { id, c } = await sharedCall(x);
+      return { path: `/calls/${id}`, expect: answer(policy.canReadChat(c)) };
+    },
+  },
+  {
+    route: "GET /api/v1/calls/:callId/attendance.csv",
+    rule: "a member of the call's chat (else 404) who hosts it (else 403)",
+    variants: CALLS,
+    build: async (x) => {
+      const { id, starter, c } = await sharedCall(x);
+      return { path: `/calls/${id}/attendance.csv`, expect: answer(host(x, c, starter)) };
+    },
+  },
+  {
+    route: "POST /api/v1/calls/:callId/end",
+    rule: "a member of the call's chat (else 404) who hosts it (else 403); fresh call each time",
+    variants: CALLS,
+    build: async (x) => {
+      const student = x.variant.startsWith("student's");
+      const chatId = await x.w.chat(x.s, student ? "group" : "channel");
+      const starter = student ? x.s.student : x.s.teacher;
+      const id = await x.w.call(chatId, starter, student ? "call" : "lesson");
+      return {
+        path: `/calls/${id}/end`,
+        expect: answer(host(x, await x.chat(chatId), starter.id)),
+      };
+    },
+  },
+  control("/participants/:userId/mute", { source: "microphone" }),
+  control("/participants/:userId/remove"),
+  control("/hands/lower"),
+  {
+    route: "POST /api/v1/livekit/webhook",
+    rule: "LiveKit's signature decides, never a session: signed 2xx, unsigned 401 (API.md)",
+    access: "public",
+    scoped: false,
+    variants: ["signed", "unsigned (session only)"],
+    build: async (x) => {
+      const body = JSON.stringify({
+        event: "participant_joined",
+        id: crypto.randomUUID(),
+        room: { name: "room-that-does-not-exist" },
+        participant: { identity: "nobody" },
+      });
+      const type = { "Content-Type": "application/webhook+json" };
+      if (x.variant !== "signed") {
+        return { path: "/livekit/webhook", body, headers: type, expect: 401 };
+      }
+      return {
+        path: "/livekit/webhook",
+        body,
+        noBearer: true,
+        headers: {
+          ...type,
+          Authorization: await webhookSignature(body),
+          Origin: ORIGIN,
+          ...(x.me ? { Cookie: `${SESSION_COOKIE}=${x.me.token}` } : {}),
+        },
+        expect: "2xx",
+      };
+    },
+  },
+  {
+    route: "POST /api/v1/chats/:chatId/lessons",
+    rule: "canPost(kind); planned by teachers and admins only (403)",
+    variants: ["group", "channel"],
+    build: async (x) => {
+      const variant = x.variant as "group" | "channel";
+      const chatId = x.s.chats[variant].id;
+      const c = await x.chat(chatId);
+      return {
+        path: `/chats/${chatId}/lessons`,
+        body: {
+          kind: "lesson",
+          title: "Контрольная",
+          startsAt: new Date(x.w.t.clock.now() + 86_400_000).toISOString(),
+          durationMinutes: 45,
+        },
+        expect: answer(both(policy.canPost(c, variant), allowIf(STAFF(c)))),
+      };
+    },
+  },
+];
