@@ -4,15 +4,17 @@
  */
 import { useEffect, useMemo, useReducer, useRef, useState } from "preact/hooks";
 import type { Locale } from "../lib/model.ts";
-import { t } from "../lib/i18n.ts";
+import { plural, t } from "../lib/i18n.ts";
 import { useHydrated } from "../lib/use_hydrated.ts";
 import type { ChatSummary, MemberView, MessageView, Person } from "../lib/chat_view.ts";
-import { type OrgInfo, reducer, type State } from "./messenger/store.ts";
+import { type OrgInfo, reducer, type State, type UpcomingLesson } from "./messenger/store.ts";
 import { Controller } from "./messenger/controller.ts";
 import { ChatList } from "./messenger/ChatList.tsx";
 import { ChatPane } from "./messenger/ChatPane.tsx";
 import { NewChatDialog } from "./messenger/NewChatDialog.tsx";
 import { chatTitle } from "./messenger/names.ts";
+import type { ModalSpec } from "./messenger/modal.ts";
+import { ModalHost } from "./messenger/ModalHost.tsx";
 
 /** The chat the page opened with, as the server read it. */
 export interface OpenChat {
@@ -38,6 +40,14 @@ export interface MessengerProps {
   open: OpenChat | null;
   /** The server's clock when rendering, so both renders agree on "today". */
   now: string;
+  /** Calls are configured on this server (LiveKit). */
+  callsEnabled: boolean;
+  /** The largest file an upload may be. */
+  maxUploadBytes: number;
+  /** Lessons and meetings ahead in the person's chats. */
+  lessons: UpcomingLesson[];
+  /** classId → schedule link, for the classes of the person's schools that have one. */
+  schedules: Record<string, string>;
 }
 
 /** The tab's title: total unread first, as in "(3) Чаты · Парта". */
@@ -58,6 +68,9 @@ function init(props: MessengerProps): State {
     typing: {},
     othersRead: props.othersRead,
     status: "connecting",
+    lessons: props.lessons,
+    schedules: props.schedules,
+    quietSummary: null,
   };
   const open = props.open;
   if (!open) return state;
@@ -80,7 +93,10 @@ export default function Messenger(props: MessengerProps) {
   current.current = state;
   const [announcement, setAnnouncement] = useState("");
   const [notice, setNotice] = useState<string | null>(null);
+  const [info, setInfo] = useState<{ text: string; chatId?: string } | null>(null);
   const [dialog, setDialog] = useState(false);
+  const [modal, setModal] = useState<ModalSpec | null>(null);
+  const [now, setNow] = useState(() => Date.parse(props.now));
   const navigated = useRef(false);
   const ctl = useMemo(
     () =>
@@ -90,9 +106,28 @@ export default function Messenger(props: MessengerProps) {
         state: () => current.current,
         announce: setAnnouncement,
         notice: setNotice,
+        info: (text, chatId) => setInfo({ text, chatId }),
+        modal: setModal,
       }),
     [],
   );
+
+  // The clock that closes polls and starts lessons; the first render keeps the server's.
+  useEffect(() => {
+    setNow(Date.now());
+    const timer = setInterval(() => setNow(Date.now()), 30_000);
+    // Files dropped outside the chat must not navigate away from the messenger.
+    const keep = (e: DragEvent) => {
+      if (e.dataTransfer?.types.includes("Files")) e.preventDefault();
+    };
+    addEventListener("dragover", keep);
+    addEventListener("drop", keep);
+    return () => {
+      clearInterval(timer);
+      removeEventListener("dragover", keep);
+      removeEventListener("drop", keep);
+    };
+  }, []);
 
   useEffect(() => {
     const cursors: Record<string, number> = {};
@@ -133,6 +168,12 @@ export default function Messenger(props: MessengerProps) {
     return () => clearTimeout(timer);
   }, [notice]);
 
+  useEffect(() => {
+    if (!info) return;
+    const timer = setTimeout(() => setInfo(null), 12_000);
+    return () => clearTimeout(timer);
+  }, [info]);
+
   const org = open ? props.orgs.find((o) => o.id === open.orgId) : undefined;
 
   return (
@@ -150,6 +191,52 @@ export default function Messenger(props: MessengerProps) {
         )}
       </div>
       {notice && <p class="notice alert alert-error" role="alert">{notice}</p>}
+      {info && !notice && (
+        <div class="notice alert alert-info" role="status">
+          <span>{info.text}</span>
+          {info.chatId && info.chatId !== state.openId && (
+            <button
+              type="button"
+              class="link"
+              onClick={() => {
+                setInfo(null);
+                navigated.current = true;
+                ctl.open(info.chatId!);
+              }}
+            >
+              {t(locale, "reportMsg.openChat")}
+            </button>
+          )}
+          <button
+            type="button"
+            class="icon-button"
+            aria-label={t(locale, "common.close")}
+            onClick={() => setInfo(null)}
+          >
+            <span aria-hidden="true">×</span>
+          </button>
+        </div>
+      )}
+      {state.quietSummary !== null && (
+        <div class="quiet-summary" role="status">
+          <p>
+            {plural(locale, state.quietSummary, {
+              one: "quiet.summary.one",
+              few: "quiet.summary.few",
+              many: "quiet.summary.many",
+              other: "quiet.summary.other",
+            })}
+          </p>
+          <button
+            type="button"
+            class="icon-button"
+            aria-label={t(locale, "quiet.dismiss")}
+            onClick={() => dispatch({ type: "summary", count: null })}
+          >
+            <span aria-hidden="true">×</span>
+          </button>
+        </div>
+      )}
       <div class="messenger-body">
         <ChatList
           locale={locale}
@@ -163,6 +250,9 @@ export default function Messenger(props: MessengerProps) {
           online={state.online}
           typing={state.typing}
           now={props.now}
+          lessons={state.lessons.filter((l) =>
+            Date.parse(l.startsAt) + l.durationMinutes * 60_000 > now
+          )}
           onOpen={(id) => {
             navigated.current = true;
             ctl.open(id);
@@ -186,7 +276,12 @@ export default function Messenger(props: MessengerProps) {
               pending={state.outbox.filter((p) => p.chatId === open.id)}
               ctl={ctl}
               focusOnOpen={navigated.current}
-              student={org?.roles.includes("student") ?? false}
+              roles={org?.roles ?? []}
+              now={now}
+              callsEnabled={props.callsEnabled}
+              maxUploadBytes={props.maxUploadBytes}
+              scheduleUrl={open.classId ? state.schedules[open.classId] ?? null : null}
+              announce={setAnnouncement}
             />
           )
           : (
@@ -207,6 +302,17 @@ export default function Messenger(props: MessengerProps) {
             return ctl.createChat(orgId, kind, title, ids);
           }}
           onClose={() => setDialog(false)}
+        />
+      )}
+      {modal && (
+        <ModalHost
+          spec={modal}
+          locale={locale}
+          ctl={ctl}
+          state={state}
+          orgs={props.orgs}
+          onClose={() => setModal(null)}
+          onFailed={setNotice}
         />
       )}
     </div>

@@ -3,8 +3,40 @@
  * events applied to them, unread counts, links found in text, dates. Browser-safe; shared by
  * the messenger island and the chat pages that render it on the server.
  */
-import type { ChatEvent, ChatKind, ChatSettings } from "./chat_model.ts";
+import type {
+  CallSummary,
+  ChatEvent,
+  ChatKind,
+  ChatSettings,
+  LessonSummary,
+} from "./chat_model.ts";
 import type { Locale } from "./model.ts";
+
+/** A file a message carries: images have a preview, everything else downloads. */
+export interface FileView {
+  id: string;
+  name: string;
+  type: string;
+  size: number;
+  kind?: "image" | "file";
+  width?: number;
+  height?: number;
+}
+
+/** A poll as the viewer sees it: results, who voted (named polls) and their own vote. */
+export interface PollView {
+  question: string;
+  options: { text: string; votes: number }[];
+  multiple: boolean;
+  anonymous: boolean;
+  closed: boolean;
+  closesAt?: string;
+  voterCount: number;
+  /** Per option, who chose it; only for polls that are not anonymous. */
+  voters?: string[][];
+  /** The viewer's own choice (empty: not voted). */
+  myVote: number[];
+}
 
 /** A message as the messenger shows it: the API's message plus the viewer's own reactions. */
 export interface MessageView {
@@ -15,7 +47,16 @@ export interface MessageView {
   kind: string;
   text: string;
   replyToSeq?: number;
-  files?: { id: string; name: string; size: number }[];
+  files?: FileView[];
+  poll?: PollView;
+  call?: CallSummary;
+  lesson?: LessonSummary;
+  /** An announcement members confirm they have read. */
+  needsAck?: boolean;
+  /** How many members have confirmed it. */
+  ackCount?: number;
+  /** Whether the viewer has confirmed it. */
+  myAck?: boolean;
   reactions: Record<string, number>;
   myReactions: string[];
   editedAt?: string;
@@ -37,6 +78,8 @@ export interface ChatSummary {
   peerId?: string | null;
   /** Moderation: a frozen chat takes posts from moderators only; slow mode spaces posts. */
   settings?: ChatSettings;
+  /** The class of a class chat or class channel. */
+  classId?: string;
 }
 
 /** A member of a chat, as GET /chats/:id lists them. */
@@ -47,6 +90,8 @@ export interface MemberView {
   verified: boolean;
   chatRole: string;
   online?: boolean;
+  /** Muted members cannot post until then. */
+  mutedUntil?: string;
 }
 
 /** What the messenger knows about a person: name and the verified-teacher badge. */
@@ -78,8 +123,17 @@ export function isVerifiedTeacher(member: Pick<MemberView, "roles" | "verified">
 function upsert(messages: MessageView[], message: MessageView): MessageView[] {
   const at = messages.findIndex((m) => m.seq === message.seq);
   if (at >= 0) {
+    // What only the viewer's own reads carry stays: their reactions, vote and confirmation.
+    const held = messages[at]!;
     const copy = messages.slice();
-    copy[at] = { ...message, myReactions: messages[at]!.myReactions };
+    copy[at] = {
+      ...message,
+      myReactions: held.myReactions,
+      ...(held.myAck !== undefined ? { myAck: held.myAck } : {}),
+      ...(message.poll && held.poll
+        ? { poll: { ...message.poll, myVote: held.poll.myVote, voters: held.poll.voters } }
+        : {}),
+    };
     return copy;
   }
   const copy = [...messages, message];
@@ -101,9 +155,52 @@ function patch(
   return copy;
 }
 
-/** Normalizes a message from the API or an event (which has no `myReactions`). */
-export function toView(message: Omit<MessageView, "myReactions"> & { myReactions?: string[] }) {
-  return { ...message, myReactions: message.myReactions ?? [] } as MessageView;
+/** A poll from the API or an event, with what the viewer's own read adds defaulted. */
+export type PollInput = Omit<PollView, "myVote" | "voters" | "voterCount"> & {
+  myVote?: number[];
+  voters?: string[][];
+  voterCount?: number;
+};
+
+/** A message from the API or an event (which has no `myReactions`, and polls without votes). */
+export type MessageInput = Omit<MessageView, "myReactions" | "poll"> & {
+  myReactions?: string[];
+  poll?: PollInput;
+};
+
+/** A poll from the API or an event, as the viewer's view (no vote of theirs unless given). */
+export function pollOf(poll: PollInput): PollView {
+  return {
+    ...poll,
+    voterCount: poll.voterCount ?? 0,
+    myVote: poll.myVote ?? [],
+    ...(poll.anonymous ? {} : { voters: poll.voters ?? poll.options.map(() => []) }),
+  };
+}
+
+/** Normalizes a message from the API or an event. */
+export function toView(message: MessageInput): MessageView {
+  const view = { ...message, myReactions: message.myReactions ?? [] } as MessageView;
+  if (message.poll) view.poll = pollOf(message.poll);
+  return view;
+}
+
+/** Whether a poll takes votes at `now` (ms): not closed, and its closing time not reached. */
+export function pollOpen(poll: PollView, now: number): boolean {
+  return !poll.closed && (poll.closesAt === undefined || Date.parse(poll.closesAt) > now);
+}
+
+function applyVote(poll: PollView, event: ChatEvent & { type: "poll.updated" }, me: string) {
+  const vote = event.vote;
+  let { voters, myVote } = poll;
+  if (vote) {
+    voters = (voters ?? event.poll.options.map(() => [])).map((ids, i) => {
+      const rest = ids.filter((id) => id !== vote.userId);
+      return vote.options.includes(i) ? [...rest, vote.userId] : rest;
+    });
+    if (vote.userId === me) myVote = vote.options;
+  }
+  return pollOf({ ...event.poll, myVote, ...(voters ? { voters } : {}) });
 }
 
 /** The message list after `event`; `me` is the viewer (their reactions are highlighted). */
@@ -122,13 +219,44 @@ export function applyToMessages(
         editedAt: event.editedAt,
       }));
     case "message.deleted":
+      return patch(messages, event.messageSeq, (m) => {
+        // A tombstone keeps no content.
+        const {
+          files: _f,
+          poll: _p,
+          needsAck: _n,
+          ackCount: _a,
+          myAck: _m,
+          replyToSeq: _r,
+          editedAt: _e,
+          ...rest
+        } = m;
+        return { ...rest, text: "", reactions: {}, myReactions: [], deleted: true };
+      });
+    case "poll.updated":
+      return patch(
+        messages,
+        event.messageSeq,
+        (m) => m.poll && !m.deleted ? { ...m, poll: applyVote(m.poll, event, me) } : m,
+      );
+    case "message.acked":
       return patch(messages, event.messageSeq, (m) => ({
         ...m,
-        text: "",
-        reactions: {},
-        myReactions: [],
-        deleted: true,
+        ackCount: event.count,
+        ...(event.userId === me ? { myAck: true } : {}),
       }));
+    case "call.ended":
+      return patch(messages, event.messageSeq, (m) =>
+        m.call
+          ? {
+            ...m,
+            call: {
+              ...m.call,
+              endedAt: m.call.endedAt ?? event.at,
+              durationSeconds: event.durationSeconds,
+            },
+          }
+          : m);
     case "reaction.changed":
       return patch(messages, event.messageSeq, (m) => {
         const reactions = { ...m.reactions };
@@ -151,6 +279,17 @@ export function applyToChat(chat: ChatState, event: ChatEvent, me: string): Chat
   if (event.seq <= chat.stateSeq) return chat;
   let members = chat.members;
   if (event.type === "member.left") members = members.filter((m) => m.userId !== event.userId);
+  if (event.type === "member.updated") {
+    members = members.map((m) => {
+      if (m.userId !== event.userId) return m;
+      const { mutedUntil: _, ...rest } = m;
+      return {
+        ...rest,
+        chatRole: event.chatRole,
+        ...(event.mutedUntil ? { mutedUntil: event.mutedUntil } : {}),
+      };
+    });
+  }
   return {
     ...chat,
     members,

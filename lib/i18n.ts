@@ -10,7 +10,14 @@ import * as admin from "./messages/admin.ts";
 import * as calls from "./messages/calls.ts";
 import * as mail from "./messages/mail.ts";
 
-const ru = { "app.name": "Парта", ...common.ru, ...messenger.ru, ...admin.ru, ...calls.ru, ...mail.ru };
+const ru = {
+  "app.name": "Парта",
+  ...common.ru,
+  ...messenger.ru,
+  ...admin.ru,
+  ...calls.ru,
+  ...mail.ru,
+};
 export type MessageKey = keyof typeof ru;
 const en: Record<MessageKey, string> = {
   "app.name": "Parta",

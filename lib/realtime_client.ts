@@ -32,9 +32,16 @@ export interface RealtimeOptions {
   /** First reconnect delay; default 500 ms, doubling up to `maxBackoffMs` (30 s). */
   backoffMs?: number;
   maxBackoffMs?: number;
+  /** Opens a socket; default `new WebSocket(url)` (tests pass a fake). */
+  connect?: (url: string) => WebSocket;
+  /** Whether the device believes it is online; default `navigator.onLine`. */
+  online?: () => boolean;
 }
 
 type Timer = ReturnType<typeof setTimeout>;
+
+/** `WebSocket.OPEN`, spelled out so a fake socket in tests needs no WebSocket global. */
+const OPEN = 1;
 
 /** Clears a timer that may be unset (typed to suit both browser and Node typings). */
 function cancel(timer: Timer | undefined): void {
@@ -82,6 +89,8 @@ export class RealtimeClient {
       pongTimeoutMs: options.pongTimeoutMs ?? 10_000,
       backoffMs: options.backoffMs ?? 500,
       maxBackoffMs: options.maxBackoffMs ?? 30_000,
+      connect: options.connect ?? ((url) => new WebSocket(url)),
+      online: options.online ?? (() => navigator.onLine),
     };
   }
 
@@ -105,7 +114,7 @@ export class RealtimeClient {
 
   /** Whether the server has greeted this connection (frames can be sent). */
   get ready(): boolean {
-    return this.#ready && this.#socket?.readyState === WebSocket.OPEN;
+    return this.#ready && this.#socket?.readyState === OPEN;
   }
 
   /** Sends a frame if connected; false when it could not be sent. */
@@ -157,13 +166,13 @@ export class RealtimeClient {
 
   #connect(): void {
     if (this.#stopped || this.#socket) return;
-    if (!navigator.onLine) return this.#setStatus("offline");
+    if (!this.#options.online()) return this.#setStatus("offline");
     this.#setStatus(this.#everReady ? "offline" : "connecting");
     const url = this.#options.url ??
       `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/api/v1/realtime`;
     let ws: WebSocket;
     try {
-      ws = new WebSocket(url);
+      ws = this.#options.connect(url);
     } catch {
       return this.#retry();
     }

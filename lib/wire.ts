@@ -31,6 +31,7 @@ export type ClientFrame =
     text: string;
     replyToSeq?: number;
     fileIds?: string[];
+    needsAck?: boolean;
   }
   | { type: "typing"; chatId: string }
   | { type: "ping" };

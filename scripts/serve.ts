@@ -1,8 +1,9 @@
 /**
  * `deno task start`: validates the configuration, then runs `deno serve --parallel` on main.ts
  * with exactly the permissions that configuration needs (no `-A`): listen on HOST:PORT, read
- * and write the KV directory, read the static assets, reach only the configured mail, SSO, call
- * and KV hosts. Its environment holds only Parta's own variables and Deno's.
+ * and write the KV directory, read the static assets and the image worker's module, reach only
+ * the configured mail, SSO, call and KV hosts. Its environment holds only Parta's own variables
+ * and Deno's.
  *
  * `--dev` also watches the sources and turns on the dev outbox.
  */
@@ -34,7 +35,8 @@ if (config.oidc) net.push(config.oidc.issuer.hostname);
 if (config.livekit) net.push(new URL(config.livekit.url).hostname);
 if (/^https?:/.test(config.kvPath)) net.push(new URL(config.kvPath).hostname);
 
-const read = [`${root}/static`];
+// The image worker (lib/image_worker.ts) is loaded at run time, so its module must be readable.
+const read = [`${root}/static`, `${root}/lib/image_worker.ts`];
 const write: string[] = [];
 if (kvIsLocalFile(config)) {
   const path = config.kvPath.startsWith("/") ? config.kvPath : `${Deno.cwd()}/${config.kvPath}`;

@@ -2,8 +2,9 @@
 import type { Locale } from "../../lib/model.ts";
 import { plural, t } from "../../lib/i18n.ts";
 import { type ChatSummary, formatShort, type Person } from "../../lib/chat_view.ts";
-import type { OrgInfo } from "./store.ts";
+import type { OrgInfo, UpcomingLesson } from "./store.ts";
 import { chatTitle, initial, previewText } from "./names.ts";
+import { formatWhen } from "./format.ts";
 
 export interface ChatListProps {
   locale: Locale;
@@ -17,6 +18,8 @@ export interface ChatListProps {
   online: Record<string, boolean>;
   typing: Record<string, Record<string, number>>;
   now: string;
+  /** Lessons and meetings ahead, soonest first. */
+  lessons: UpcomingLesson[];
   onOpen: (chatId: string) => void;
   onOrg: (orgId: string | null) => void;
   onNewChat: () => void;
@@ -96,6 +99,7 @@ export function ChatList(props: ChatListProps) {
           </a>
         )}
       </div>
+      <Lessons {...props} />
       {orgs.length === 0
         ? <p class="chat-list-empty">{t(locale, "chats.noSchools")}</p>
         : shown.length === 0
@@ -111,6 +115,56 @@ export function ChatList(props: ChatListProps) {
           </ul>
         )}
     </nav>
+  );
+}
+
+/** How many upcoming lessons the list shows. */
+const LESSONS_SHOWN = 3;
+
+/** "Ближайшие уроки": the next lessons and meetings, each opening its chat. */
+function Lessons(props: ChatListProps) {
+  const { locale, orgs, orgId } = props;
+  const lessons = props.lessons.filter((l) => {
+    if (!orgId) return true;
+    return props.chats.find((c) => c.id === l.chatId)?.orgId === orgId;
+  });
+  if (!lessons.length) return null;
+  return (
+    <section class="lessons" aria-labelledby="lessons-heading">
+      <h2 id="lessons-heading">{t(locale, "upcoming.title")}</h2>
+      <ul class="list-plain">
+        {lessons.slice(0, LESSONS_SHOWN).map((l) => {
+          const chat = props.chats.find((c) => c.id === l.chatId);
+          const tz = orgs.find((o) => o.id === chat?.orgId)?.timeZone ?? "Europe/Moscow";
+          return (
+            <li key={l.id}>
+              <a
+                href={`/chats/${l.chatId}`}
+                class="lesson-row"
+                onClick={(e) => {
+                  if (!props.live || !plainClick(e)) return;
+                  e.preventDefault();
+                  props.onOpen(l.chatId);
+                }}
+              >
+                <span class="lesson-title">
+                  {t(locale, l.kind === "lesson" ? "planned.lesson" : "planned.meeting")}: {l.title}
+                </span>
+                <span class="lesson-meta">
+                  <time dateTime={l.startsAt}>{formatWhen(locale, l.startsAt, tz)}</time>
+                  {l.chatTitle ? ` · ${l.chatTitle}` : ""}
+                </span>
+              </a>
+            </li>
+          );
+        })}
+      </ul>
+      {lessons.length > LESSONS_SHOWN && (
+        <p class="muted lessons-more">
+          {t(locale, "upcoming.more", { n: lessons.length - LESSONS_SHOWN })}
+        </p>
+      )}
+    </section>
   );
 }
 

@@ -1,5 +1,8 @@
-/** The open chat: its header, history, typing line and composer. */
-import { useEffect, useRef, useState } from "preact/hooks";
+/**
+ * The open chat: its header, history, the notes a writer needs (frozen, slow mode, muted, quiet
+ * hours), the typing line and the composer. Files dropped anywhere on the chat are attached.
+ */
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { Locale } from "../../lib/model.ts";
 import { plural, t } from "../../lib/i18n.ts";
 import {
@@ -11,10 +14,14 @@ import {
 } from "../../lib/chat_view.ts";
 import type { Controller } from "./controller.ts";
 import type { Pending } from "./store.ts";
-import { chatTitle, initial, personName } from "./names.ts";
+import { chatTitle, personName } from "./names.ts";
 import { MessageList } from "./MessageList.tsx";
 import { Composer, type ComposerMode } from "./Composer.tsx";
-import { plainClick } from "./ChatList.tsx";
+import type { MessageActs } from "./MessageItem.tsx";
+import type { Tool } from "./ToolsMenu.tsx";
+import { ChatHead } from "./ChatHead.tsx";
+import { roleIn } from "./roles.ts";
+import { formatWait } from "./format.ts";
 
 export interface ChatPaneProps {
   locale: Locale;
@@ -31,8 +38,14 @@ export interface ChatPaneProps {
   ctl: Controller;
   /** Where keyboard focus goes when the chat opens. */
   focusOnOpen: boolean;
-  /** The viewer is a student in the chat's school (quiet hours hold their messages back). */
-  student: boolean;
+  /** The viewer's roles in the chat's school. */
+  roles: string[];
+  /** The current time, ms. */
+  now: number;
+  callsEnabled: boolean;
+  maxUploadBytes: number;
+  scheduleUrl: string | null;
+  announce: (text: string) => void;
 }
 
 function typingLine(locale: Locale, people: Record<string, Person>, ids: string[]): string {
@@ -43,20 +56,45 @@ function typingLine(locale: Locale, people: Record<string, Person>, ids: string[
   return t(locale, "chat.typing.many");
 }
 
+/** Seconds left until the viewer may write again in slow mode (0: now). */
+function slowWait(chat: ChatState | undefined, me: string, slow: number, now: number): number {
+  if (!slow || !chat) return 0;
+  const last = chat.messages.findLast((m) => m.authorId === me && !m.deleted);
+  if (!last) return 0;
+  const left = Math.ceil((Date.parse(last.createdAt) + slow * 1000 - now) / 1000);
+  // The two clocks differ a little: never more than the slow mode itself.
+  return Math.max(0, Math.min(slow, left));
+}
+
 export function ChatPane(props: ChatPaneProps) {
   const { locale, me, live, summary, chat, people, ctl } = props;
   const [mode, setMode] = useState<ComposerMode>(null);
+  const [dragging, setDragging] = useState(false);
+  const [tick, setTick] = useState(0);
   const scroller = useRef<HTMLDivElement>(null);
   const heading = useRef<HTMLHeadingElement>(null);
+  const dropped = useRef<((files: File[]) => void) | null>(null);
   const title = chatTitle(locale, summary, people);
-  const self = chat?.members.find((m) => m.userId === me);
-  const manager = self?.chatRole === "owner" || self?.chatRole === "moderator";
-  const frozen = summary.settings?.frozen === true && !manager;
-  const canPost = (summary.kind !== "channel" || manager) && !frozen;
-  const slow = manager ? 0 : summary.settings?.slowModeSeconds ?? 0;
+  const role = roleIn(me, chat?.members ?? [], props.roles, summary.kind);
+  const student = props.roles.includes("student");
+  const frozenChat = summary.settings?.frozen === true;
+  const frozen = frozenChat && !role.moderator;
+  const now = Math.max(props.now, tick);
+  const muted = role.mutedUntil && Date.parse(role.mutedUntil) > now ? role.mutedUntil : null;
+  const canPost = (summary.kind !== "channel" || role.manager) && !frozen && !muted;
+  const slow = role.moderator ? 0 : summary.settings?.slowModeSeconds ?? 0;
+  const wait = slowWait(chat, me, slow, now);
+
+  // While a wait or a mute runs out, the notes count down.
+  useEffect(() => {
+    if (!wait && !muted) return;
+    const timer = setInterval(() => setTick(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [wait > 0, muted]);
 
   useEffect(() => {
     setMode(null);
+    void ctl.life.schedule(summary.orgId, summary.classId);
     if (!props.focusOnOpen) return;
     const composer = document.getElementById("composer-input") as HTMLTextAreaElement | null;
     if (composer && !composer.disabled && matchMedia("(min-width: 701px)").matches) {
@@ -89,41 +127,73 @@ export function ChatPane(props: ChatPaneProps) {
     if (last) setMode({ kind: "edit", message: last });
   }
 
+  const acts: MessageActs = useMemo(() => ({
+    vote: (m, options) => ctl.life.vote(summary.id, m, options),
+    closePoll: (m) => void ctl.life.closePoll(summary.id, m),
+    ack: (m) => void ctl.life.ack(summary.id, m),
+    showAcks: (m) => ctl.show({ kind: "acks", chatId: summary.id, seq: m.seq }),
+    report: (m) => ctl.show({ kind: "report", chatId: summary.id, seq: m.seq }),
+    openImage: (file) => ctl.show({ kind: "image", file }),
+  }), [summary.id]);
+
+  const tools: Tool[] = [{
+    key: "poll",
+    icon: "📊",
+    label: t(locale, "composer.poll"),
+    run: () => ctl.show({ kind: "poll", chatId: summary.id }),
+  }];
+  if (role.staff && summary.kind !== "direct") {
+    tools.push({
+      key: "lesson",
+      icon: "📅",
+      label: t(locale, "composer.lesson"),
+      run: () => ctl.show({ kind: "lesson", chatId: summary.id }),
+    });
+  }
+
+  const hasFiles = (e: DragEvent) => e.dataTransfer?.types.includes("Files") ?? false;
+  const droppable = canPost && live && chat !== undefined;
+
   return (
     <section
-      class="chat-pane"
+      class={`chat-pane${dragging ? " is-dragging" : ""}`}
       aria-labelledby="chat-title"
       onKeyDown={(e) => {
         // Escape anywhere in the chat cancels a reply or an edit (menus handle theirs first).
         if (e.key === "Escape" && mode && !e.defaultPrevented) setMode(null);
       }}
+      onDragOver={(e) => {
+        if (!droppable || !hasFiles(e)) return;
+        e.preventDefault();
+        if (e.dataTransfer) e.dataTransfer.dropEffect = "copy";
+        if (!dragging) setDragging(true);
+      }}
+      onDragLeave={(e) => {
+        const to = e.relatedTarget as Node | null;
+        if (!to || !(e.currentTarget as HTMLElement).contains(to)) setDragging(false);
+      }}
+      onDrop={(e) => {
+        setDragging(false);
+        if (!droppable || !hasFiles(e)) return;
+        e.preventDefault();
+        dropped.current?.([...e.dataTransfer?.files ?? []]);
+      }}
     >
-      <header class="chat-head">
-        <a
-          class="chat-back"
-          href="/chats"
-          onClick={(e) => {
-            if (!live || !plainClick(e)) return;
-            e.preventDefault();
-            ctl.open(null);
-          }}
-        >
-          <span aria-hidden="true">←</span>
-          <span class="visually-hidden">{t(locale, "chat.back")}</span>
-        </a>
-        <span class={`avatar avatar-${summary.kind}`} aria-hidden="true">
-          {initial(title)}
-          {summary.kind === "direct" && (
-            <span
-              class={`presence-dot${peerOnline ? " is-on" : ""}`}
-            />
-          )}
-        </span>
-        <div class="chat-head-text">
-          <h2 id="chat-title" tabIndex={-1} ref={heading}>{title}</h2>
-          {subtitle && <p class="chat-subtitle">{subtitle}</p>}
-        </div>
-      </header>
+      <ChatHead
+        locale={locale}
+        live={live}
+        summary={summary}
+        title={title}
+        subtitle={subtitle}
+        peerOnline={peerOnline}
+        heading={heading}
+        ctl={ctl}
+        scheduleUrl={props.scheduleUrl}
+        canCall={props.callsEnabled && canPost}
+        staff={role.staff && summary.kind !== "direct"}
+        showMembers={summary.kind !== "direct" && chat !== undefined}
+        moderator={role.moderator}
+      />
       {chat
         ? (
           <MessageList
@@ -137,7 +207,7 @@ export function ChatPane(props: ChatPaneProps) {
             live={live}
             othersRead={props.othersRead}
             canPost={canPost}
-            manager={manager}
+            manager={role.manager}
             scroller={scroller}
             onSeen={(seq) => ctl.seen(summary.id, seq)}
             onOlder={() => void ctl.loadOlder(summary.id)}
@@ -149,6 +219,14 @@ export function ChatPane(props: ChatPaneProps) {
               void ctl.changes.react(summary.id, m, emoji)}
             onRetry={(id) => ctl.outbox.retry(id)}
             onDiscard={(id) => ctl.outbox.discard(id)}
+            acts={acts}
+            rights={{
+              canVote: !frozen && !muted,
+              manager: role.manager,
+              moderator: role.moderator,
+              audience: Math.max(0, chat.members.length - 1),
+            }}
+            now={now}
           />
         )
         : (
@@ -156,14 +234,20 @@ export function ChatPane(props: ChatPaneProps) {
             {t(locale, "common.loading")}
           </div>
         )}
-      {chat?.quietUntil && Date.parse(chat.quietUntil) > Date.now() && (
+      {dragging && (
+        <div class="drop-overlay" aria-hidden="true">
+          <p>{t(locale, "upload.drop")}</p>
+        </div>
+      )}
+      {chat?.quietUntil && Date.parse(chat.quietUntil) > now && (
         <p class="quiet-note">
-          {t(locale, props.student ? "chat.quietStudent" : "chat.quietStaff", {
+          {t(locale, student ? "chat.quietStudent" : "chat.quietStaff", {
             time: formatTime(locale, chat.quietUntil, props.timeZone),
           })}
         </p>
       )}
       <p class="typing-line" aria-hidden="true">{typingLine(locale, people, typingIds)}</p>
+      {canPost && frozenChat && <p class="chat-note">{t(locale, "chat.frozenModerator")}</p>}
       {canPost
         ? (
           <Composer
@@ -174,22 +258,33 @@ export function ChatPane(props: ChatPaneProps) {
             mode={mode}
             people={people}
             onCancelMode={() => setMode(null)}
-            onSend={(text, replyToSeq) => {
-              ctl.outbox.send(summary.id, text, replyToSeq);
+            onSend={(text, replyToSeq, extra) => {
+              ctl.outbox.send(summary.id, text, replyToSeq, extra);
               toBottom();
             }}
             onEdit={(seq, text) => ctl.changes.edit(summary.id, seq, text)}
             onTyping={() => ctl.typing(summary.id)}
             onEditLast={editLast}
+            maxUploadBytes={props.maxUploadBytes}
+            canAsk={role.moderator && summary.kind !== "direct"}
+            tools={tools}
+            dropped={dropped}
+            announce={props.announce}
           />
         )
         : (
-          <p class="composer-readonly">
-            {t(locale, frozen ? "chat.frozen" : "chat.channelReadOnly")}
+          <p class="composer-readonly" role="status">
+            {muted
+              ? t(locale, "chat.muted", { time: formatTime(locale, muted, props.timeZone) })
+              : t(locale, frozen ? "chat.frozen" : "chat.channelReadOnly")}
           </p>
         )}
       {canPost && slow > 0 && (
-        <p class="composer-slow">{t(locale, "chat.slowMode", { seconds: slow })}</p>
+        <p class="composer-slow">
+          {wait > 0
+            ? t(locale, "chat.slowWait", { wait: formatWait(locale, wait) })
+            : t(locale, "chat.slowMode", { every: formatWait(locale, slow) })}
+        </p>
       )}
     </section>
   );

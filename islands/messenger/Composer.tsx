@@ -1,10 +1,18 @@
-/** Writing a message: Enter sends, Shift+Enter starts a new line, Escape cancels a reply or edit. */
+/**
+ * Writing a message: Enter sends, Shift+Enter starts a new line, Escape cancels a reply or edit.
+ * Files come by the attach button, by dropping them on the chat or by pasting; moderators may ask
+ * members to confirm they have read an announcement.
+ */
+import type { RefObject } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { Locale } from "../../lib/model.ts";
 import { t } from "../../lib/i18n.ts";
 import { MAX_MESSAGE_CHARS } from "../../lib/chat_model.ts";
 import type { MessageView, Person } from "../../lib/chat_view.ts";
-import { personName } from "./names.ts";
+import { messageGist, personName } from "./names.ts";
+import type { SendExtra } from "./outbox.ts";
+import { AttachmentList, useAttachments } from "./Attachments.tsx";
+import { type Tool, ToolsMenu } from "./ToolsMenu.tsx";
 
 export type ComposerMode = { kind: "reply" | "edit"; message: MessageView } | null;
 
@@ -15,7 +23,17 @@ export interface ComposerProps {
   mode: ComposerMode;
   people: Record<string, Person>;
   onCancelMode: () => void;
-  onSend: (text: string, replyToSeq?: number) => void;
+  onSend: (text: string, replyToSeq?: number, extra?: SendExtra) => void;
+  /** The largest file the server takes. */
+  maxUploadBytes: number;
+  /** The writer may ask members to confirm an announcement (moderators, not in direct chats). */
+  canAsk: boolean;
+  /** More things to post: a poll, a lesson. */
+  tools: Tool[];
+  /** Where the chat hands over files dropped on it. */
+  dropped: RefObject<((files: File[]) => void) | null>;
+  /** Says something to screen readers. */
+  announce: (text: string) => void;
   onEdit: (seq: number, text: string) => Promise<void>;
   onTyping: () => void;
   /** Arrow Up in an empty composer edits one's last message. */
@@ -30,7 +48,18 @@ export function Composer(props: ComposerProps) {
   const [text, setText] = useState(() => drafts.get(chatId) ?? "");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [ask, setAsk] = useState(false);
   const input = useRef<HTMLTextAreaElement>(null);
+  const picker = useRef<HTMLInputElement>(null);
+  const files = useAttachments(chatId, locale, props.maxUploadBytes, props.announce);
+  const editing = mode?.kind === "edit";
+
+  function attach(list: File[]) {
+    if (!list.length) return;
+    if (editing) return setError(t(locale, "upload.notWhileEditing"));
+    setError(files.add(list));
+  }
+  props.dropped.current = live ? attach : null;
 
   useEffect(() => {
     if (mode?.kind === "edit") setText(mode.message.text);
@@ -46,7 +75,9 @@ export function Composer(props: ComposerProps) {
 
   async function submit() {
     const value = text.trim();
-    if (!value || busy) return;
+    if (busy) return;
+    if (!editing && files.uploading) return setError(t(locale, "upload.wait"));
+    if (!value && (editing || !files.ready.length)) return;
     if ([...value].length > MAX_MESSAGE_CHARS) {
       setError(t(locale, "composer.tooLong", { max: MAX_MESSAGE_CHARS }));
       return;
@@ -67,8 +98,13 @@ export function Composer(props: ComposerProps) {
       input.current?.focus();
       return;
     }
-    props.onSend(value, mode?.kind === "reply" ? mode.message.seq : undefined);
+    props.onSend(value, mode?.kind === "reply" ? mode.message.seq : undefined, {
+      files: files.ready,
+      needsAck: props.canAsk && ask,
+    });
     setText("");
+    setAsk(false);
+    files.clear();
     drafts.delete(chatId);
     if (mode) props.onCancelMode();
     input.current?.focus();
@@ -98,7 +134,9 @@ export function Composer(props: ComposerProps) {
                   name: personName(locale, props.people, mode.message.authorId),
                 })}
             </strong>
-            {mode.kind === "reply" && <span class="composer-mode-text">{mode.message.text}</span>}
+            {mode.kind === "reply" && (
+              <span class="composer-mode-text">{messageGist(locale, mode.message)}</span>
+            )}
           </p>
           <button
             type="button"
@@ -114,7 +152,38 @@ export function Composer(props: ComposerProps) {
         </div>
       )}
       {error && <p class="composer-error" role="alert">{error}</p>}
+      <AttachmentList locale={locale} attachments={files} />
       <div class="composer-row">
+        {!editing && (
+          <>
+            <input
+              ref={picker}
+              type="file"
+              multiple
+              hidden
+              tabIndex={-1}
+              aria-hidden="true"
+              onChange={(e) => {
+                const el = e.target as HTMLInputElement;
+                attach([...el.files ?? []]);
+                el.value = "";
+              }}
+            />
+            <button
+              type="button"
+              class="composer-tool"
+              disabled={!live}
+              aria-label={t(locale, "composer.attach")}
+              title={t(locale, "composer.attach")}
+              onClick={() => picker.current?.click()}
+            >
+              <span aria-hidden="true">📎</span>
+            </button>
+            {props.tools.length > 0 && (
+              <ToolsMenu locale={locale} live={live} tools={props.tools} />
+            )}
+          </>
+        )}
         <label for="composer-input" class="visually-hidden">{t(locale, "composer.label")}</label>
         <textarea
           id="composer-input"
@@ -125,6 +194,15 @@ export function Composer(props: ComposerProps) {
           placeholder={t(locale, "composer.placeholder")}
           aria-describedby="composer-hint"
           onInput={(e) => update((e.target as HTMLTextAreaElement).value)}
+          onPaste={(e) => {
+            const data = e.clipboardData;
+            const pasted = [...data?.files ?? []];
+            // Pasted pictures and files attach; pasted text stays text.
+            if (pasted.length && !data?.getData("text/plain")) {
+              e.preventDefault();
+              attach(pasted);
+            }
+          }}
           onKeyDown={(e) => {
             if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
               e.preventDefault();
@@ -138,14 +216,31 @@ export function Composer(props: ComposerProps) {
             }
           }}
         />
-        <button type="submit" class="send-button" disabled={!live || busy || !text.trim()}>
+        <button
+          type="submit"
+          class="send-button"
+          disabled={!live || busy || (!text.trim() && (editing || !files.ready.length))}
+        >
           <span class="send-label">
             {t(locale, mode?.kind === "edit" ? "composer.save" : "composer.send")}
           </span>
           <span class="send-icon" aria-hidden="true">{mode?.kind === "edit" ? "✓" : "➤"}</span>
         </button>
       </div>
-      <p id="composer-hint" class="composer-hint">{t(locale, "composer.hint")}</p>
+      <div class="composer-foot">
+        {props.canAsk && !editing && (
+          <label class="composer-ask">
+            <input
+              type="checkbox"
+              checked={ask}
+              disabled={!live}
+              onChange={(e) => setAsk((e.target as HTMLInputElement).checked)}
+            />
+            {t(locale, "composer.askAck")}
+          </label>
+        )}
+        <p id="composer-hint" class="composer-hint">{t(locale, "composer.hint")}</p>
+      </div>
     </form>
   );
 }

@@ -12,6 +12,11 @@ export interface MessageActionsProps {
   canReply: boolean;
   canEdit: boolean;
   canDelete: boolean;
+  /** Reactions are taken (not while the chat is frozen for the viewer, or they are muted). */
+  canReact: boolean;
+  /** Others' messages can be reported to the moderators. */
+  canReport: boolean;
+  onReport: (m: MessageView) => void;
   onReply: (m: MessageView) => void;
   onEdit: (m: MessageView) => void;
   onDelete: (m: MessageView) => void;
@@ -100,24 +105,26 @@ export function MessageActions(props: MessageActionsProps) {
             )
             : (
               <>
-                <div
-                  class="quick-reactions"
-                  role="group"
-                  aria-label={t(locale, "chat.reactions")}
-                >
-                  {QUICK_REACTIONS.map((emoji) => (
-                    <button
-                      key={emoji}
-                      type="button"
-                      class={m.myReactions.includes(emoji) ? "is-mine" : undefined}
-                      aria-pressed={m.myReactions.includes(emoji)}
-                      aria-label={t(locale, "chat.react", { emoji })}
-                      onClick={act(() => props.onReact(m, emoji))}
-                    >
-                      {emoji}
-                    </button>
-                  ))}
-                </div>
+                {props.canReact && (
+                  <div
+                    class="quick-reactions"
+                    role="group"
+                    aria-label={t(locale, "chat.reactions")}
+                  >
+                    {QUICK_REACTIONS.map((emoji) => (
+                      <button
+                        key={emoji}
+                        type="button"
+                        class={m.myReactions.includes(emoji) ? "is-mine" : undefined}
+                        aria-pressed={m.myReactions.includes(emoji)}
+                        aria-label={t(locale, "chat.react", { emoji })}
+                        onClick={act(() => props.onReact(m, emoji))}
+                      >
+                        {emoji}
+                      </button>
+                    ))}
+                  </div>
+                )}
                 {props.canReply && (
                   <button
                     type="button"
@@ -134,6 +141,19 @@ export function MessageActions(props: MessageActionsProps) {
                     onClick={act(() => props.onEdit(m))}
                   >
                     {t(locale, "chat.edit")}
+                  </button>
+                )}
+                {props.canReport && (
+                  <button
+                    type="button"
+                    class="menu-item"
+                    aria-haspopup="dialog"
+                    onClick={() => {
+                      close();
+                      props.onReport(m);
+                    }}
+                  >
+                    {t(locale, "chat.report")}
                   </button>
                 )}
                 {props.canDelete && (

@@ -2,15 +2,39 @@
 import type { Locale } from "../../lib/model.ts";
 import { t } from "../../lib/i18n.ts";
 import {
+  type FileView,
   formatDay,
-  formatSize,
   formatTime,
   type MessageView,
   type Person,
   splitLinks,
 } from "../../lib/chat_view.ts";
-import { personName } from "./names.ts";
+import { messageGist, personName } from "./names.ts";
 import { MessageActions } from "./MessageActions.tsx";
+import { AckBar, CallCard, LessonCard, MessageFiles } from "./MessageCards.tsx";
+import { PollCard } from "./PollCard.tsx";
+
+/** Class life on a message: polls, confirmations, reports, pictures. */
+export interface MessageActs {
+  vote: (m: MessageView, options: number[]) => Promise<void>;
+  closePoll: (m: MessageView) => void;
+  ack: (m: MessageView) => void;
+  showAcks: (m: MessageView) => void;
+  report: (m: MessageView) => void;
+  openImage: (file: FileView) => void;
+}
+
+/** What the viewer may do with the chat's messages. */
+export interface MessageRights {
+  /** Vote in polls and react (not frozen for them, not muted). */
+  canVote: boolean;
+  /** Owners and moderators: close others' polls, delete others' messages. */
+  manager: boolean;
+  /** Moderators and admins: see who has confirmed others' announcements. */
+  moderator: boolean;
+  /** Members asked to confirm an announcement: the chat's members but its author. */
+  audience: number;
+}
 
 export interface MessageItemProps {
   locale: Locale;
@@ -31,6 +55,10 @@ export interface MessageItemProps {
   onDelete: (m: MessageView) => void;
   onReact: (m: MessageView, emoji: string) => void;
   onQuote: (seq: number) => void;
+  acts: MessageActs;
+  rights: MessageRights;
+  /** The current time, ms (polls close, lessons start). */
+  now: number;
 }
 
 /** Message text as text nodes and http(s) links; never parsed as HTML. */
@@ -68,12 +96,19 @@ export function AuthorName(
 }
 
 export function MessageItem(props: MessageItemProps) {
-  const { locale, message: m, mine, people, timeZone, live } = props;
+  const { locale, message: m, mine, people, timeZone, live, acts, rights } = props;
+  const poll = m.kind === "poll" && m.poll && !m.deleted;
+  const card = !m.deleted && (m.call || m.lesson);
   const reactions = Object.entries(m.reactions).filter(([, n]) => n > 0);
   const sentAt = t(locale, "chat.sentAt", { date: formatDay(locale, m.createdAt, timeZone) });
 
   return (
-    <li class={`msg${mine ? " msg-mine" : ""}${m.deleted ? " msg-deleted" : ""}`} data-seq={m.seq}>
+    <li
+      class={`msg${mine ? " msg-mine" : ""}${m.deleted ? " msg-deleted" : ""}${
+        m.needsAck && !m.deleted ? " msg-announce" : ""
+      }`}
+      data-seq={m.seq}
+    >
       <div class="msg-body" id={`m-${m.seq}`} tabIndex={-1}>
         {props.showAuthor && !mine
           ? (
@@ -108,32 +143,57 @@ export function MessageItem(props: MessageItemProps) {
                       {personName(locale, people, props.quote.authorId)}
                     </span>
                     <span class="msg-quote-text">
-                      {props.quote.deleted ? t(locale, "chat.deleted") : props.quote.text}
+                      {props.quote.deleted
+                        ? t(locale, "chat.deleted")
+                        : messageGist(locale, props.quote)}
                     </span>
                   </>
                 )
                 : <span class="msg-quote-text">{t(locale, "chat.quoteMissing")}</span>}
             </a>
           )}
-          {(m.text || m.deleted) && (
+          {m.needsAck && !m.deleted && <p class="msg-flag">{t(locale, "ack.announcement")}</p>}
+          {poll && (
+            <PollCard
+              locale={locale}
+              message={m}
+              people={people}
+              timeZone={timeZone}
+              live={live}
+              canVote={rights.canVote}
+              canClose={mine || rights.manager}
+              now={props.now}
+              onVote={acts.vote}
+              onClose={acts.closePoll}
+            />
+          )}
+          {card && m.call && <CallCard locale={locale} message={m} people={people} />}
+          {card && m.lesson && (
+            <LessonCard locale={locale} message={m} timeZone={timeZone} now={props.now} />
+          )}
+          {!poll && !card && (m.text || m.deleted) && (
             <p class="msg-text">
-              {m.kind === "poll" && !m.deleted && (
-                <strong class="msg-kind">{t(locale, "chat.poll")}:</strong>
-              )}
               {m.deleted ? <em>{t(locale, "chat.deleted")}</em> : <MessageText text={m.text} />}
             </p>
           )}
           {!m.deleted && m.files && m.files.length > 0 && (
-            <ul class="msg-files">
-              {m.files.map((f) => (
-                <li key={f.id}>
-                  <a href={`/api/v1/files/${encodeURIComponent(f.id)}`} download={f.name}>
-                    {f.name}
-                  </a>{" "}
-                  <span class="muted">{formatSize(locale, f.size)}</span>
-                </li>
-              ))}
-            </ul>
+            <MessageFiles
+              locale={locale}
+              files={m.files}
+              onImage={live ? acts.openImage : undefined}
+            />
+          )}
+          {m.needsAck && !m.deleted && (
+            <AckBar
+              locale={locale}
+              message={m}
+              live={live}
+              canAck={!mine}
+              seesCount={mine || rights.moderator}
+              audience={rights.audience}
+              onAck={acts.ack}
+              onShow={acts.showAcks}
+            />
           )}
           <p class="msg-meta">
             <time dateTime={m.createdAt} title={sentAt}>
@@ -170,7 +230,7 @@ export function MessageItem(props: MessageItemProps) {
                     type="button"
                     class={`reaction${own ? " is-mine" : ""}`}
                     aria-pressed={own}
-                    disabled={!live}
+                    disabled={!live || !rights.canVote}
                     title={own ? t(locale, "chat.reactionMine") : undefined}
                     onClick={() => props.onReact(m, emoji)}
                   >
@@ -189,6 +249,9 @@ export function MessageItem(props: MessageItemProps) {
           canReply={props.canReply}
           canEdit={mine && m.kind === "text"}
           canDelete={props.canDelete}
+          canReact={rights.canVote}
+          canReport={!mine}
+          onReport={acts.report}
           onReply={props.onReply}
           onEdit={props.onEdit}
           onDelete={props.onDelete}

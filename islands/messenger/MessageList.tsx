@@ -14,7 +14,7 @@ import {
   type Person,
 } from "../../lib/chat_view.ts";
 import type { Pending } from "./store.ts";
-import { MessageItem, MessageText } from "./MessageItem.tsx";
+import { type MessageActs, MessageItem, type MessageRights, MessageText } from "./MessageItem.tsx";
 
 export interface MessageListProps {
   locale: Locale;
@@ -38,6 +38,9 @@ export interface MessageListProps {
   onReact: (m: MessageView, emoji: string) => void;
   onRetry: (clientId: string) => void;
   onDiscard: (clientId: string) => void;
+  acts: MessageActs;
+  rights: MessageRights;
+  now: number;
 }
 
 /** Authors are named again after this long a pause. */
@@ -159,6 +162,9 @@ export function MessageList(props: MessageListProps) {
         onDelete={props.onDelete}
         onReact={props.onReact}
         onQuote={showQuote}
+        acts={props.acts}
+        rights={props.rights}
+        now={props.now}
       />,
     );
     prev = m;
@@ -238,9 +244,16 @@ function PendingItem(
               <span class="msg-quote-text">{props.quote.text}</span>
             </span>
           )}
-          <p class="msg-text">
-            <MessageText text={p.text} />
-          </p>
+          {p.text && (
+            <p class="msg-text">
+              <MessageText text={p.text} />
+            </p>
+          )}
+          {p.files && (
+            <ul class="msg-files pending-files">
+              {p.files.map((f) => <li key={f.id}>📎 {f.name}</li>)}
+            </ul>
+          )}
           <p class="msg-meta" role={p.status === "failed" ? "alert" : undefined}>{status}</p>
         </div>
         {(p.status === "failed" || (p.status === "queued" && !p.retryAt)) && (

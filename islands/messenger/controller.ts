@@ -3,13 +3,14 @@
  * markers, typing, new chats; sending is in outbox.ts, edits and reactions in changes.ts. It
  * changes state only by dispatching to the reducer in store.ts.
  */
-import type { ChatEvent } from "../../lib/chat_model.ts";
+import type { ChatEvent, ChatSettings } from "../../lib/chat_model.ts";
 import type { Locale } from "../../lib/model.ts";
 import { t } from "../../lib/i18n.ts";
 import { api, errorText } from "../../lib/api_client.ts";
 import {
   type ChatSummary,
   type MemberView,
+  type MessageInput,
   type MessageView,
   toView,
 } from "../../lib/chat_view.ts";
@@ -17,6 +18,9 @@ import { type OtherFrame, RealtimeClient } from "../../lib/realtime_client.ts";
 import type { Action, State } from "./store.ts";
 import { Outbox } from "./outbox.ts";
 import { Changes } from "./changes.ts";
+import { ClassLife } from "./class_life.ts";
+import type { ModalSpec } from "./modal.ts";
+import { messageGist } from "./names.ts";
 
 /** How often "typing" is sent while typing, and how long it shows. */
 const TYPING_EVERY_MS = 3_000;
@@ -38,18 +42,23 @@ export interface ControllerOptions {
   announce: (text: string) => void;
   /** Shows a short error to everyone. */
   notice: (text: string) => void;
+  /** Shows a short note (not an error), with a way to open the chat it is about. */
+  info: (text: string, chatId?: string) => void;
+  /** Opens a dialog (null closes it). */
+  modal: (spec: ModalSpec | null) => void;
 }
 
 interface ChatResponse {
-  chat: Pick<ChatSummary, "id" | "orgId" | "kind" | "title" | "lastSeq"> & {
+  chat: Pick<ChatSummary, "id" | "orgId" | "kind" | "title" | "lastSeq" | "classId"> & {
     createdAt: string;
     members: MemberView[];
     quietUntil?: string;
+    settings?: ChatSettings;
   };
 }
 
 interface MessagesResponse {
-  messages: MessageView[];
+  messages: MessageInput[];
   lastSeq: number;
 }
 
@@ -60,6 +69,8 @@ export class Controller {
   readonly outbox: Outbox;
   /** Edits, deletes and reactions. */
   readonly changes: Changes;
+  /** Polls, confirmations, calls, lessons. */
+  readonly life: ClassLife;
   /** Events of chats being loaded, replayed once the load lands. */
   readonly #loading = new Map<string, ChatEvent[]>();
   readonly #olderLoading = new Set<string>();
@@ -78,8 +89,20 @@ export class Controller {
       dispatch: options.dispatch,
       state: options.state,
       send: (frame) => this.#rt?.send(frame) ?? false,
+      refused: (chatId) => void this.loadMembers(chatId),
     });
     this.changes = new Changes(options);
+    this.life = new ClassLife(options);
+  }
+
+  /** Opens a dialog. */
+  show(spec: ModalSpec): void {
+    this.#o.modal(spec);
+  }
+
+  /** Shows a short error to everyone. */
+  notify(text: string): void {
+    this.#o.notice(text);
   }
 
   get #state(): State {
@@ -114,16 +137,21 @@ export class Controller {
     if (!state.chats.some((c) => c.id === chatId)) void this.refreshChats();
     this.#o.dispatch({ type: "event", chatId, event });
     const roster = event.type === "member.joined" || event.type === "member.updated";
-    if (roster && state.loaded[chatId]) void this.#loadMembers(chatId);
+    if (roster && state.loaded[chatId]) void this.loadMembers(chatId);
     if (event.type === "message.created" && !state.people[event.message.authorId]) {
-      void this.#loadMembers(chatId);
+      void this.loadMembers(chatId);
+    }
+    if (event.type === "message.created" && event.message.lesson) void this.life.refreshLessons();
+    if (event.type === "chat.updated" && event.settings?.slowModeSeconds === 0) {
+      this.outbox.released(chatId);
     }
     if (
       event.type === "message.created" && event.message.authorId !== state.me &&
       state.openId === chatId
     ) {
       const name = state.people[event.message.authorId]?.name ?? this.#t("chats.unknownPerson");
-      this.#o.announce(this.#t("chat.newFrom", { name, text: event.message.text.slice(0, 200) }));
+      const text = messageGist(this.#o.locale, toView(event.message)).slice(0, 200);
+      this.#o.announce(this.#t("chat.newFrom", { name, text }));
     }
   }
 
@@ -167,6 +195,19 @@ export class Controller {
       case "read":
         dispatch({ type: "read", chatId: frame.chatId, userId: frame.userId, seq: frame.seq });
         return;
+      case "summary": {
+        const count = Object.values(frame.chats).reduce((n, c) => n + c, 0);
+        if (count > 0) dispatch({ type: "summary", count });
+        return;
+      }
+      case "report.created": {
+        const chat = this.#state.chats.find((c) => c.id === frame.chatId);
+        const title = chat?.title ?? this.#t("chats.unknownPerson");
+        const text = this.#t("reportMsg.arrived", { chat: title });
+        this.#o.info(text, frame.chatId);
+        this.#o.announce(text);
+        return;
+      }
     }
   }
 
@@ -246,7 +287,8 @@ export class Controller {
     }
   }
 
-  async #loadMembers(chatId: string): Promise<void> {
+  /** Reads a chat's members (and its settings) again. */
+  async loadMembers(chatId: string): Promise<void> {
     if (this.#membersLoading.has(chatId)) return;
     this.#membersLoading.add(chatId);
     try {
@@ -256,6 +298,7 @@ export class Controller {
         chatId,
         members: chat.members,
         quietUntil: chat.quietUntil ?? null,
+        ...(chat.settings ? { settings: chat.settings } : {}),
       });
     } catch {
       /* names of newcomers show later */
@@ -343,6 +386,17 @@ export class Controller {
     const now = Date.now();
     if (now - (this.#typingSent.get(chatId) ?? 0) < TYPING_EVERY_MS) return;
     if (this.#rt?.send({ type: "typing", chatId })) this.#typingSent.set(chatId, now);
+  }
+
+  /** Changes a chat's rules (moderators); they apply here at once. Throws an ApiError. */
+  async saveSettings(chatId: string, patch: Partial<ChatSettings>): Promise<void> {
+    const { settings } = await api<{ settings: ChatSettings }>(
+      "PATCH",
+      `/chats/${chatId}/settings`,
+      patch,
+    );
+    this.#o.dispatch({ type: "settings", chatId, settings });
+    if (settings.slowModeSeconds === 0) this.outbox.released(chatId);
   }
 
   // ── New chats ──────────────────────────────────────────────────────────────────────────

@@ -1,7 +1,7 @@
 /** How chats and people are named on screen. */
 import type { Locale } from "../../lib/model.ts";
 import { t } from "../../lib/i18n.ts";
-import type { ChatSummary, Person } from "../../lib/chat_view.ts";
+import type { ChatSummary, MessageView, Person } from "../../lib/chat_view.ts";
 
 /** A person's display name, or a neutral stand-in. */
 export function personName(
@@ -39,8 +39,18 @@ export function previewText(
 ): string {
   const last = chat.lastMessage;
   if (!last) return t(locale, "chats.noMessages");
-  const text = last.deleted ? t(locale, "chat.deleted") : last.text.replace(/\s+/g, " ");
+  const text = last.deleted ? t(locale, "chat.deleted") : messageGist(locale, last);
   if (last.authorId === me) return `${t(locale, "chats.you")}: ${text}`;
   if (chat.kind === "direct") return text;
   return `${personName(locale, people, last.authorId)}: ${text}`;
+}
+
+/** A message in one line: its text, or what it carries (a file, a poll, a call, a lesson). */
+export function messageGist(locale: Locale, m: MessageView): string {
+  const text = m.text.replace(/\s+/g, " ").trim();
+  if (m.kind === "poll") return `📊 ${text}`;
+  if (m.call) return `📞 ${t(locale, `chatCall.kind.${m.call.kind}`)}${text ? `: ${text}` : ""}`;
+  if (m.lesson) return `📅 ${text}`;
+  if (m.files?.length && !text) return `📎 ${m.files.map((f) => f.name).join(", ")}`;
+  return text;
 }

@@ -6,9 +6,10 @@
 import type { Locale } from "../../lib/model.ts";
 import { t } from "../../lib/i18n.ts";
 import { api, ApiError, errorText } from "../../lib/api_client.ts";
-import { type MessageView, toView } from "../../lib/chat_view.ts";
+import { type FileView, type MessageInput, type MessageView, toView } from "../../lib/chat_view.ts";
 import type { ClientFrame, WireError } from "../../lib/wire.ts";
 import type { Action, Pending, State } from "./store.ts";
+import { formatWait } from "./format.ts";
 
 /** How long a socket send waits for its ack before trying HTTP instead. */
 const ACK_TIMEOUT_MS = 8_000;
@@ -28,6 +29,25 @@ export interface OutboxOptions {
   state: () => State;
   /** Sends a frame over the realtime socket; false when it is not connected. */
   send: (frame: ClientFrame) => boolean;
+  /** The server refused a message for the chat's state (frozen, muted): read it again. */
+  refused?: (chatId: string) => void;
+}
+
+/** What a message carries besides its text. */
+export interface SendExtra {
+  files?: FileView[];
+  needsAck?: boolean;
+}
+
+/** The body of a send, for the socket frame and the POST alike. */
+function sendBody(p: Pending) {
+  return {
+    clientId: p.clientId,
+    text: p.text,
+    ...(p.replyToSeq ? { replyToSeq: p.replyToSeq } : {}),
+    ...(p.files?.length ? { fileIds: p.files.map((f) => f.id) } : {}),
+    ...(p.needsAck ? { needsAck: true } : {}),
+  };
 }
 
 export class Outbox {
@@ -68,17 +88,24 @@ export class Outbox {
   }
 
   /** Sends a message: shown at once, delivered by socket or HTTP, retried by its clientId. */
-  send(chatId: string, text: string, replyToSeq?: number): void {
+  send(chatId: string, text: string, replyToSeq?: number, extra: SendExtra = {}): void {
     const pending: Pending = {
       clientId: crypto.randomUUID(),
       chatId,
       text,
       ...(replyToSeq ? { replyToSeq } : {}),
+      ...(extra.files?.length ? { files: extra.files } : {}),
+      ...(extra.needsAck ? { needsAck: true } : {}),
       createdAt: new Date().toISOString(),
       status: "sending",
     };
     this.#o.dispatch({ type: "queue", pending });
     this.#deliver(pending);
+  }
+
+  /** A message posted another way (a poll) has arrived: it shows at once, before its event. */
+  arrived(chatId: string, message: MessageView): void {
+    this.#o.dispatch({ type: "delivered", chatId, message, clientId: message.clientId });
   }
 
   /** Tries a pending message again with the same clientId. */
@@ -92,6 +119,13 @@ export class Outbox {
   discard(clientId: string): void {
     cancel(this.#retryTimers.get(clientId));
     this.#o.dispatch({ type: "unqueue", clientId });
+  }
+
+  /** Sends at once what waits out a chat's slow mode, now that the chat has lifted it. */
+  released(chatId: string): void {
+    for (const p of this.#state.outbox) {
+      if (p.chatId === chatId && p.status === "queued" && p.retryAt) this.#deliver(p);
+    }
   }
 
   /** Sends again, by their clientIds, the messages that wait for a connection. */
@@ -111,13 +145,8 @@ export class Outbox {
       clientId: p.clientId,
       change: { status: "sending", error: undefined, retryAt: undefined },
     });
-    const sent = this.#o.send({
-      type: "send",
-      chatId: p.chatId,
-      clientId: p.clientId,
-      text: p.text,
-      ...(p.replyToSeq ? { replyToSeq: p.replyToSeq } : {}),
-    });
+    // The socket's send takes the same fields as the POST.
+    const sent = this.#o.send({ type: "send", chatId: p.chatId, ...sendBody(p) });
     if (!sent) return void this.#post(p);
     cancel(this.#ackTimers.get(p.clientId));
     this.#ackTimers.set(
@@ -132,14 +161,10 @@ export class Outbox {
 
   async #post(p: Pending): Promise<void> {
     try {
-      const { message } = await api<{ message: MessageView }>(
+      const { message } = await api<{ message: MessageInput }>(
         "POST",
         `/chats/${p.chatId}/messages`,
-        {
-          clientId: p.clientId,
-          text: p.text,
-          ...(p.replyToSeq ? { replyToSeq: p.replyToSeq } : {}),
-        },
+        sendBody(p),
       );
       this.#o.dispatch({
         type: "delivered",
@@ -161,7 +186,7 @@ export class Outbox {
       const p = this.#state.outbox.find((q) => q.clientId === clientId);
       if (!p) return;
       try {
-        const page = await api<{ messages: MessageView[] }>(
+        const page = await api<{ messages: MessageInput[] }>(
           "GET",
           `/chats/${p.chatId}/messages?before=${seq + 1}&limit=1`,
         );
@@ -189,10 +214,15 @@ export class Outbox {
     if (e.code === "rate_limited") {
       const seconds = Math.max(1, Math.ceil(e.retryAfter ?? 1));
       const retryAt = Date.now() + seconds * 1000;
+      const slow = (this.#state.chats.find((c) => c.id === p.chatId)?.settings?.slowModeSeconds ??
+        0) > 0;
+      const error = slow
+        ? this.#t("chat.slowWait", { wait: formatWait(this.#o.locale, seconds) })
+        : this.#t("chat.rateLimited", { seconds });
       dispatch({
         type: "outbox",
         clientId: p.clientId,
-        change: { status: "queued", retryAt, error: this.#t("chat.rateLimited", { seconds }) },
+        change: { status: "queued", retryAt, error },
       });
       this.#retryTimers.set(
         p.clientId,
@@ -203,11 +233,28 @@ export class Outbox {
       );
       return;
     }
+    if (e.status === 403) this.#o.refused?.(p.chatId);
     dispatch({
       type: "outbox",
       clientId: p.clientId,
-      change: { status: "failed", error: errorText(locale, e) },
+      change: {
+        status: "failed",
+        error: e.status === 403 ? this.#refusal(p.chatId) : errorText(locale, e),
+      },
     });
+  }
+
+  /** Why the chat refused a message, as far as this page knows: frozen, muted, or not said. */
+  #refusal(chatId: string): string {
+    const state = this.#state;
+    if (state.chats.find((c) => c.id === chatId)?.settings?.frozen) {
+      return this.#t("chat.refusedFrozen");
+    }
+    const me = state.loaded[chatId]?.members.find((m) => m.userId === state.me);
+    if (me?.mutedUntil && Date.parse(me.mutedUntil) > Date.now()) {
+      return this.#t("chat.refusedMuted");
+    }
+    return this.#t("chat.refused");
   }
 }
 

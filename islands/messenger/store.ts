@@ -1,11 +1,13 @@
 /** The messenger's state and the one reducer that changes it. */
-import type { ChatEvent } from "../../lib/chat_model.ts";
+import type { ChatEvent, ChatSettings, LessonSummary } from "../../lib/chat_model.ts";
 import {
   applyToChat,
   applyToSummary,
   type ChatState,
   type ChatSummary,
   countUnread,
+  type FileView,
+  isVerifiedTeacher,
   type MemberView,
   type MessageView,
   type Person,
@@ -21,12 +23,22 @@ export interface OrgInfo {
   timeZone: string;
 }
 
+/** A lesson or meeting ahead, as the sidebar lists it. */
+export interface UpcomingLesson extends LessonSummary {
+  chatId: string;
+  chatTitle: string | null;
+}
+
 /** A message on its way: shown at once, sent with its clientId until the server has it. */
 export interface Pending {
   clientId: string;
   chatId: string;
   text: string;
   replyToSeq?: number;
+  /** Files uploaded for it (sent by their ids). */
+  files?: FileView[];
+  /** An announcement members are asked to confirm. */
+  needsAck?: boolean;
   createdAt: string;
   /** sending: in flight; queued: waits for the connection; failed: refused; sent: acked. */
   status: "sending" | "queued" | "failed" | "sent";
@@ -51,6 +63,12 @@ export interface State {
   /** chatId → the furthest read marker of any other member, when known. */
   othersRead: Record<string, number>;
   status: RealtimeStatus;
+  /** Lessons and meetings ahead in the person's chats, soonest first. */
+  lessons: UpcomingLesson[];
+  /** classId → the class's schedule link, for class chats. */
+  schedules: Record<string, string>;
+  /** Messages that arrived during quiet hours, until the banner is dismissed. */
+  quietSummary: number | null;
 }
 
 export type Action =
@@ -69,7 +87,17 @@ export type Action =
     quietUntil?: string | null;
   }
   | { type: "older"; chatId: string; messages: MessageView[]; hasMore: boolean }
-  | { type: "members"; chatId: string; members: MemberView[]; quietUntil?: string | null }
+  | {
+    type: "members";
+    chatId: string;
+    members: MemberView[];
+    quietUntil?: string | null;
+    settings?: ChatSettings;
+  }
+  | { type: "settings"; chatId: string; settings: ChatSettings }
+  | { type: "lessons"; lessons: UpcomingLesson[] }
+  | { type: "schedules"; schedules: Record<string, string> }
+  | { type: "summary"; count: number | null }
   | { type: "open"; chatId: string | null }
   | { type: "org"; orgId: string | null }
   | { type: "read"; chatId: string; userId: string; seq: number }
@@ -104,7 +132,7 @@ function peopleFrom(state: State, members: MemberView[]) {
   const people = { ...state.people };
   const online = { ...state.online };
   for (const m of members) {
-    people[m.userId] = { name: m.displayName, verified: m.verified && m.roles.includes("teacher") };
+    people[m.userId] = { name: m.displayName, verified: isVerifiedTeacher(m) };
     if (m.online !== undefined) online[m.userId] = m.online;
   }
   return { people, online };
@@ -246,8 +274,10 @@ export function reducer(state: State, action: Action): State {
     }
     case "members": {
       const held = state.loaded[action.chatId];
+      const { settings } = action;
       return {
         ...state,
+        chats: settings ? mapChat(state, action.chatId, (c) => ({ ...c, settings })) : state.chats,
         ...peopleFrom(state, action.members),
         loaded: held
           ? {
@@ -333,5 +363,15 @@ export function reducer(state: State, action: Action): State {
     }
     case "status":
       return state.status === action.status ? state : { ...state, status: action.status };
+    case "settings": {
+      const { settings } = action;
+      return { ...state, chats: mapChat(state, action.chatId, (c) => ({ ...c, settings })) };
+    }
+    case "lessons":
+      return { ...state, lessons: action.lessons };
+    case "schedules":
+      return { ...state, schedules: { ...state.schedules, ...action.schedules } };
+    case "summary":
+      return { ...state, quietSummary: action.count };
   }
 }

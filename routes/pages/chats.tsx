@@ -9,8 +9,8 @@ import { Island, renderPage } from "./render.tsx";
 import { signInRedirect, viewer } from "./context.ts";
 import { notFoundPage } from "./public.tsx";
 import { t } from "../../lib/i18n.ts";
-import type { ChatId, UserId } from "../../lib/ids.ts";
-import type { ChatMember, Message } from "../../lib/chat_model.ts";
+import type { ChatId, OrgId, UserId } from "../../lib/ids.ts";
+import type { ChatMember } from "../../lib/chat_model.ts";
 import {
   listChatMembers,
   listChatsOfUser,
@@ -18,19 +18,25 @@ import {
   listOwnReactions,
   loadChatAccess,
 } from "../../lib/chats.ts";
-import { getOrg } from "../../lib/orgs.ts";
+import { getOrg, listClasses } from "../../lib/orgs.ts";
 import { getUsers } from "../../lib/users.ts";
 import { keys } from "../../lib/kv_keys.ts";
 import { getManyChunked } from "../../lib/kv_util.ts";
 import { AppError } from "../../lib/errors.ts";
 import { defaultOrgSettings, orgSettings } from "../../lib/model.ts";
 import { quietEndsAt } from "../../lib/quiet.ts";
-import { type ChatSummary, type Person, toView } from "../../lib/chat_view.ts";
+import { withPollViews } from "../../lib/polls.ts";
+import { ownAcks } from "../../lib/acks.ts";
+import { listUpcoming } from "../../lib/lessons.ts";
+import { type ChatSummary, isVerifiedTeacher, type Person, toView } from "../../lib/chat_view.ts";
+import type { UpcomingLesson } from "../../islands/messenger/store.ts";
 import Messenger, { type MessengerProps, type OpenChat } from "../../islands/Messenger.tsx";
 import { chatTitle } from "../../islands/messenger/names.ts";
 
 /** Messages the open chat shows before scrolling back. */
 const PAGE = 50;
+/** Upcoming lessons the page brings along. */
+const LESSONS = 20;
 
 export function chatPages(deps: Deps) {
   const app = new Hono<AppEnv>();
@@ -69,10 +75,24 @@ async function show(c: Ctx, deps: Deps, chatId: string | null) {
     }
   }
 
-  const [rows, orgRecords] = await Promise.all([
+  const [rows, orgRecords, upcoming, classLists] = await Promise.all([
     listChatsOfUser(kv, me),
     Promise.all(v.orgs.map((o) => getOrg(kv, o.id))),
+    listUpcoming(kv, me, deps.clock.now(), LESSONS),
+    Promise.all(v.orgs.map((o) => listClasses(kv, o.id as OrgId))),
   ]);
+  const lessons: UpcomingLesson[] = upcoming.map((l) => ({
+    id: l.id,
+    kind: l.kind,
+    title: l.title,
+    startsAt: l.startsAt,
+    durationMinutes: l.durationMinutes,
+    chatId: l.chatId,
+    chatTitle: l.chatTitle,
+  }));
+  // Class chats link their class's schedule.
+  const schedules: Record<string, string> = {};
+  for (const cls of classLists.flat()) if (cls.scheduleUrl) schedules[cls.id] = cls.scheduleUrl;
   const directIds = rows.filter((r) => r.kind === "direct").map((r) => r.id as ChatId);
   const peers = await directPeers(kv, me, directIds);
   const chats: ChatSummary[] = rows.map((r) => ({
@@ -87,6 +107,7 @@ async function show(c: Ctx, deps: Deps, chatId: string | null) {
     lastMessage: r.lastMessage ? toView(r.lastMessage) : null,
     peerId: r.kind === "direct" ? peers.get(r.id as ChatId) ?? null : null,
     settings: r.settings,
+    ...(r.classId ? { classId: r.classId } : {}),
   }));
 
   // Names of everyone the list mentions: direct peers and authors of last messages.
@@ -124,7 +145,11 @@ async function show(c: Ctx, deps: Deps, chatId: string | null) {
       listChatMembers(kv, chat),
       listMessages(kv, chat.id, head.seq + 1, PAGE),
     ]);
-    const own = await listOwnReactions(kv, chat.id, me, newestFirst.map((m) => m.seq));
+    const [own, views, acked] = await Promise.all([
+      listOwnReactions(kv, chat.id, me, newestFirst.map((m) => m.seq)),
+      withPollViews(kv, newestFirst, deps.clock.now(), me),
+      ownAcks(kv, chat.id, me, newestFirst),
+    ]);
     const others = members.filter((m) => m.userId !== me);
     const readMarkers = await getManyChunked<number>(
       kv,
@@ -143,17 +168,18 @@ async function show(c: Ctx, deps: Deps, chatId: string | null) {
       id: chat.id,
       quietUntil: quietEnd === null ? null : new Date(quietEnd).toISOString(),
       members: members.map((m) => ({ ...m, online: online[m.userId] })),
-      messages: newestFirst.reverse().map((m: Message) =>
-        toView({ ...m, myReactions: own.get(m.seq) ?? [] })
+      messages: views.reverse().map((m) =>
+        toView({
+          ...m,
+          myReactions: own.get(m.seq) ?? [],
+          ...(m.needsAck ? { myAck: acked.has(m.seq) } : {}),
+        })
       ),
       lastSeq: head.seq,
       hasMore: newestFirst.length === PAGE,
     };
     for (const m of members) {
-      people[m.userId] = {
-        name: m.displayName,
-        verified: m.verified && m.roles.includes("teacher"),
-      };
+      people[m.userId] = { name: m.displayName, verified: isVerifiedTeacher(m) };
     }
   }
 
@@ -181,6 +207,10 @@ async function show(c: Ctx, deps: Deps, chatId: string | null) {
     orgId,
     open,
     now: new Date(deps.clock.now()).toISOString(),
+    callsEnabled: deps.config.livekit !== null,
+    maxUploadBytes: deps.config.maxUploadBytes,
+    lessons,
+    schedules,
   };
   const unread = chats.reduce((n, ch) => n + ch.unread, 0);
   const openRow = open ? chats.find((ch) => ch.id === open!.id) : undefined;

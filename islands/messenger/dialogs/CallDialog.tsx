@@ -1,0 +1,86 @@
+/** Starting a call as a teacher or admin: a quick call, an online lesson or a meeting. */
+import { useRef, useState } from "preact/hooks";
+import { type MessageKey, t } from "../../../lib/i18n.ts";
+import type { CallKind } from "../../../lib/chat_model.ts";
+import type { ModalProps } from "../modal.ts";
+import { Modal } from "./Modal.tsx";
+
+export function CallDialog(props: ModalProps<{ kind: "call"; chatId: string }>) {
+  const { locale, spec } = props;
+  const form = useRef<HTMLFormElement>(null);
+  const [kind, setKind] = useState<CallKind>("call");
+  const [title, setTitle] = useState("");
+  const [screens, setScreens] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(e: Event) {
+    e.preventDefault();
+    setError(null);
+    setBusy(true);
+    try {
+      await props.ctl.life.startCall(spec.chatId, kind, title.trim() || null, screens);
+    } catch (err) {
+      setError((err as Error).message);
+      setBusy(false);
+    }
+  }
+
+  return (
+    <Modal
+      locale={locale}
+      id="call-new-title"
+      title={t(locale, "chatCallNew.title")}
+      onClose={props.onClose}
+    >
+      <form class="stack" ref={form} onSubmit={submit}>
+        <fieldset class="kind-choice">
+          <legend>{t(locale, "chatCallNew.kind")}</legend>
+          {(["call", "lesson", "meeting"] as const).map((k) => (
+            <label key={k} class="check">
+              <input
+                type="radio"
+                name="call-kind"
+                checked={kind === k}
+                autoFocus={k === "call"}
+                onChange={() => setKind(k)}
+              />
+              <span>
+                {t(locale, `chatCall.kind.${k}` as MessageKey)}
+                <span class="hint">{t(locale, `chatCallNew.${k}Hint` as MessageKey)}</span>
+              </span>
+            </label>
+          ))}
+        </fieldset>
+        <div class="field">
+          <label for="call-title">{t(locale, "chatCallNew.name")}</label>
+          <input
+            id="call-title"
+            maxLength={200}
+            value={title}
+            onInput={(e) => setTitle((e.target as HTMLInputElement).value)}
+          />
+        </div>
+        <label class="check">
+          <input
+            type="checkbox"
+            checked={screens}
+            onChange={(e) => setScreens((e.target as HTMLInputElement).checked)}
+          />
+          {t(locale, "chatCallNew.screens")}
+        </label>
+        {error && <p class="alert alert-error" role="alert">{error}</p>}
+        <div class="row dialog-actions">
+          <button type="submit" disabled={busy}>{t(locale, "chatCallNew.start")}</button>
+          <button
+            type="button"
+            class="secondary"
+            onClick={() => form.current?.closest("dialog")?.close()}
+          >
+            {t(locale, "common.cancel")}
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}

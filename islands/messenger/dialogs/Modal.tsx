@@ -1,0 +1,71 @@
+/**
+ * The frame of every messenger dialog: a modal `<dialog>` (focus stays inside, Escape closes)
+ * with a heading and a close button; on closing, focus goes back to what opened it.
+ */
+import type { ComponentChildren } from "preact";
+import { useEffect, useRef } from "preact/hooks";
+import type { Locale } from "../../../lib/model.ts";
+import { t } from "../../../lib/i18n.ts";
+
+export interface ModalFrameProps {
+  locale: Locale;
+  /** The id of the heading, unique per dialog. */
+  id: string;
+  title: string;
+  onClose: () => void;
+  /** Extra class, e.g. for a wider dialog. */
+  class?: string;
+  children: ComponentChildren;
+}
+
+/** Where focus goes when the element that opened a dialog has gone meanwhile. */
+function fallbackFocus(): HTMLElement | null {
+  const composer = document.getElementById("composer-input") as HTMLTextAreaElement | null;
+  if (composer && !composer.disabled) return composer;
+  return document.getElementById("chat-title");
+}
+
+export function Modal(props: ModalFrameProps) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const opener = useRef<Element | null>(null);
+
+  useEffect(() => {
+    opener.current = document.activeElement;
+    const el = dialog.current;
+    if (el && !el.open) el.showModal();
+    return () => {
+      const back = opener.current;
+      const target = back instanceof HTMLElement && back.isConnected && back !== document.body
+        ? back
+        : fallbackFocus();
+      target?.focus();
+    };
+  }, []);
+
+  return (
+    <dialog
+      ref={dialog}
+      class={`modal ${props.class ?? ""}`}
+      aria-labelledby={props.id}
+      onClose={props.onClose}
+    >
+      <div class="dialog-head">
+        <h2 id={props.id}>{props.title}</h2>
+        <button
+          type="button"
+          class="icon-button"
+          aria-label={t(props.locale, "common.close")}
+          onClick={() => dialog.current?.close()}
+        >
+          <span aria-hidden="true">×</span>
+        </button>
+      </div>
+      {props.children}
+    </dialog>
+  );
+}
+
+/** Closes the dialog around `el` (its `close` event then calls onClose). */
+export function closeDialog(el: Element | null | undefined): void {
+  el?.closest("dialog")?.close();
+}
