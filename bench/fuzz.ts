@@ -1,10 +1,11 @@
 /**
  * The hostile-input suite at full size: every JSON route, upload, webhook and realtime frame,
  * fuzzed with a random seed (printed) and enough runs for at least 50,000 cases. Figures: cases,
- * 5xx answers and crashes (both must be 0: any 5xx or crash fails a property, so a failed test
- * is counted as one), unhandled rejections (an uncaught error fails `deno test` itself).
+ * failed properties (a 5xx, a crash, or hostile input accepted fails one; must be 0),
+ * unhandled rejections (an uncaught error fails `deno test` itself). A failure is replayed with
+ * `FUZZ_SEED=<seed> FUZZ_RUNS=<runs> deno test -A tests/fuzz_test.ts --filter "<name>"`.
  *
- *   deno run -A bench/fuzz.ts [--runs 1200] [--seed N]
+ *   deno run -A bench/fuzz.ts [--runs 1200] [--seed N]     (or: deno task bench --only fuzz)
  */
 import { parseArgs } from "node:util";
 

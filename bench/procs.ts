@@ -33,6 +33,8 @@ export function startPinned(
     env?: Record<string, string>;
     cwd?: string;
     pipeStdout?: boolean;
+    /** Give the process a stdin pipe (`child.stdin`) instead of /dev/null. */
+    pipeStdin?: boolean;
   },
 ): Started {
   const pin = options.cpu === undefined ? "" : `taskset -c ${options.cpu} `;
@@ -43,13 +45,18 @@ export function startPinned(
     args: ["-c", script],
     env: options.env,
     cwd: options.cwd,
-    stdin: "null",
+    stdin: options.pipeStdin ? "piped" : "null",
     stdout: options.pipeStdout ? "piped" : "null",
     stderr: "null",
   }).spawn();
   const started = { label, groupPid: child.pid, child, log: options.log };
   live.add(started);
   return started;
+}
+
+/** Forgets a process started with {@link startPinned} that has ended by itself. */
+export function untrack(started: Started): void {
+  live.delete(started);
 }
 
 /** Runs `argv` to its end (see {@link startPinned}); returns its exit code and stdout. */

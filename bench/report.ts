@@ -1,7 +1,16 @@
 /** The benchmark's figures table: workload × metric × Parta × bare × ratio, with targets. */
 
-// deno-lint-ignore no-explicit-any
-type Load = Record<string, any>;
+import {
+  actorMetrics,
+  crashMetrics,
+  fanOutMetrics,
+  fuzzMetrics,
+  historyMetrics,
+  idleMetrics,
+  type Load,
+  type Metric,
+  stormMetrics,
+} from "./report_metrics.ts";
 
 export interface Row {
   workload: string;
@@ -62,19 +71,6 @@ const num = (x: unknown): number | null => typeof x === "number" && Number.isFin
 const ratio = (a: number | null, b: number | null) =>
   a !== null && b !== null && b !== 0 ? +(a / b).toFixed(2) : null;
 
-type Agg = "median" | "max" | "sum";
-
-interface Metric {
-  metric: string;
-  get: (run: Load) => unknown;
-  /** For the baseline side when it differs from `get`. */
-  getBare?: (run: Load) => unknown;
-  agg?: Agg;
-  /** False where Parta / bare means nothing (counts, flags). */
-  ratio?: boolean;
-  target?: { text: string; met: (parta: number, bare: number | null) => boolean };
-}
-
 /** The aggregate and the min–max of a metric over runs (nulls when no run has it). */
 function over(
   runs: Load[] | undefined,
@@ -114,108 +110,10 @@ function rowsOf(workload: string, parta: Load[], bare: Load[] | undefined, metri
   });
 }
 
-function fanOutMetrics(paced: boolean): Metric[] {
-  return [
-    {
-      metric: "deliveries/s",
-      get: (r) => r.deliveries_per_s,
-      target: paced
-        ? undefined
-        : { text: "ratio ≥ 0.7", met: (p, b) => b !== null && p >= 0.7 * b },
-    },
-    { metric: "send→deliver p50 ms", get: (r) => r.lat_ms?.p50 },
-    {
-      metric: "send→deliver p99 ms",
-      get: (r) => r.lat_ms?.p99,
-      target: paced
-        ? { text: "Parta ≤ bare + 10 ms", met: (p, b) => b !== null && p <= b + 10 }
-        : undefined,
-    },
-    {
-      metric: "server CPU µs/delivery",
-      get: (r) => r.server_cpu_us_per_delivery,
-      target: paced ? { text: "ratio ≤ 2", met: (p, b) => b !== null && p <= 2 * b } : undefined,
-    },
-    { metric: "server CPU %", get: (r) => r.server_cpu_pct },
-    { metric: "server idle CPU % (sockets open)", get: (r) => r.server_idle_cpu_pct },
-    { metric: "server peak RSS MB", get: (r) => r.server_rss_peak_mb, agg: "max" },
-    { metric: "lost deliveries (all runs)", ratio: false, get: (r) => r.lost, agg: "sum" },
-    { metric: "client CPU % (other core)", get: (r) => r.client_cpu_pct },
-    { metric: "send→ack p50 ms", get: (r) => r.ack_ms?.p50 },
-    { metric: "send→ack p99 ms", get: (r) => r.ack_ms?.p99 },
-    { metric: "connect all sockets s", get: (r) => r.connect_s },
-    { metric: "presence frames while connecting", get: (r) => r.presence_frames_while_connecting },
-    {
-      metric: "runs disturbed by foreign load",
-      ratio: false,
-      get: (r) => (r.disturbed ? 1 : 0),
-      agg: "sum",
-    },
-  ];
-}
-
-const actorMetrics: Metric[] = [
-  {
-    metric: "acked msgs/s, 500 senders (bare: raw loop)",
-    get: (r) => r.actor?.msgs_per_s,
-    getBare: (r) => r.raw?.msgs_per_s,
-    target: { text: "Parta ≥ 5,000/s", met: (p) => p >= 5000 },
-  },
-  {
-    metric: "send→ack p50 ms",
-    get: (r) => r.actor?.ack_ms?.p50,
-    getBare: (r) => r.raw?.ack_ms?.p50,
-  },
-  {
-    metric: "send→ack p99 ms",
-    get: (r) => r.actor?.ack_ms?.p99,
-    getBare: (r) => r.raw?.ack_ms?.p99,
-  },
-  {
-    metric: "messages per commit",
-    ratio: false,
-    get: (r) => r.actor?.mean_batch,
-    getBare: () => 1,
-  },
-  {
-    metric: "process CPU µs per acked send",
-    get: (r) => r.actor?.cpu_us_per_msg,
-    getBare: (r) => r.raw?.cpu_us_per_msg,
-  },
-  {
-    metric: "one send at a time: msgs/s",
-    get: (r) => r.serial?.msgs_per_s,
-    getBare: (r) => r.raw?.msgs_per_s,
-  },
-  {
-    metric: "one send at a time: CPU µs per send",
-    get: (r) => r.serial?.cpu_us_per_msg,
-    getBare: (r) => r.raw?.cpu_us_per_msg,
-  },
-  {
-    metric: "failed sends (all runs)",
-    ratio: false,
-    get: (r) => Object.values(r.actor?.failures ?? {}).reduce((a: number, b) => a + Number(b), 0),
-    getBare: () => 0,
-    agg: "sum",
-  },
-  {
-    metric: "runs disturbed by foreign load",
-    ratio: false,
-    get: (r) => (r.disturbed ? 1 : 0),
-    getBare: () => null,
-    agg: "sum",
-  },
-  {
-    metric: "runs with a gap-free event log",
-    ratio: false,
-    get: (r) => (r.log_gap_free ? 1 : 0),
-    getBare: () => null,
-    agg: "sum",
-  },
-];
-
-/** Rows for whatever workloads ran; "bare" of the actor workload is the raw commit loop. */
+/**
+ * Rows for whatever workloads ran. "bare" is the bare-Deno relay for the socket workloads, the
+ * raw commit loop for `actor`, a raw kv.list for `history`; crash and fuzz have no baseline.
+ */
 export function buildTable(runs: Record<string, Record<string, Load[]>>): Row[] {
   const rows: Row[] = [];
   for (const name of ["class", "announce"]) {
@@ -227,6 +125,22 @@ export function buildTable(runs: Record<string, Record<string, Load[]>>): Row[] 
   const actor = runs.actor?.actor;
   if (actor?.length) {
     rows.push(...rowsOf("actor", actor, actor, actorMetrics));
+  }
+  const own: [string, Metric[]][] = [["crash", crashMetrics], ["history", historyMetrics()]];
+  for (const [name, metrics] of own) {
+    const list = runs[name]?.parta;
+    if (list?.length) {
+      rows.push(...rowsOf(name, list, name === "history" ? list : undefined, metrics));
+    }
+  }
+  for (const [name, metrics] of [["storm", stormMetrics], ["idle", idleMetrics]] as const) {
+    const sides = runs[name];
+    if (sides?.parta?.length || sides?.bare?.length) {
+      rows.push(...rowsOf(name, sides.parta ?? [], sides.bare, metrics));
+    }
+  }
+  if (runs.fuzz?.parta?.length) {
+    rows.push(...rowsOf("fuzz", runs.fuzz.parta, undefined, fuzzMetrics));
   }
   return rows.filter((r) => r.parta !== null || r.bare !== null);
 }

@@ -163,8 +163,12 @@ export function chatRoutes(deps: Deps) {
 
   /** Messages as `userId` sees them: their own reactions marked, polls with their results. */
   async function withOwnReactions(chatId: ChatId, userId: UserId, messages: Message[]) {
-    const own = await listOwnReactions(kv, chatId, userId, messages.map((m) => m.seq));
-    const [withPolls, acked] = await Promise.all([
+    // Only a message with reactions (or a tombstone, which keeps the reader's emojis but no
+    // counts) can have the reader's own: a page of plain history costs no per-message reads
+    // (the counts and the reader's emojis change in the same commit).
+    const reacted = messages.filter((m) => m.deleted || Object.keys(m.reactions).length > 0);
+    const [own, withPolls, acked] = await Promise.all([
+      listOwnReactions(kv, chatId, userId, reacted.map((m) => m.seq)),
       withPollViews(kv, messages, deps.clock.now(), userId),
       ownAcks(kv, chatId, userId, messages),
     ]);
