@@ -14,10 +14,15 @@ interface Recorded {
 /** A stand-in for LiveKit's Twirp API that records what it is asked. */
 function fakeLiveKit() {
   const calls: Recorded[] = [];
+  /** Identities LiveKit does not have in the room: it answers Twirp not_found for them. */
+  const absent = new Set<string>();
   const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, async (req) => {
     const path = new URL(req.url).pathname;
     const body = await req.json().catch(() => ({}));
     calls.push({ path, auth: req.headers.get("Authorization"), body });
+    if (path.endsWith("/GetParticipant") && absent.has(body.identity)) {
+      return Response.json({ code: "not_found", msg: "participant not found" }, { status: 404 });
+    }
     if (path.endsWith("/GetParticipant")) {
       return Response.json({
         sid: "PA_1",
@@ -39,7 +44,7 @@ function fakeLiveKit() {
     return Response.json({});
   });
   const { port } = server.addr as Deno.NetAddr;
-  return { calls, url: `ws://127.0.0.1:${port}`, close: () => server.shutdown() };
+  return { calls, absent, url: `ws://127.0.0.1:${port}`, close: () => server.shutdown() };
 }
 
 async function signed(body: string, secret = SECRET): Promise<string> {
@@ -247,6 +252,29 @@ Deno.test("a lesson: tokens by role, signed webhooks feed attendance, the room's
       assert.equal(claims.video?.roomAdmin, true, "signed with the API secret, as room admin");
       assert.equal(claims.video?.room, call.room);
     }
+
+    // Host controls name someone in the call: a stranger to the chat is refused before LiveKit
+    // is asked, and a member LiveKit does not have in the room is a 404 too, not an outage.
+    const asked = lk.calls.length;
+    const stranger = await json<{ error: { code: string } }>(
+      t,
+      "POST",
+      `/calls/${call.id}/participants/01JZZZZZZZZZZZZZZZZZZZZZZZ/mute`,
+      teacher.token,
+      { source: "all" },
+    );
+    assert.deepEqual([stranger.status, stranger.body.error.code], [404, "not_found"]);
+    assert.equal(lk.calls.length, asked, "LiveKit is not asked about a stranger");
+    lk.absent.add(student.id);
+    const gone = await json<{ error: { code: string } }>(
+      t,
+      "POST",
+      `/calls/${call.id}/participants/${student.id}/mute`,
+      teacher.token,
+      { source: "microphone" },
+    );
+    assert.deepEqual([gone.status, gone.body.error.code], [404, "not_found"]);
+    lk.absent.delete(student.id);
 
     const left = JSON.stringify({
       event: "participant_left",

@@ -3,7 +3,7 @@
  * LiveKit's RoomService, end, attendance from LiveKit's signed webhooks.
  */
 import { Hono } from "hono";
-import { RoomServiceClient, TrackSource, WebhookReceiver } from "livekit-server-sdk";
+import { RoomServiceClient, ServerError, TrackSource, WebhookReceiver } from "livekit-server-sdk";
 import type { AppEnv, Ctx, Deps } from "../context.ts";
 import { requireUser } from "../context.ts";
 import { readCapped, readJson, readNoInput } from "../http.ts";
@@ -24,6 +24,7 @@ import {
 import { AppError, forbidden, notFound } from "../../lib/errors.ts";
 import { canModerate } from "../../lib/policy.ts";
 import { listChatMembers } from "../../lib/chats.ts";
+import { keys } from "../../lib/kv_keys.ts";
 import type { LiveKitConfig } from "../../lib/config.ts";
 import { attendanceCsv, recordWebhook } from "../../lib/attendance.ts";
 import { unwrap } from "../../actors/mailbox.ts";
@@ -149,21 +150,27 @@ export function callRoutes(deps: Deps) {
       return await work(rooms, call);
     } catch (err) {
       if (err instanceof AppError) throw err;
+      // LiveKit's own "no such participant or room": the person is not in the call (any more).
+      if (err instanceof ServerError && err.code === "not_found") {
+        throw notFound("No such participant in this call");
+      }
       console.error("LiveKit RoomService failed:", err instanceof Error ? err.message : err);
       throw new AppError(503, "calls_unavailable", "The call server did not answer; try again");
     }
   }
 
-  function participant(c: Ctx): UserId {
+  /** The participant a host control names: only a member of the call's chat can be in it. */
+  async function participant(c: Ctx, call: Call): Promise<UserId> {
     const id = c.req.param("userId")!;
-    if (!isUlid(id)) throw notFound("No such participant");
+    const member = isUlid(id) ? await kv.get(keys.chatMember(call.chatId, id as UserId)) : null;
+    if (!member?.value) throw notFound("No such participant");
     return id as UserId;
   }
 
   app.post("/calls/:callId/participants/:userId/mute", async (c) => {
     const { source } = await readJson(c, muteParticipantInput);
-    const identity = participant(c);
     await roomService(c, async (rooms, call) => {
+      const identity = await participant(c, call);
       const info = await rooms.getParticipant(call.room, identity);
       const wanted = source === "all"
         ? [TrackSource.MICROPHONE, TrackSource.CAMERA, TrackSource.SCREEN_SHARE]
@@ -177,8 +184,9 @@ export function callRoutes(deps: Deps) {
 
   app.post("/calls/:callId/participants/:userId/remove", async (c) => {
     await readNoInput(c);
-    const identity = participant(c);
-    await roomService(c, (rooms, call) => rooms.removeParticipant(call.room, identity));
+    await roomService(c, async (rooms, call) => {
+      await rooms.removeParticipant(call.room, await participant(c, call));
+    });
     return c.body(null, 204);
   });
 
