@@ -17,6 +17,7 @@ import { studentQuietRules } from "../lib/orgs.ts";
 import { sendInput } from "../lib/chat_input.ts";
 import { parseInput } from "../lib/validate.ts";
 import { type Bucket, take } from "../lib/allowance.ts";
+import { Admission } from "../lib/admission.ts";
 import type { User } from "../lib/model.ts";
 import { CLOSE, type ServerFrame } from "../lib/wire.ts";
 import type { Connection } from "../actors/gateway.ts";
@@ -26,6 +27,11 @@ const HELLO_TIMEOUT_MS = 10_000;
 /** Chats up to this size carry presence (who is online); bigger ones do not. */
 const PRESENCE_MAX_MEMBERS = 50;
 const MAX_FRAME_CHARS = 64 * 1024;
+/**
+ * Greetings worked on at once per worker; the rest wait in arrival order (a reconnect storm,
+ * docs/reliability.md). Each reads the session and the user's chat heads from KV.
+ */
+const GREETINGS_AT_ONCE = 32;
 /** Frames a client may send: bursts of 100, then 20 per second. */
 const FRAME_RULE = { burst: 100, perSecond: 20 };
 
@@ -58,6 +64,7 @@ function errorFrame(err: unknown, clientId?: string): ServerFrame {
 
 export function realtimeHandler(deps: Deps) {
   const { kv, gateway, config } = deps;
+  const greetings = new Admission(GREETINGS_AT_ONCE);
 
   return async (c: Ctx): Promise<Response> => {
     if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
@@ -182,7 +189,8 @@ export function realtimeHandler(deps: Deps) {
         greeted = true;
         clearTimeout(helloTimer);
         try {
-          await hello(parseInput(helloFrame, f));
+          const input = parseInput(helloFrame, f);
+          await greetings.run(() => hello(input), () => socket.readyState === WebSocket.OPEN);
         } catch (err) {
           if (err instanceof AppError && err.status === 400) return refuse(err.message);
           throw err;
