@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { assertAccessible, OPERATOR, signInThroughUi, startE2E } from "./browser.ts";
+import { approvedSchool, assertAccessible, signInThroughUi, startE2E } from "./browser.ts";
 import { api, signInReal } from "../server.ts";
 
 const SHOTS = "/tmp/parta-admin";
@@ -51,29 +51,20 @@ function orgSettings(page: Page, orgId: string) {
 
 /** A school with an admin, a teacher and two students of 5 «А», and the class's chat. */
 async function school(base: string) {
-  const applied = await api<{ id: string }>(base, "POST", "/org-applications", null, {
+  const approved = await approvedSchool(base, {
     schoolName: "Школа № 7",
     region: "Тверь",
     adminName: "Мария Ивановна",
     adminEmail: ADMIN,
     adminPhone: "+7 900 000-07-07",
   });
-  assert.equal(applied.status, 201);
-  const operator = await signInReal(base, OPERATOR, "Оператор");
-  const approved = await api<{ org: { id: string }; adminInvite: { url: string } }>(
-    base,
-    "POST",
-    `/org-applications/${applied.body.id}/approve`,
-    operator,
-  );
-  assert.equal(approved.status, 201);
-  const orgId = approved.body.org.id;
+  const orgId = approved.orgId;
   const tokenOf = (url: string) => new URL(url).pathname.split("/").pop()!;
   const admin = await signInReal(base, ADMIN, "Мария Ивановна");
   const accepted = await api(
     base,
     "POST",
-    `/invites/${tokenOf(approved.body.adminInvite.url)}/accept`,
+    `/invites/${tokenOf(approved.adminInvite.url)}/accept`,
     admin,
     {},
   );

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { assertAccessible, OPERATOR, signInThroughUi, startE2E } from "./browser.ts";
+import { approvedSchool, assertAccessible, signInThroughUi, startE2E } from "./browser.ts";
 import { api, signInReal } from "../server.ts";
 
 const SHOTS = "/tmp/parta-admin";
@@ -47,23 +47,14 @@ Deno.test("a school admin runs the console: classes, invites, roster, settings",
   const { base } = e2e;
 
   // The operator approves the school's application.
-  const applied = await api<{ id: string }>(base, "POST", "/org-applications", null, {
+  const approved = await approvedSchool(base, {
     schoolName: "Лицей № 12",
     region: "Казань",
     adminName: "Ирина Викторовна",
     adminEmail: ADMIN,
     adminPhone: "+7 900 000-12-12",
   });
-  assert.equal(applied.status, 201);
-  const operator = await signInReal(base, OPERATOR, "Оператор");
-  const approved = await api<{ org: { id: string }; adminInvite: { url: string } }>(
-    base,
-    "POST",
-    `/org-applications/${applied.body.id}/approve`,
-    operator,
-  );
-  assert.equal(approved.status, 201);
-  const orgId = approved.body.org.id;
+  const orgId = approved.orgId;
 
   // Signed out, the console asks for sign-in and comes back.
   const adminContext = await e2e.person();
@@ -75,7 +66,7 @@ Deno.test("a school admin runs the console: classes, invites, roster, settings",
   assert.match(admin.url(), /\/signin\?next=%2Fadmin%2F/);
 
   // The administrator accepts the admin invite in the browser and opens the console.
-  await admin.goto(new URL(approved.body.adminInvite.url).pathname);
+  await admin.goto(new URL(approved.adminInvite.url).pathname);
   await joinThroughInvite(admin, base, ADMIN, "Ирина Викторовна");
   await admin.goto("/chats");
   await admin.getByRole("link", { name: "Управление школой" }).click();

@@ -5,9 +5,36 @@
  */
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import axe from "axe-core";
-import { type RealServer, startServer } from "../server.ts";
+import { api, type RealServer, signInReal, startServer } from "../server.ts";
 
 export const OPERATOR = "operator@parta.test";
+
+/** A school applied for and approved by the operator: its id and the admin's invite. */
+export async function approvedSchool(
+  base: string,
+  application: {
+    schoolName: string;
+    region: string;
+    adminName: string;
+    adminEmail: string;
+    adminPhone?: string;
+  },
+): Promise<{ orgId: string; adminInvite: { token: string; url: string } }> {
+  const applied = await api<{ id: string }>(base, "POST", "/org-applications", null, {
+    adminPhone: "+7 900 123-45-67",
+    ...application,
+  });
+  if (applied.status !== 201) throw new Error(`application: ${JSON.stringify(applied)}`);
+  const operator = await signInReal(base, OPERATOR, "Оператор");
+  const approved = await api<{ org: { id: string }; adminInvite: { token: string; url: string } }>(
+    base,
+    "POST",
+    `/org-applications/${applied.body.id}/approve`,
+    operator,
+  );
+  if (approved.status !== 201) throw new Error(`approval: ${JSON.stringify(approved)}`);
+  return { orgId: approved.body.org.id, adminInvite: approved.body.adminInvite };
+}
 
 export interface E2E extends AsyncDisposable {
   server: RealServer;

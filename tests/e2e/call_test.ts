@@ -7,7 +7,13 @@
  */
 import assert from "node:assert/strict";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
-import { assertAccessible, OPERATOR, signInThroughUi, startE2E } from "./browser.ts";
+import {
+  approvedSchool,
+  assertAccessible,
+  OPERATOR,
+  signInThroughUi,
+  startE2E,
+} from "./browser.ts";
 import { api, type RealServer, signInReal, startServer } from "../server.ts";
 
 const SHOTS = "/tmp/parta-call";
@@ -66,28 +72,19 @@ interface Seeded {
 
 /** An approved school with a teacher, a student in the teacher's class chat, and an outsider. */
 async function seed(base: string): Promise<Seeded> {
-  const applied = await api<{ id: string }>(base, "POST", "/org-applications", null, {
+  const approved = await approvedSchool(base, {
     schoolName: "Школа № 5",
     region: "Тверь",
     adminName: "Ольга Сергеевна",
     adminEmail: "admin@school5.test",
     adminPhone: "+7 900 555-55-55",
   });
-  assert.equal(applied.status, 201);
-  const operator = await signInReal(base, OPERATOR, "Оператор");
-  const approved = await api<{ org: { id: string }; adminInvite: { token: string } }>(
-    base,
-    "POST",
-    `/org-applications/${applied.body.id}/approve`,
-    operator,
-  );
-  assert.equal(approved.status, 201);
-  const orgId = approved.body.org.id;
+  const orgId = approved.orgId;
   const admin = await signInReal(base, "admin@school5.test");
   const accepted = await api(
     base,
     "POST",
-    `/invites/${approved.body.adminInvite.token}/accept`,
+    `/invites/${approved.adminInvite.token}/accept`,
     admin,
     {
       displayName: "Ольга Сергеевна",

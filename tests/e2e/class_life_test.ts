@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import type { Locator, Page } from "playwright-core";
-import { assertAccessible, type E2E, OPERATOR, startE2E } from "./browser.ts";
+import { approvedSchool, assertAccessible, type E2E, startE2E } from "./browser.ts";
 import { api, signInReal } from "../server.ts";
 
 const SHOTS = "/tmp/parta-class-life";
@@ -43,28 +43,19 @@ async function signedUp(base: string, email: string, name: string, invite: strin
  * students, and the class chat the teacher made (she owns it; the students are members).
  */
 async function seedClass(base: string): Promise<ClassSchool> {
-  const applied = await api<{ id: string }>(base, "POST", "/org-applications", null, {
+  const approved = await approvedSchool(base, {
     schoolName: "Школа № 7",
     region: "Москва",
     adminName: "Анна Петровна",
     adminEmail: "admin@school7.test",
     adminPhone: "+7 900 123-45-67",
   });
-  assert.equal(applied.status, 201);
-  const operator = await signInReal(base, OPERATOR, "Оператор");
-  const approved = await api<{ org: { id: string }; adminInvite: { token: string } }>(
-    base,
-    "POST",
-    `/org-applications/${applied.body.id}/approve`,
-    operator,
-  );
-  assert.equal(approved.status, 201);
-  const orgId = approved.body.org.id;
+  const orgId = approved.orgId;
   const admin = await signedUp(
     base,
     "admin@school7.test",
     "Анна Петровна",
-    approved.body.adminInvite.token,
+    approved.adminInvite.token,
   );
   // Quiet hours would hold students' live messages back at night; the test runs at any hour.
   const settings = await api(base, "PATCH", `/orgs/${orgId}`, admin.token, {

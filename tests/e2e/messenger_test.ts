@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import type { BrowserContext, Page } from "playwright-core";
-import { assertAccessible, OPERATOR, signInThroughUi, startE2E } from "./browser.ts";
+import { approvedSchool, assertAccessible, signInThroughUi, startE2E } from "./browser.ts";
 import { api, signInReal } from "../server.ts";
 
 /** JavaScript the chat page may ship on first load, gzipped. */
@@ -32,32 +32,23 @@ interface School {
 
 /** A school approved by the operator, with its administrator signed in and joined. */
 async function newSchool(base: string, name: string, adminEmail: string, adminName: string) {
-  const applied = await api<{ id: string }>(base, "POST", "/org-applications", null, {
+  const approved = await approvedSchool(base, {
     schoolName: name,
     region: "Москва",
     adminName,
     adminEmail,
     adminPhone: "+7 900 123-45-67",
   });
-  assert.equal(applied.status, 201);
-  const operator = await signInReal(base, OPERATOR, "Оператор");
-  const approved = await api<{ org: { id: string }; adminInvite: { token: string } }>(
-    base,
-    "POST",
-    `/org-applications/${applied.body.id}/approve`,
-    operator,
-  );
-  assert.equal(approved.status, 201);
   const adminToken = await signInReal(base, adminEmail);
   const accepted = await api(
     base,
     "POST",
-    `/invites/${approved.body.adminInvite.token}/accept`,
+    `/invites/${approved.adminInvite.token}/accept`,
     adminToken,
     { displayName: adminName },
   );
   assert.equal(accepted.status, 200);
-  return { orgId: approved.body.org.id, adminToken };
+  return { orgId: approved.orgId, adminToken };
 }
 
 /** An approved school with a class, a teacher invite and a class invite for students. */
