@@ -244,15 +244,21 @@ export class Outbox {
     });
   }
 
-  /** Why the chat refused a message, as far as this page knows: frozen, muted, or not said. */
+  /** Why the chat refused a message, as far as this page knows: frozen, muted, quiet hours. */
   #refusal(chatId: string): string {
     const state = this.#state;
     if (state.chats.find((c) => c.id === chatId)?.settings?.frozen) {
       return this.#t("chat.refusedFrozen");
     }
-    const me = state.loaded[chatId]?.members.find((m) => m.userId === state.me);
+    const loaded = state.loaded[chatId];
+    const me = loaded?.members.find((m) => m.userId === state.me);
     if (me?.mutedUntil && Date.parse(me.mutedUntil) > Date.now()) {
       return this.#t("chat.refusedMuted");
+    }
+    // Neither frozen nor muted during the school's quiet hours: the class chat is read-only
+    // for students until then (the school's setting, which the page is not told).
+    if (loaded?.quietUntil && Date.parse(loaded.quietUntil) > Date.now()) {
+      return this.#t("chat.refusedQuiet");
     }
     return this.#t("chat.refused");
   }

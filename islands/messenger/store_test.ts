@@ -67,3 +67,25 @@ Deno.test("a message refused in a frozen chat says the chat is frozen", () => {
   assert.equal(state.outbox[0]!.status, "failed");
   assert.equal(state.outbox[0]!.error, "чат заморожен модератором");
 });
+
+Deno.test("a message refused during quiet hours says the class chat is read-only then", () => {
+  let state = reducer(initial(), {
+    type: "loaded",
+    chatId: "C1",
+    members: [],
+    messages: [],
+    lastSeq: 1,
+    hasMore: false,
+    quietUntil: new Date(Date.now() + 3600_000).toISOString(),
+  });
+  const outbox = new Outbox({
+    locale: "ru",
+    dispatch: (action: Action) => state = reducer(state, action),
+    state: () => state,
+    send: () => true,
+  });
+  outbox.send("C1", "Спокойной ночи");
+  const { clientId } = state.outbox[0]!;
+  outbox.refused(clientId, { code: "forbidden", message: "Cannot write" });
+  assert.equal(state.outbox[0]!.error, "в тихие часы классный чат только для чтения");
+});

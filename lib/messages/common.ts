@@ -30,6 +30,8 @@ export const ru = {
   "error.conflict": "Не получилось: данные изменились. Обновите страницу.",
   "error.mail_unavailable": "Не удалось отправить письмо. Попробуйте позже.",
   "error.too_large": "Слишком большой объём.",
+  "error.overloaded": "Сервер сейчас перегружен. Попробуйте через несколько секунд.",
+  "error.unavailable": "Сервер перезапускается. Попробуйте через несколько секунд.",
 
   "signin.title": "Вход",
   "signin.lead": "Введите адрес электронной почты — мы пришлём код для входа.",
@@ -139,6 +141,8 @@ export const en: Record<keyof typeof ru, string> = {
   "error.conflict": "That did not work: something changed. Reload the page.",
   "error.mail_unavailable": "Could not send the email. Try again later.",
   "error.too_large": "Too large.",
+  "error.overloaded": "The server is busy right now. Try again in a few seconds.",
+  "error.unavailable": "The server is restarting. Try again in a few seconds.",
 
   "signin.title": "Sign in",
   "signin.lead": "Enter your email address and we will send you a sign-in code.",
