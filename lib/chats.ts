@@ -130,24 +130,16 @@ async function directPeers(kv: Deno.Kv, chats: Chat[], userId: UserId) {
 
 /** The user's chats with unread counts and last messages, most recent activity first. */
 export async function listChatsOfUser(kv: Deno.Kv, userId: UserId) {
-  const chatIds = await listChatIdsOfUser(kv, userId);
-  const [chats, heads, markers] = await Promise.all([
-    getManyChunked<Chat>(kv, chatIds.map((id) => keys.chat(id))),
-    getManyChunked<ChatHead>(kv, chatIds.map((id) => keys.chatHead(id))),
-    getManyChunked<number>(kv, chatIds.map((id) => keys.readMarker(id, userId))),
-  ]);
-  const orgIds = [...new Set(chats.flatMap((c) => c.value ? [c.value.orgId] : []))];
-  const orgMembers = await getManyChunked<Member>(
+  const open = await openChatsOfUser(kv, userId);
+  const markers = await getManyChunked<number>(
     kv,
-    orgIds.map((orgId) => keys.orgMember(orgId as OrgId, userId)),
+    open.map(({ chat }) => keys.readMarker(chat.id, userId)),
   );
-  const inOrg = new Set(orgIds.filter((_, i) => orgMembers[i]!.value !== null));
-  const rows = chatIds.flatMap((_, i) => {
-    const chat = chats[i]!.value;
-    const head = heads[i]!.value;
-    if (!chat || !head || !inOrg.has(chat.orgId)) return [];
-    return [{ chat, head, lastReadSeq: Math.min(markers[i]!.value ?? 0, head.seq) }];
-  });
+  const rows = open.map(({ chat, head }, i) => ({
+    chat,
+    head,
+    lastReadSeq: Math.min(markers[i]!.value ?? 0, head.seq),
+  }));
   const lastMessages = await getManyChunked<Message>(
     kv,
     rows.map((r) => keys.message(r.chat.id, r.head.lastMessageSeq)),
@@ -242,6 +234,15 @@ export async function listChatHeadsOfUser(
   kv: Deno.Kv,
   userId: UserId,
 ): Promise<Map<ChatId, ChatHead & { orgId: OrgId }>> {
+  const open = await openChatsOfUser(kv, userId);
+  return new Map(open.map(({ chat, head }) => [chat.id, { ...head, orgId: chat.orgId }]));
+}
+
+/**
+ * The chats `userId` belongs to in schools they still belong to (leaving a school closes its
+ * chats to them at once, whatever the chat's own roster still says), with their heads.
+ */
+async function openChatsOfUser(kv: Deno.Kv, userId: UserId) {
   const chatIds = await listChatIdsOfUser(kv, userId);
   const [chats, heads] = await Promise.all([
     getManyChunked<Chat>(kv, chatIds.map((id) => keys.chat(id))),
@@ -253,11 +254,9 @@ export async function listChatHeadsOfUser(
     orgIds.map((orgId) => keys.orgMember(orgId, userId)),
   );
   const inOrg = new Set(orgIds.filter((_, i) => orgMembers[i]!.value !== null));
-  const out = new Map<ChatId, ChatHead & { orgId: OrgId }>();
-  chatIds.forEach((id, i) => {
+  return chatIds.flatMap((_, i) => {
     const chat = chats[i]!.value;
     const head = heads[i]!.value;
-    if (chat && head && inOrg.has(chat.orgId)) out.set(id, { ...head, orgId: chat.orgId });
+    return chat && head && inOrg.has(chat.orgId) ? [{ chat, head }] : [];
   });
-  return out;
 }
