@@ -22,19 +22,20 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import { performance } from "node:perf_hooks";
-import { CLK, CPU_FIELDS, Hist, readCpuTicks, readRss, readSysCpu, WsConn } from "./load_io.mjs";
+import {
+  cliArgs,
+  CLK,
+  CPU_FIELDS,
+  Hist,
+  log,
+  readCpuTicks,
+  readRss,
+  readSysCpu,
+  t0,
+  WsConn,
+} from "./load_io.mjs";
 
-function parseArgs(argv) {
-  const o = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith("--")) continue;
-    const v = argv[i + 1] !== undefined && !argv[i + 1].startsWith("--") ? argv[++i] : "true";
-    o[a.slice(2)] = v;
-  }
-  return o;
-}
-const A = parseArgs(process.argv.slice(2));
+const A = cliArgs(process.argv.slice(2));
 const cfg = {
   proto: A.proto ?? "raw",
   url: A.url ?? "ws://127.0.0.1:9001/ws",
@@ -58,9 +59,6 @@ const cfg = {
   out: A.out ?? "",
   label: A.label ?? "",
 };
-const t0 = performance.now();
-const log = (...x) =>
-  process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(2)}s] ${x.join(" ")}\n`);
 
 let peakRss = 0;
 if (cfg.serverPid) {

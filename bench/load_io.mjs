@@ -1,9 +1,30 @@
-// load_io.mjs — the load client's plumbing (Node, only node: built-ins): /proc readings of the
-// server and the machine, a latency histogram, and a minimal RFC 6455 client over raw TCP (from
-// the shared bench/loadclient.mjs).
+// load_io.mjs — the load clients' plumbing (Node, only node: built-ins): their command line and
+// progress log, /proc readings of the server and the machine, a latency histogram, and a minimal
+// RFC 6455 client over raw TCP (from the shared bench/loadclient.mjs).
 import net from "node:net";
 import crypto from "node:crypto";
 import fs from "node:fs";
+import { performance } from "node:perf_hooks";
+
+// ---------------------------------------------------------------- command line and log
+
+/** `--name value` pairs (a bare `--flag` is "true"), as strings. */
+export function cliArgs(argv) {
+  const o = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith("--")) continue;
+    const v = argv[i + 1] !== undefined && !argv[i + 1].startsWith("--") ? argv[++i] : "true";
+    o[a.slice(2)] = v;
+  }
+  return o;
+}
+
+/** When the client started (performance.now() of this process). */
+export const t0 = performance.now();
+/** Progress on stderr, stamped with seconds since the client started. */
+export const log = (...x) =>
+  process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(2)}s] ${x.join(" ")}\n`);
 
 // ---------------------------------------------------------------- server sampling (/proc)
 export function readRss(pid) {

@@ -22,19 +22,19 @@
 import fs from "node:fs";
 import readline from "node:readline";
 import { performance } from "node:perf_hooks";
-import { CLK, frame, readCpuTicks, readRss, readSysCpu, WsConn } from "./load_io.mjs";
+import {
+  cliArgs,
+  CLK,
+  frame,
+  log,
+  readCpuTicks,
+  readRss,
+  readSysCpu,
+  t0,
+  WsConn,
+} from "./load_io.mjs";
 
-function parseArgs(argv) {
-  const o = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith("--")) continue;
-    const v = argv[i + 1] !== undefined && !argv[i + 1].startsWith("--") ? argv[++i] : "true";
-    o[a.slice(2)] = v;
-  }
-  return o;
-}
-const A = parseArgs(process.argv.slice(2));
+const A = cliArgs(process.argv.slice(2));
 const cfg = {
   mode: A.mode ?? "storm",
   proto: A.proto ?? "raw",
@@ -58,9 +58,6 @@ const cfg = {
   serverPid: A["server-pid"] ? Number(A["server-pid"]) : 0,
   label: A.label ?? "",
 };
-const t0 = performance.now();
-const log = (...x) =>
-  process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(2)}s] ${x.join(" ")}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const parta = cfg.proto === "parta";
 const result = { label: cfg.label, mode: cfg.mode, proto: cfg.proto, url: cfg.url };
