@@ -1,13 +1,12 @@
 /** Starting a call as a teacher or admin: a quick call, an online lesson or a meeting. */
-import { useRef, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { type MessageKey, t } from "../../../lib/i18n.ts";
 import type { CallKind } from "../../../lib/chat_model.ts";
 import type { ModalProps } from "../modal.ts";
-import { Modal } from "./Modal.tsx";
+import { DialogFooter, Modal } from "./Modal.tsx";
 
 export function CallDialog(props: ModalProps<{ kind: "call"; chatId: string }>) {
   const { locale, spec } = props;
-  const form = useRef<HTMLFormElement>(null);
   const [kind, setKind] = useState<CallKind>("call");
   const [title, setTitle] = useState("");
   const [screens, setScreens] = useState(false);
@@ -33,7 +32,7 @@ export function CallDialog(props: ModalProps<{ kind: "call"; chatId: string }>) 
       title={t(locale, "chatCallNew.title")}
       onClose={props.onClose}
     >
-      <form class="stack" ref={form} onSubmit={submit}>
+      <form class="stack" onSubmit={submit}>
         <fieldset class="kind-choice">
           <legend>{t(locale, "chatCallNew.kind")}</legend>
           {(["call", "lesson", "meeting"] as const).map((k) => (
@@ -69,17 +68,12 @@ export function CallDialog(props: ModalProps<{ kind: "call"; chatId: string }>) 
           />
           {t(locale, "chatCallNew.screens")}
         </label>
-        {error && <p class="alert alert-error" role="alert">{error}</p>}
-        <div class="row dialog-actions">
-          <button type="submit" disabled={busy}>{t(locale, "chatCallNew.start")}</button>
-          <button
-            type="button"
-            class="secondary"
-            onClick={() => form.current?.closest("dialog")?.close()}
-          >
-            {t(locale, "common.cancel")}
-          </button>
-        </div>
+        <DialogFooter
+          locale={locale}
+          error={error}
+          busy={busy}
+          submit={t(locale, "chatCallNew.start")}
+        />
       </form>
     </Modal>
   );

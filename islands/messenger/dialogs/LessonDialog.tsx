@@ -4,7 +4,7 @@ import { t } from "../../../lib/i18n.ts";
 import { api, errorText } from "../../../lib/api_client.ts";
 import type { ModalProps } from "../modal.ts";
 import { formatWhen, zonedParts, zonedToIso } from "../format.ts";
-import { closeDialog, Modal } from "./Modal.tsx";
+import { closeDialog, DialogFooter, Modal } from "./Modal.tsx";
 
 const DURATIONS = [30, 40, 45, 60, 90, 120];
 
@@ -121,13 +121,12 @@ export function LessonDialog(props: ModalProps<{ kind: "lesson"; chatId: string 
             {t(locale, "plannedNew.when", { when: formatWhen(locale, startsAt, timeZone) })}
           </p>
         )}
-        {error && <p class="alert alert-error" role="alert">{error}</p>}
-        <div class="row dialog-actions">
-          <button type="submit" disabled={busy}>{t(locale, "plannedNew.create")}</button>
-          <button type="button" class="secondary" onClick={() => closeDialog(form.current)}>
-            {t(locale, "common.cancel")}
-          </button>
-        </div>
+        <DialogFooter
+          locale={locale}
+          error={error}
+          busy={busy}
+          submit={t(locale, "plannedNew.create")}
+        />
       </form>
     </Modal>
   );

@@ -69,3 +69,27 @@ export function Modal(props: ModalFrameProps) {
 export function closeDialog(el: Element | null | undefined): void {
   el?.closest("dialog")?.close();
 }
+
+/** A dialog form's end: its error, if any, then submit and cancel (which closes the dialog). */
+export function DialogFooter(props: {
+  locale: Locale;
+  error: string | null;
+  busy: boolean;
+  submit: string;
+}) {
+  return (
+    <>
+      {props.error && <p class="alert alert-error" role="alert">{props.error}</p>}
+      <div class="row dialog-actions">
+        <button type="submit" disabled={props.busy}>{props.submit}</button>
+        <button
+          type="button"
+          class="secondary"
+          onClick={(e) => closeDialog(e.currentTarget as Element)}
+        >
+          {t(props.locale, "common.cancel")}
+        </button>
+      </div>
+    </>
+  );
+}

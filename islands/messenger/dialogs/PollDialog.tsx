@@ -6,7 +6,7 @@ import { MAX_POLL_OPTIONS } from "../../../lib/chat_model.ts";
 import { type MessageInput, toView } from "../../../lib/chat_view.ts";
 import type { ModalProps } from "../modal.ts";
 import { zonedParts, zonedToIso } from "../format.ts";
-import { closeDialog, Modal } from "./Modal.tsx";
+import { closeDialog, DialogFooter, Modal } from "./Modal.tsx";
 
 export function PollDialog(props: ModalProps<{ kind: "poll"; chatId: string }>) {
   const { locale, spec, state, orgs } = props;
@@ -184,13 +184,12 @@ export function PollDialog(props: ModalProps<{ kind: "poll"; chatId: string }>) 
             </div>
           </div>
         )}
-        {error && <p class="alert alert-error" role="alert">{error}</p>}
-        <div class="row dialog-actions">
-          <button type="submit" disabled={busy}>{t(locale, "pollNew.create")}</button>
-          <button type="button" class="secondary" onClick={() => closeDialog(form.current)}>
-            {t(locale, "common.cancel")}
-          </button>
-        </div>
+        <DialogFooter
+          locale={locale}
+          error={error}
+          busy={busy}
+          submit={t(locale, "pollNew.create")}
+        />
       </form>
     </Modal>
   );

@@ -4,7 +4,7 @@ import { t } from "../../../lib/i18n.ts";
 import { api, ApiError, errorText } from "../../../lib/api_client.ts";
 import type { ModalProps } from "../modal.ts";
 import { personName } from "../names.ts";
-import { closeDialog, Modal } from "./Modal.tsx";
+import { closeDialog, DialogFooter, Modal } from "./Modal.tsx";
 
 /** Reasons offered with one tap; the person may write their own. */
 const REASONS = [
@@ -83,13 +83,12 @@ export function ReportDialog(props: ModalProps<{ kind: "report"; chatId: string;
             onInput={(e) => setReason((e.target as HTMLTextAreaElement).value)}
           />
         </div>
-        {error && <p class="alert alert-error" role="alert">{error}</p>}
-        <div class="row dialog-actions">
-          <button type="submit" disabled={busy}>{t(locale, "reportMsg.send")}</button>
-          <button type="button" class="secondary" onClick={() => closeDialog(form.current)}>
-            {t(locale, "common.cancel")}
-          </button>
-        </div>
+        <DialogFooter
+          locale={locale}
+          error={error}
+          busy={busy}
+          submit={t(locale, "reportMsg.send")}
+        />
       </form>
     </Modal>
   );
