@@ -4,7 +4,7 @@ import { t } from "../../../lib/i18n.ts";
 import { api, errorText } from "../../../lib/api_client.ts";
 import type { ModalProps } from "../modal.ts";
 import { formatWhen, zonedParts, zonedToIso } from "../format.ts";
-import { closeDialog, DialogFooter, Modal } from "./Modal.tsx";
+import { closeDialog, DialogFooter, Modal, WhenFields } from "./Modal.tsx";
 
 const DURATIONS = [30, 40, 45, 60, 90, 120];
 
@@ -83,26 +83,14 @@ export function LessonDialog(props: ModalProps<{ kind: "lesson"; chatId: string 
           />
         </div>
         <div class="row when-row">
-          <div class="field">
-            <label for="lesson-date">{t(locale, "when.date")}</label>
-            <input
-              id="lesson-date"
-              type="date"
-              required
-              value={date}
-              onInput={(e) => setDate((e.target as HTMLInputElement).value)}
-            />
-          </div>
-          <div class="field">
-            <label for="lesson-time">{t(locale, "when.time")}</label>
-            <input
-              id="lesson-time"
-              type="time"
-              required
-              value={time}
-              onInput={(e) => setTime((e.target as HTMLInputElement).value)}
-            />
-          </div>
+          <WhenFields
+            locale={locale}
+            idPrefix="lesson"
+            date={date}
+            time={time}
+            onDate={setDate}
+            onTime={setTime}
+          />
           <div class="field">
             <label for="lesson-duration">{t(locale, "plannedNew.duration")}</label>
             <select

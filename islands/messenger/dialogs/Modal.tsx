@@ -93,3 +93,39 @@ export function DialogFooter(props: {
     </>
   );
 }
+
+/** A date and a time, labelled, for when something happens; ids are `${idPrefix}-date`/`-time`. */
+export function WhenFields(props: {
+  locale: Locale;
+  idPrefix: string;
+  date: string;
+  time: string;
+  onDate: (date: string) => void;
+  onTime: (time: string) => void;
+}) {
+  const { locale, idPrefix } = props;
+  return (
+    <>
+      <div class="field">
+        <label for={`${idPrefix}-date`}>{t(locale, "when.date")}</label>
+        <input
+          id={`${idPrefix}-date`}
+          type="date"
+          required
+          value={props.date}
+          onInput={(e) => props.onDate((e.target as HTMLInputElement).value)}
+        />
+      </div>
+      <div class="field">
+        <label for={`${idPrefix}-time`}>{t(locale, "when.time")}</label>
+        <input
+          id={`${idPrefix}-time`}
+          type="time"
+          required
+          value={props.time}
+          onInput={(e) => props.onTime((e.target as HTMLInputElement).value)}
+        />
+      </div>
+    </>
+  );
+}

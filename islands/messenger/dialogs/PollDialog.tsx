@@ -6,7 +6,7 @@ import { MAX_POLL_OPTIONS } from "../../../lib/chat_model.ts";
 import { type MessageInput, toView } from "../../../lib/chat_view.ts";
 import type { ModalProps } from "../modal.ts";
 import { zonedParts, zonedToIso } from "../format.ts";
-import { closeDialog, DialogFooter, Modal } from "./Modal.tsx";
+import { closeDialog, DialogFooter, Modal, WhenFields } from "./Modal.tsx";
 
 export function PollDialog(props: ModalProps<{ kind: "poll"; chatId: string }>) {
   const { locale, spec, state, orgs } = props;
@@ -162,26 +162,14 @@ export function PollDialog(props: ModalProps<{ kind: "poll"; chatId: string }>) 
         </label>
         {deadline && (
           <div class="row when-row">
-            <div class="field">
-              <label for="poll-date">{t(locale, "when.date")}</label>
-              <input
-                id="poll-date"
-                type="date"
-                required
-                value={date}
-                onInput={(e) => setDate((e.target as HTMLInputElement).value)}
-              />
-            </div>
-            <div class="field">
-              <label for="poll-time">{t(locale, "when.time")}</label>
-              <input
-                id="poll-time"
-                type="time"
-                required
-                value={time}
-                onInput={(e) => setTime((e.target as HTMLInputElement).value)}
-              />
-            </div>
+            <WhenFields
+              locale={locale}
+              idPrefix="poll"
+              date={date}
+              time={time}
+              onDate={setDate}
+              onTime={setTime}
+            />
           </div>
         )}
         <DialogFooter
