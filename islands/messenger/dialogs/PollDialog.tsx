@@ -1,4 +1,5 @@
 /** A new poll: a question, 2 to 10 options, one or several choices, named or anonymous, a deadline. */
+import type { ComponentChildren } from "preact";
 import { useRef, useState } from "preact/hooks";
 import { t } from "../../../lib/i18n.ts";
 import { api, errorText } from "../../../lib/api_client.ts";
@@ -133,33 +134,14 @@ export function PollDialog(props: ModalProps<{ kind: "poll"; chatId: string }>) 
             </button>
           )}
         </fieldset>
-        <label class="check">
-          <input
-            type="checkbox"
-            checked={multiple}
-            onChange={(e) => setMultiple((e.target as HTMLInputElement).checked)}
-          />
-          {t(locale, "pollNew.multiple")}
-        </label>
-        <label class="check">
-          <input
-            type="checkbox"
-            checked={anonymous}
-            onChange={(e) => setAnonymous((e.target as HTMLInputElement).checked)}
-          />
+        <Check checked={multiple} onChange={setMultiple}>{t(locale, "pollNew.multiple")}</Check>
+        <Check checked={anonymous} onChange={setAnonymous}>
           <span>
             {t(locale, "pollNew.anonymous")}
             <span class="hint">{t(locale, "pollNew.anonymousHint")}</span>
           </span>
-        </label>
-        <label class="check">
-          <input
-            type="checkbox"
-            checked={deadline}
-            onChange={(e) => setDeadline((e.target as HTMLInputElement).checked)}
-          />
-          {t(locale, "pollNew.deadline")}
-        </label>
+        </Check>
+        <Check checked={deadline} onChange={setDeadline}>{t(locale, "pollNew.deadline")}</Check>
         {deadline && (
           <div class="row when-row">
             <WhenFields
@@ -180,5 +162,21 @@ export function PollDialog(props: ModalProps<{ kind: "poll"; chatId: string }>) 
         />
       </form>
     </Modal>
+  );
+}
+
+/** A labelled checkbox for one of the poll's switches. */
+function Check(
+  props: { checked: boolean; onChange: (checked: boolean) => void; children: ComponentChildren },
+) {
+  return (
+    <label class="check">
+      <input
+        type="checkbox"
+        checked={props.checked}
+        onChange={(e) => props.onChange((e.target as HTMLInputElement).checked)}
+      />
+      {props.children}
+    </label>
   );
 }
