@@ -57,6 +57,9 @@ const SECTIONS = [
   ["audit", "audit.title"],
 ] as const;
 
+/** The roster unfiltered: every role, every class, no search. */
+const WHOLE_ROSTER: RosterFilter = { role: "", classId: "", query: "" };
+
 export default function AdminConsole(props: AdminConsoleProps) {
   const { locale, me, callsConfigured } = props;
   const live = useHydrated();
@@ -66,7 +69,7 @@ export default function AdminConsole(props: AdminConsoleProps) {
   const [invites, setInvites] = useState(props.invites);
   const [reports, setReports] = useState(props.reports);
   const [chats, setChats] = useState(props.chats);
-  const [filter, setFilter] = useState<RosterFilter>({ role: "", classId: "", query: "" });
+  const [filter, setFilter] = useState(WHOLE_ROSTER);
   const names: Names = useMemo(
     () => ({ members: new Map(members.map((m) => [m.userId, m])), people: props.people }),
     [members],
@@ -82,7 +85,7 @@ export default function AdminConsole(props: AdminConsoleProps) {
   }
 
   function showClass(classId: string) {
-    setFilter({ role: "", classId, query: "" });
+    setFilter({ ...WHOLE_ROSTER, classId });
     const heading = document.getElementById("members-title");
     heading?.scrollIntoView({ block: "start" });
     heading?.focus({ preventScroll: true });
