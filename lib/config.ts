@@ -33,6 +33,8 @@ export interface Config {
   oidc: OidcConfig | null;
   livekit: LiveKitConfig | null;
   maxUploadBytes: number;
+  /** Bytes each school may store (uploads, previews); past it uploads are 413 `quota_exceeded`. */
+  storageQuotaBytes: number;
   /** Take the client address from `X-Forwarded-For` (only behind a trusted reverse proxy). */
   trustProxy: boolean;
 }
@@ -54,6 +56,7 @@ export const CONFIG_VARIABLES = [
   "LIVEKIT_API_KEY",
   "LIVEKIT_API_SECRET",
   "MAX_UPLOAD_BYTES",
+  "STORAGE_QUOTA_BYTES",
   "TRUST_PROXY",
 ] as const;
 
@@ -193,6 +196,7 @@ export function readConfig(env: Env): Config {
     oidc: readOidc(env),
     livekit: readLiveKit(env),
     maxUploadBytes: integer(env, "MAX_UPLOAD_BYTES", 26_214_400, 1, 2 ** 32),
+    storageQuotaBytes: integer(env, "STORAGE_QUOTA_BYTES", 10 * 1024 ** 3, 1, 2 ** 50),
     trustProxy: flag(env, "TRUST_PROXY"),
   };
 }

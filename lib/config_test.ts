@@ -14,6 +14,7 @@ Deno.test("config without variables uses the documented defaults", () => {
     oidc: null,
     livekit: null,
     maxUploadBytes: 26_214_400,
+    storageQuotaBytes: 10 * 1024 ** 3,
     trustProxy: false,
   });
   assert.equal(kvIsLocalFile(config), true);
@@ -43,6 +44,7 @@ Deno.test("config reads good values of every variable", () => {
     LIVEKIT_API_KEY: "key",
     LIVEKIT_API_SECRET: "secret",
     MAX_UPLOAD_BYTES: "1048576",
+    STORAGE_QUOTA_BYTES: "5368709120",
     TRUST_PROXY: "true",
   });
   assert.equal(config.port, 0);
@@ -59,6 +61,7 @@ Deno.test("config reads good values of every variable", () => {
     apiSecret: "secret",
   });
   assert.equal(config.maxUploadBytes, 1_048_576);
+  assert.equal(config.storageQuotaBytes, 5 * 1024 ** 3);
   assert.equal(config.trustProxy, true);
   assert.equal(kvIsLocalFile(config), false);
   assert.equal(kvIsLocalFile(readConfig({ KV_PATH: "https://kv.example.ru/db" })), false);
@@ -93,6 +96,8 @@ Deno.test("config stops on each bad value with an error naming the variable", ()
     ["TRUST_PROXY", { TRUST_PROXY: "on" }],
     ["MAX_UPLOAD_BYTES", { MAX_UPLOAD_BYTES: "abc" }],
     ["MAX_UPLOAD_BYTES", { MAX_UPLOAD_BYTES: "0" }],
+    ["STORAGE_QUOTA_BYTES", { STORAGE_QUOTA_BYTES: "10G" }],
+    ["STORAGE_QUOTA_BYTES", { STORAGE_QUOTA_BYTES: "0" }],
   ];
   for (const [variable, env] of cases) {
     assert.throws(

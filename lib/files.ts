@@ -1,18 +1,29 @@
 /**
  * Files in chats, stored in Deno KV: metadata under `files`, the bytes in chunks of 60,000 bytes
  * under `file_chunks` (every value stays under KV's 64 KiB). Per-school storage is counted with
- * atomic sums so uploads never contend with each other.
+ * atomic sums so uploads never contend with each other. An upload not sent in a message within
+ * a day expires, and a member may hold only so much unsent; the sweeper (file_sweeper.ts) frees
+ * what expired and what was deleted with its message, counting each file's space free once.
  */
-import type { ChatId, Clock, Ids, OrgId, UserId } from "./ids.ts";
+import type { ChatId, OrgId, UserId } from "./ids.ts";
 import { keys } from "./kv_keys.ts";
-import { listAll } from "./kv_util.ts";
+import { commit } from "./kv_util.ts";
 
 /** Bytes per stored chunk. */
 export const CHUNK = 60_000;
-/** Chunks written per atomic operation (well under 800 KiB). */
-const CHUNKS_PER_COMMIT = 10;
-/** Storage a school may use unless the operator sets otherwise. */
-export const DEFAULT_STORAGE_QUOTA = 10 * 1024 ** 3;
+/** How long an upload waits to be sent in a message before it is purged. */
+export const UNSENT_TTL_MS = 24 * 3600_000;
+/** Bytes one member may hold in uploads not sent yet (six uploads of the default 25 MiB). */
+export const MAX_UNSENT_BYTES = 150 * 1024 ** 2;
+/** …and at most this share of the school's quota, so a handful of members cannot fill it. */
+export const MAX_UNSENT_SHARE = 1 / 20;
+
+/** Uploads one member may hold not sent yet. */
+export const MAX_UNSENT_FILES = 100;
+
+/** Bytes of unsent uploads one member may hold in a school with `quota` bytes of storage. */
+export const unsentAllowance = (quota: number): number =>
+  Math.min(MAX_UNSENT_BYTES, Math.floor(quota * MAX_UNSENT_SHARE));
 
 export type FilePart = "main" | "thumb";
 
@@ -34,6 +45,8 @@ export interface FileRecord {
   createdAt: string;
   /** The message it was sent with, once sent. */
   messageSeq: number | null;
+  /** When it is purged if not sent by then (ms since the epoch); absent on older records. */
+  unsentUntil?: number;
   deleted: boolean;
 }
 
@@ -48,6 +61,7 @@ export interface FileRef {
   height?: number;
 }
 
+/** A message's reference to a file. */
 export function fileRef(f: FileRecord): FileRef {
   return {
     id: f.id,
@@ -64,95 +78,22 @@ export function fileView(f: FileRecord) {
   return { id: f.id, name: f.name, type: f.type, size: f.size, sha256: f.sha256, kind: f.kind };
 }
 
-const chunkCount = (size: number) => Math.ceil(size / CHUNK);
-
-async function writeChunks(kv: Deno.Kv, id: string, part: FilePart, bytes: Uint8Array) {
-  const n = chunkCount(bytes.byteLength);
-  for (let first = 0; first < n; first += CHUNKS_PER_COMMIT) {
-    const op = kv.atomic();
-    for (let i = first; i < Math.min(n, first + CHUNKS_PER_COMMIT); i++) {
-      op.set(keys.fileChunk(id, part, i), bytes.subarray(i * CHUNK, (i + 1) * CHUNK));
-    }
-    const res = await op.commit();
-    if (!res.ok) throw new Error("storing file chunks failed");
-  }
+/** Writes a commit may carry: the chat actor's Plan satisfies this. */
+export interface Writes {
+  set(key: Deno.KvKey, value: unknown, size?: number): void;
+  delete(key: Deno.KvKey): void;
 }
 
-async function deleteChunks(kv: Deno.Kv, id: string): Promise<void> {
-  const entries = await listAll(kv, keys.fileChunks(id));
-  for (let i = 0; i < entries.length; i += 500) {
-    const op = kv.atomic();
-    for (const e of entries.slice(i, i + 500)) op.delete(e.key);
-    await op.commit();
-  }
+/** Adds to a send's commit: the file now belongs to message `messageSeq` (its unsent index entries go). */
+export function writeFileSent(w: Writes, file: FileRecord, messageSeq: number): void {
+  w.set(keys.file(file.id), { ...file, messageSeq }, 1000);
+  if (file.unsentUntil !== undefined) w.delete(keys.unsentFile(file.unsentUntil, file.id));
+  w.delete(keys.unsentFileOfUser(file.uploaderId, file.id));
 }
 
-/** Hex SHA-256 of bytes. */
-export async function sha256Bytes(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-export interface NewFile {
-  orgId: OrgId;
-  chatId: ChatId;
-  uploaderId: UserId;
-  name: string;
-  type: string;
-  kind: "image" | "file";
-  bytes: Uint8Array<ArrayBuffer>;
-  width?: number;
-  height?: number;
-  thumb?: { bytes: Uint8Array; type: string; width: number; height: number };
-}
-
-/** Stores the bytes, then the record; the file is visible only once both are written. */
-export async function storeFile(
-  deps: { kv: Deno.Kv; clock: Clock; ids: Ids },
-  file: NewFile,
-): Promise<FileRecord> {
-  const { kv } = deps;
-  const id = deps.ids.ulid();
-  const record: FileRecord = {
-    id,
-    orgId: file.orgId,
-    chatId: file.chatId,
-    uploaderId: file.uploaderId,
-    name: file.name,
-    type: file.type,
-    size: file.bytes.byteLength,
-    sha256: await sha256Bytes(file.bytes),
-    kind: file.kind,
-    ...(file.width ? { width: file.width, height: file.height } : {}),
-    ...(file.thumb
-      ? {
-        thumb: {
-          size: file.thumb.bytes.byteLength,
-          type: file.thumb.type,
-          width: file.thumb.width,
-          height: file.thumb.height,
-        },
-      }
-      : {}),
-    createdAt: new Date(deps.clock.now()).toISOString(),
-    messageSeq: null,
-    deleted: false,
-  };
-  try {
-    await writeChunks(kv, id, "main", file.bytes);
-    if (file.thumb) await writeChunks(kv, id, "thumb", file.thumb.bytes);
-    const stored = file.bytes.byteLength + (file.thumb?.bytes.byteLength ?? 0);
-    const res = await kv.atomic()
-      .check({ key: keys.file(id), versionstamp: null })
-      .set(keys.file(id), record)
-      .sum(keys.orgStorageAdded(file.orgId), BigInt(stored))
-      .commit();
-    if (!res.ok) throw new Error("storing the file record failed");
-  } catch (err) {
-    await deleteChunks(kv, id);
-    throw err;
-  }
-  return record;
+/** Adds to a commit: the file's bytes are to be purged by the sweeper (its message was deleted). */
+export function writeFilePurge(w: Writes, fileId: string, nowIso: string): void {
+  w.set(keys.filePurge(fileId), { at: nowIso });
 }
 
 /** The file's record, or null. */
@@ -169,14 +110,100 @@ export async function storageUsed(kv: Deno.Kv, orgId: OrgId): Promise<number> {
   return Number((added.value?.value ?? 0n) - (freed.value?.value ?? 0n));
 }
 
-/** Removes a file's bytes for good and counts the space as free again. */
+/** What a member holds in uploads not sent yet: how many, and their bytes. */
+export async function unsentOfUser(
+  kv: Deno.Kv,
+  userId: UserId,
+): Promise<{ files: number; bytes: number }> {
+  let files = 0;
+  let bytes = 0;
+  const entries = kv.list<number>({ prefix: keys.unsentFilesOfUser(userId) }, {
+    limit: MAX_UNSENT_FILES + 1,
+  });
+  for await (const e of entries) {
+    files++;
+    bytes += e.value;
+  }
+  return { files, bytes };
+}
+
+/** Bytes a file holds in storage (its part and its preview). */
+export const storedSize = (f: { size: number; thumb?: { size: number } }) =>
+  f.size + (f.thumb?.size ?? 0);
+
+/**
+ * Deletes every chunk stored under `id`, a few at a time (bounded memory), retrying a locked
+ * store. Idempotent.
+ */
+export async function deleteChunks(kv: Deno.Kv, id: string): Promise<void> {
+  for (;;) {
+    const op = kv.atomic();
+    let n = 0;
+    for await (const e of kv.list({ prefix: keys.fileChunks(id) }, { limit: 16 })) {
+      op.delete(e.key);
+      n++;
+    }
+    if (n === 0) return;
+    await commitOrFail(op, "deleting file chunks");
+  }
+}
+
+/**
+ * Takes a file out of storage for good, exactly once however many isolates try at the same
+ * time: marks it deleted and counts its space free in one checked commit (with a purge entry, so
+ * a crash before the chunks are gone leaves work for the sweeper), then deletes its chunks.
+ * `expect` must be true of the record as read, or nothing is done (a file sent meanwhile is not
+ * expired). Resolves with whether this call freed the space.
+ */
+export async function retireFile(
+  kv: Deno.Kv,
+  id: string,
+  nowIso: string,
+  expect: (f: FileRecord) => boolean = () => true,
+): Promise<boolean> {
+  let freed = false;
+  for (let attempt = 0;; attempt++) {
+    const [entry, marker] = await kv.getMany<[FileRecord, unknown]>([
+      keys.file(id),
+      keys.fileFreed(id),
+    ]);
+    const f = entry.value;
+    if (!f || f.deleted) break;
+    if (!expect(f)) return false;
+    if (attempt >= 20) throw new Error(`retiring file ${id} kept colliding`);
+    const op = kv.atomic()
+      .check(entry)
+      .check(marker)
+      .set(keys.file(id), { ...f, deleted: true })
+      .set(keys.filePurge(id), { at: nowIso })
+      .delete(keys.unsentFileOfUser(f.uploaderId, id));
+    if (f.unsentUntil !== undefined) op.delete(keys.unsentFile(f.unsentUntil, id));
+    // Freed before (a stale copy of the record was written back since): not counted again.
+    if (marker.versionstamp === null) {
+      op.set(keys.fileFreed(id), nowIso).sum(keys.orgStorageFreed(f.orgId), BigInt(storedSize(f)));
+    }
+    if ((await commit(op)).ok) {
+      freed = marker.versionstamp === null;
+      break;
+    }
+  }
+  const purge = await kv.get(keys.filePurge(id));
+  if (purge.versionstamp !== null) {
+    await deleteChunks(kv, id);
+    await commit(kv.atomic().check(purge).delete(keys.filePurge(id)));
+  }
+  return freed;
+}
+
+/** Removes a file's bytes for good and counts the space as free again (once). */
 export async function purgeFile(kv: Deno.Kv, record: FileRecord): Promise<void> {
-  await deleteChunks(kv, record.id);
-  const stored = record.size + (record.thumb?.size ?? 0);
-  await kv.atomic()
-    .set(keys.file(record.id), { ...record, deleted: true })
-    .sum(keys.orgStorageFreed(record.orgId), BigInt(stored))
-    .commit();
+  await retireFile(kv, record.id, new Date().toISOString());
+}
+
+/** Commits `op` (retrying a locked store); a failed check is an error here. */
+export async function commitOrFail(op: Deno.AtomicOperation, what: string): Promise<void> {
+  const res = await commit(op);
+  if (!res.ok) throw new Error(`${what} failed`);
 }
 
 /** Streams bytes [start, end] (inclusive) of a stored part, reading chunks as they are sent. */

@@ -39,6 +39,9 @@ export const keys = {
   orgMember: (orgId: OrgId, userId: UserId) => ["org_members", orgId, userId] as const,
   orgsByUser: (userId: UserId) => ["orgs_by_user", userId] as const,
   orgByUser: (userId: UserId, orgId: OrgId) => ["orgs_by_user", userId, orgId] as const,
+  /** An admin's removal of a member: it bars them from the school until an admin lifts it. */
+  orgBans: (orgId: OrgId) => ["org_bans", orgId] as const,
+  orgBan: (orgId: OrgId, userId: UserId) => ["org_bans", orgId, userId] as const,
 
   // invites: the token is the key; the org index lists them in creation order
   invite: (token: string) => ["invites", token] as const,
@@ -52,6 +55,9 @@ export const keys = {
   chatMember: (chatId: ChatId, userId: UserId) => ["chat_members", chatId, userId] as const,
   chatsByUser: (userId: UserId) => ["chats_by_user", userId] as const,
   chatByUser: (userId: UserId, chatId: ChatId) => ["chats_by_user", userId, chatId] as const,
+  /** A moderator's removal of a member: it bars them from the chat's links until added back. */
+  chatBans: (chatId: ChatId) => ["chat_bans", chatId] as const,
+  chatBan: (chatId: ChatId, userId: UserId) => ["chat_bans", chatId, userId] as const,
   chatsByOrg: (orgId: OrgId) => ["chats_by_org", orgId] as const,
   chatByOrg: (orgId: OrgId, chatId: ChatId) => ["chats_by_org", orgId, chatId] as const,
   /** The direct chat between two members; ids sorted so either side finds it. */
@@ -68,6 +74,11 @@ export const keys = {
   event: (chatId: ChatId, seq: number) => ["events", chatId, seq] as const,
   messages: (chatId: ChatId) => ["messages", chatId] as const,
   message: (chatId: ChatId, seq: number) => ["messages", chatId, seq] as const,
+  /**
+   * The one `message.edited` event of an edited message that still carries its text (seq, at,
+   * actor); earlier edits were stripped of theirs when it was written.
+   */
+  liveEdit: (chatId: ChatId, seq: number) => ["message_live_edits", chatId, seq] as const,
   /** Send idempotency: (chat, author, clientId) → seq of the message. */
   clientMessage: (chatId: ChatId, authorId: UserId, clientId: string) =>
     ["client_messages", chatId, authorId, clientId] as const,
@@ -96,6 +107,21 @@ export const keys = {
   /** Bytes a school has stored and freed (atomic sums; used = added − freed). */
   orgStorageAdded: (orgId: OrgId) => ["org_storage_added", orgId] as const,
   orgStorageFreed: (orgId: OrgId) => ["org_storage_freed", orgId] as const,
+  /** An upload whose bytes are arriving (start time); swept with its chunks if it never ends. */
+  fileStagings: () => ["file_stagings"] as const,
+  fileStaging: (id: string) => ["file_stagings", id] as const,
+  /** Uploads not sent in a message yet, by expiry time (value: uploader); swept when due. */
+  unsentFiles: () => ["unsent_files_by_expiry"] as const,
+  unsentFilesUntil: (ms: number) => ["unsent_files_by_expiry", ms] as const,
+  unsentFile: (expiresAt: number, id: string) => ["unsent_files_by_expiry", expiresAt, id] as const,
+  /** A member's uploads not sent yet (value: bytes stored), bounding what one member holds. */
+  unsentFilesOfUser: (userId: UserId) => ["unsent_files_by_user", userId] as const,
+  unsentFileOfUser: (userId: UserId, id: string) => ["unsent_files_by_user", userId, id] as const,
+  /** Files whose bytes the sweeper is to remove (their message was deleted, or they expired). */
+  filePurges: () => ["file_purges"] as const,
+  filePurge: (id: string) => ["file_purges", id] as const,
+  /** Set once when a file's space is counted free, so it is never counted twice. */
+  fileFreed: (id: string) => ["files_freed", id] as const,
   // calls
   call: (id: string) => ["calls", id] as const,
   /** The call going on in a chat (one at a time). */

@@ -6,8 +6,12 @@ export interface RetryOptions {
   attempts?: number;
 }
 
-function isLocked(err: unknown): boolean {
-  return err instanceof Error && /database is locked|SQLITE_BUSY/i.test(err.message);
+/** Whether `err` is SQLite's transient "database is locked" (another writer holds the file). */
+export function isLocked(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (/database is locked|SQLITE_BUSY/i.test(e.message)) return true;
+  }
+  return false;
 }
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));

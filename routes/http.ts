@@ -5,6 +5,7 @@ import { getCookie } from "hono/cookie";
 import type { z } from "zod";
 import { AppError, invalidInput } from "../lib/errors.ts";
 import { parseInput } from "../lib/validate.ts";
+import { isLocked } from "../lib/kv_util.ts";
 import { getSessionUser } from "../lib/auth.ts";
 import type { AppEnv, Ctx, Deps } from "./context.ts";
 
@@ -100,6 +101,14 @@ export function errorResponse(err: unknown, c: Ctx): Response {
         400,
       );
     }
+  }
+  if (isLocked(err)) {
+    // KV contention that outlasted the retries: the client's request was fine, so try again.
+    c.header("Retry-After", "1");
+    return c.json(
+      { error: { code: "unavailable", message: "The server is busy; try again in a moment" } },
+      503,
+    );
   }
   console.error("unexpected error:", err);
   return c.json({ error: { code: "internal", message: "Something went wrong on our side" } }, 500);

@@ -15,6 +15,9 @@ import { Gateway } from "../actors/gateway.ts";
 import { BroadcastBus, type Bus } from "../actors/bus.ts";
 import { unwrap } from "../actors/mailbox.ts";
 import type { Deps } from "./context.ts";
+import { ImageProcessor } from "../lib/image.ts";
+import { UploadGate } from "../lib/upload_gate.ts";
+import { startFileSweeper } from "../lib/file_sweeper.ts";
 
 export interface WiringOptions {
   clock?: Clock;
@@ -48,11 +51,15 @@ export function createDeps(config: Config, kv: Deno.Kv, options: WiringOptions =
     { clock },
   );
 
-  /** A member who left the school leaves each of its chats, as a logged event. */
+  /**
+   * A member who left the school stops hearing its chats on every open socket at once, then
+   * leaves each of them as a logged event.
+   */
   async function leaveSchoolChats(orgId: OrgId, userId: UserId) {
     const chatIds = await listChatIdsOfUser(kv, userId);
     const records = await getManyChunked<Chat>(kv, chatIds.map((id) => keys.chat(id)));
     const inOrg = chatIds.filter((_, i) => records[i]!.value?.orgId === orgId);
+    gateway.leaveSchool(orgId, userId, inOrg);
     const outcomes = await Promise.allSettled(inOrg.map(async (chatId) => {
       const command = { type: "removeMember", actorId: userId, userId, system: true } as const;
       unwrap(await chats.get(chatId).run(command));
@@ -71,13 +78,18 @@ export function createDeps(config: Config, kv: Deno.Kv, options: WiringOptions =
   const oidc = config.oidc
     ? oidcClient(config.oidc, `${config.appOrigin}/api/v1/auth/oidc/callback`, kv, clock)
     : null;
-  return { config, kv, clock, ids, mailer, orgs, chats, gateway, bus, oidc };
+  const files = {
+    images: new ImageProcessor(),
+    gate: new UploadGate(),
+    sweeper: startFileSweeper(kv, clock),
+  };
+  return { config, kv, clock, ids, mailer, orgs, chats, gateway, bus, oidc, files };
 }
 
 /** Lets queued actor work finish, closes sockets, and releases connections. */
 export async function stopDeps(deps: Deps): Promise<void> {
   deps.gateway.close();
-  await Promise.all([deps.orgs.stop(), deps.chats.stop()]);
+  await Promise.all([deps.orgs.stop(), deps.chats.stop(), deps.files.sweeper.stop()]);
   deps.bus.close();
   deps.mailer.close();
 }

@@ -4,37 +4,19 @@
  * uploader can.
  */
 import { Hono } from "hono";
-import { fileTypeFromBuffer } from "file-type";
 import type { AppEnv, Ctx, Deps } from "../context.ts";
 import { requireUser } from "../context.ts";
-import { readCapped } from "../http.ts";
 import { AppError, forbidden, invalidInput, notFound } from "../../lib/errors.ts";
 import { isUlid } from "../../lib/ids.ts";
 import { loadChatAccess } from "../../lib/chats.ts";
 import { canPost } from "../../lib/policy.ts";
-import {
-  contentDisposition,
-  DEFAULT_STORAGE_QUOTA,
-  type FilePart,
-  fileView,
-  getFile,
-  readPart,
-  safeFileName,
-  storageUsed,
-  storeFile,
-} from "../../lib/files.ts";
-import { processImage } from "../../lib/image.ts";
+import { contentDisposition, type FilePart, fileView, getFile, readPart } from "../../lib/files.ts";
+import { ENVELOPE, receiveUpload, tooLarge } from "../../lib/uploads.ts";
 import { enforce } from "../../lib/rate_limit.ts";
 import { keys } from "../../lib/kv_keys.ts";
 import type { Message } from "../../lib/chat_model.ts";
 
-/** Room for the multipart envelope around the file. */
-const ENVELOPE = 64 * 1024;
 const UPLOAD_RATE = { bucket: "uploads_user", limit: 120, windowMs: 3600_000 };
-const IMAGE_TYPES = new Set(["image/jpeg", "image/png"]);
-
-const tooLarge = (max: number) =>
-  new AppError(413, "too_large", `Files may be at most ${Math.floor(max / 1024 / 1024)} MiB`);
 
 export function fileRoutes(deps: Deps) {
   const { kv, config } = deps;
@@ -53,54 +35,24 @@ export function fileRoutes(deps: Deps) {
     if (!/^multipart\/form-data;/i.test(type)) {
       throw new AppError(415, "unsupported_media_type", "Upload the file as multipart/form-data");
     }
-    await enforce(kv, deps.clock, UPLOAD_RATE, user.id);
-    if (!c.req.raw.body) throw invalidInput("No file was sent", "file");
-    const body = await readCapped(c.req.raw.body, max + ENVELOPE).catch((err) => {
-      throw err instanceof AppError && err.status === 413 ? tooLarge(max) : err;
-    });
-    let form: FormData;
+    const leave = deps.files.gate.enter(user.id);
     try {
-      form = await new Response(body, { headers: { "Content-Type": type } }).formData();
-    } catch {
-      throw invalidInput("The upload is not valid multipart/form-data", "file");
-    }
-    const part = form.get("file");
-    if (!(part instanceof File)) throw invalidInput("Send the file in the field `file`", "file");
-    if (part.size > max) throw tooLarge(max);
-    if (part.size === 0) throw invalidInput("The file is empty", "file");
-    const used = await storageUsed(kv, chat.orgId);
-    if (used + part.size > DEFAULT_STORAGE_QUOTA) {
-      throw new AppError(413, "quota_exceeded", "The school's storage is full");
-    }
-    const bytes = new Uint8Array(await part.arrayBuffer());
-    const detected = (await fileTypeFromBuffer(bytes))?.mime ?? "application/octet-stream";
-    const name = safeFileName(part.name, "file");
-    const common = { orgId: chat.orgId, chatId: chat.id, uploaderId: user.id, name };
-    let record;
-    const image = IMAGE_TYPES.has(detected)
-      ? await processImage({ bytes, type: detected as "image/jpeg" | "image/png" })
-      : null;
-    if (image?.ok) {
-      record = await storeFile(deps, {
-        ...common,
-        type: detected,
-        kind: "image",
-        bytes: new Uint8Array(image.image),
-        width: image.width,
-        height: image.height,
-        thumb: {
-          bytes: image.thumb,
-          type: "image/jpeg",
-          width: image.thumbWidth,
-          height: image.thumbHeight,
+      await enforce(kv, deps.clock, UPLOAD_RATE, user.id);
+      if (!c.req.raw.body) throw invalidInput("No file was sent", "file");
+      const record = await receiveUpload(
+        deps,
+        {
+          orgId: chat.orgId,
+          chatId: chat.id,
+          uploaderId: user.id,
         },
-      });
-    } else {
-      // Not an image we can vouch for: it is stored as it came, and only ever downloaded.
-      const type = image ? "application/octet-stream" : detected;
-      record = await storeFile(deps, { ...common, type, kind: "file", bytes });
+        c.req.raw.body,
+        type,
+      );
+      return c.json({ file: fileView(record) }, 201);
+    } finally {
+      leave();
     }
-    return c.json({ file: fileView(record) }, 201);
   });
 
   async function serve(c: Ctx, part: FilePart): Promise<Response> {

@@ -1,10 +1,13 @@
 /**
  * Expectations for files, calls, lessons and LiveKit's webhook. Files follow their chat and
  * message; calls follow their chat, with hosts (docs/api.md: the starter, the school's teachers
- * and admins, and the chat's moderators) for the controls.
+ * and admins, and the chat's moderators) for the controls, and a participant muted or removed
+ * only by a host who outranks them (teachers and admins also one another).
  */
 import * as policy from "../../lib/policy.ts";
 import type { ChatCaller } from "../../lib/policy.ts";
+import type { UserId } from "../../lib/ids.ts";
+import { loadChatAccess } from "../../lib/chats.ts";
 import { SESSION_COOKIE } from "../../routes/http.ts";
 import { ORIGIN } from "../helpers.ts";
 import { allowIf, answer, both, type Spec, type X } from "./matrix.ts";
@@ -30,26 +33,44 @@ async function sharedCall(x: X) {
 }
 
 /** Hosts of a call: its starter, teachers and admins of the school, the chat's moderators. */
-function host(x: X, c: ChatCaller, starterId: string) {
-  return both(
-    policy.canReadChat(c),
-    allowIf(x.me?.id === starterId || STAFF(c) || policy.canModerate(c) === "allow"),
-  );
+function host(c: ChatCaller, starterId: string) {
+  return both(policy.canReadChat(c), policy.canHostCall(c, starterId as UserId));
 }
 
 const CALLS = ["student's call", "teacher's lesson"] as const;
 
-/** Host controls on a shared call; the fake LiveKit answers, so hosts get 2xx. */
-const control = (suffix: string, body?: unknown): Spec => ({
-  route: `POST /api/v1/calls/:callId${suffix}`,
+/** Lowering every hand on a shared call; the fake LiveKit answers, so hosts get 2xx. */
+const lowerHands: Spec = {
+  route: "POST /api/v1/calls/:callId/hands/lower",
   rule: "a member of the call's chat (else 404) who hosts it (else 403)",
   variants: CALLS,
   build: async (x) => {
     const { id, starter, c } = await sharedCall(x);
+    return { path: `/calls/${id}/hands/lower`, expect: answer(host(c, starter)) };
+  },
+};
+
+/**
+ * A host's control of one participant, a student or the chat's teacher: the participant's rank
+ * decides as much as the caller's, so a student starter never mutes or removes the teacher.
+ */
+const control = (action: "mute" | "remove", body?: unknown): Spec => ({
+  route: `POST /api/v1/calls/:callId/participants/:userId/${action}`,
+  rule: "canHostCall (404 outside the chat, else 403), then canControlCallParticipant (403)",
+  variants: CALLS.flatMap((call) => [`${call}: a student`, `${call}: the teacher`]),
+  build: async (x) => {
+    const { id, chat, starter, c } = await sharedCall(x);
+    const target = x.variant.endsWith("teacher") ? x.s.teacher : x.s.bystander;
+    const them = (await loadChatAccess(x.w.t.kv, chat, target.id as UserId, false)).caller;
     return {
-      path: `/calls/${id}${suffix.replace(":userId", x.s.bystander.id)}`,
+      path: `/calls/${id}/participants/${target.id}/${action}`,
       body,
-      expect: answer(host(x, c, starter)),
+      expect: answer(
+        both(
+          policy.canReadChat(c),
+          policy.canControlCallParticipant(c, them, starter as UserId),
+        ),
+      ),
     };
   },
 });
@@ -129,7 +150,7 @@ export const mediaSpecs: Spec[] = [
     variants: CALLS,
     build: async (x) => {
       const { id, starter, c } = await sharedCall(x);
-      return { path: `/calls/${id}/attendance.csv`, expect: answer(host(x, c, starter)) };
+      return { path: `/calls/${id}/attendance.csv`, expect: answer(host(c, starter)) };
     },
   },
   {
@@ -143,13 +164,27 @@ export const mediaSpecs: Spec[] = [
       const id = await x.w.call(chatId, starter, student ? "call" : "lesson");
       return {
         path: `/calls/${id}/end`,
-        expect: answer(host(x, await x.chat(chatId), starter.id)),
+        expect: answer(host(await x.chat(chatId), starter.id)),
       };
     },
   },
-  control("/participants/:userId/mute", { source: "microphone" }),
-  control("/participants/:userId/remove"),
-  control("/hands/lower"),
+  control("mute", { source: "microphone" }),
+  control("remove"),
+  lowerHands,
+  {
+    route: "POST /api/v1/calls/:callId/hand",
+    rule: "canReadChat of the call's chat: anyone in it raises their own hand; 410 once ended",
+    variants: [...CALLS, "ended call"],
+    build: async (x) => {
+      const { id, c } = await sharedCall(x);
+      const read = policy.canReadChat(c);
+      return {
+        path: `/calls/${id}/hand`,
+        body: { raised: true },
+        expect: read === "allow" && x.variant === "ended call" ? 410 : answer(read),
+      };
+    },
+  },
   {
     route: "POST /api/v1/livekit/webhook",
     rule: "LiveKit's signature decides, never a session: signed 2xx, unsigned 401 (API.md)",
