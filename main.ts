@@ -4,6 +4,7 @@
  */
 import { CONFIG_VARIABLES, ConfigError, kvIsLocalFile, readConfig } from "./lib/config.ts";
 import { openKvShared } from "./lib/kv_util.ts";
+import { prepareKvDir, restrictKvFiles } from "./lib/kv_file.ts";
 import { createApp } from "./routes/app.ts";
 import { createDeps, stopDeps } from "./routes/wiring.ts";
 
@@ -22,11 +23,10 @@ function loadConfig() {
 }
 
 const config = loadConfig();
-if (kvIsLocalFile(config)) {
-  const dir = config.kvPath.replace(/[^/\\]*$/, "") || ".";
-  await Deno.mkdir(dir, { recursive: true });
-}
+const localKv = kvIsLocalFile(config);
+if (localKv) await prepareKvDir(config.kvPath);
 const kv = await openKvShared(config.kvPath);
+if (localKv) await restrictKvFiles(config.kvPath);
 const deps = createDeps(config, kv);
 const app = createApp(deps);
 

@@ -5,7 +5,7 @@
 import type { ApplicationId, Clock, Ids, OrgId, UserId } from "./ids.ts";
 import { isUlid } from "./ids.ts";
 import { keys } from "./kv_keys.ts";
-import { getManyChunked, listAll, transact } from "./kv_util.ts";
+import { commit, getManyChunked, listAll, transact } from "./kv_util.ts";
 import {
   type ApplicationStatus,
   defaultOrgSettings,
@@ -42,11 +42,12 @@ export async function createApplication(
     status: "pending",
     createdAt: new Date(deps.clock.now()).toISOString(),
   };
-  await deps.kv.atomic()
-    .check({ key: keys.application(id), versionstamp: null })
-    .set(keys.application(id), application)
-    .set(keys.applicationByStatus("pending", id), true)
-    .commit();
+  await commit(
+    deps.kv.atomic()
+      .check({ key: keys.application(id), versionstamp: null })
+      .set(keys.application(id), application)
+      .set(keys.applicationByStatus("pending", id), true),
+  );
   return application;
 }
 

@@ -3,7 +3,7 @@ import type { WebhookEvent } from "livekit-server-sdk";
 import type { Clock, Ids, UserId } from "./ids.ts";
 import { isUlid } from "./ids.ts";
 import { keys } from "./kv_keys.ts";
-import { listAll, transact } from "./kv_util.ts";
+import { commit, listAll, transact } from "./kv_util.ts";
 import type { Attendance, Call } from "./calls.ts";
 
 /**
@@ -22,10 +22,11 @@ export async function recordWebhook(
   const call = callId ? (await kv.get<Call>(keys.call(callId))).value : null;
   if (!call) return;
   if (event.id) {
-    const seen = await kv.atomic()
-      .check({ key: keys.webhookEvent(event.id), versionstamp: null })
-      .set(keys.webhookEvent(event.id), true, { expireIn: 24 * 3600_000 })
-      .commit();
+    const seen = await commit(
+      kv.atomic()
+        .check({ key: keys.webhookEvent(event.id), versionstamp: null })
+        .set(keys.webhookEvent(event.id), true, { expireIn: 24 * 3600_000 }),
+    );
     if (!seen.ok) return;
   }
   const at = new Date(
@@ -34,7 +35,7 @@ export async function recordWebhook(
   const identity = event.participant?.identity;
   if (event.event === "participant_joined" && identity && isUlid(identity)) {
     const entry: Attendance = { userId: identity as UserId, joinedAt: at };
-    await kv.set(keys.callAttendanceEntry(call.id, deps.ids.ulid()), entry);
+    await commit(kv.atomic().set(keys.callAttendanceEntry(call.id, deps.ids.ulid()), entry));
   } else if (event.event === "participant_left" && identity) {
     await transact(async () => {
       const entries = await listAll<Attendance>(kv, keys.callAttendance(call.id));

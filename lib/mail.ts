@@ -5,7 +5,7 @@
 import nodemailer from "nodemailer";
 import type { Clock, Ids } from "./ids.ts";
 import { keys } from "./kv_keys.ts";
-import { getManyChunked, listAll } from "./kv_util.ts";
+import { commit, getManyChunked, listAll } from "./kv_util.ts";
 import type { SmtpConfig } from "./config.ts";
 import { AppError } from "./errors.ts";
 
@@ -33,10 +33,11 @@ export function outboxMailer(kv: Deno.Kv, clock: Clock, ids: Ids): Mailer {
     async send(mail) {
       const id = ids.ulid();
       const stored: StoredMail = { ...mail, sentAt: new Date(clock.now()).toISOString() };
-      await kv.atomic()
-        .set(keys.outbox(id), stored, { expireIn: OUTBOX_TTL_MS })
-        .set(keys.outboxByToItem(mail.to, id), id, { expireIn: OUTBOX_TTL_MS })
-        .commit();
+      await commit(
+        kv.atomic()
+          .set(keys.outbox(id), stored, { expireIn: OUTBOX_TTL_MS })
+          .set(keys.outboxByToItem(mail.to, id), id, { expireIn: OUTBOX_TTL_MS }),
+      );
     },
     close() {},
   };

@@ -21,10 +21,21 @@ export interface Session {
   expiresAt: string;
 }
 
+/** A pending sign-in code (rules in lib/login_codes.ts). Records without `kdf` are void. */
 export interface LoginCode {
+  /** How `hash` was made: PBKDF2-HMAC-SHA256 of the code with `salt`, `iterations` rounds. */
+  kdf: "pbkdf2-sha256";
+  iterations: number;
   hash: string;
   salt: string;
+  /** Wrong guesses at this code from every address. */
   attempts: number;
+  /** Wrong guesses at this code by client address. */
+  wrongBy: Record<string, number>;
+  /** The client address that asked for it. */
+  requestedBy: string;
+  /** Whether it was mailed to an email without an account (counted as such until used). */
+  newAccount: boolean;
   expiresAt: number;
 }
 

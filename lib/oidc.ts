@@ -7,6 +7,7 @@ import * as oauth from "oauth4webapi";
 import type { OidcConfig } from "./config.ts";
 import type { Clock } from "./ids.ts";
 import { keys } from "./kv_keys.ts";
+import { commit } from "./kv_util.ts";
 import { AppError } from "./errors.ts";
 
 const FLOW_TTL_MS = 10 * 60_000;
@@ -69,7 +70,7 @@ export function oidcClient(
       const state = oauth.generateRandomState();
       const nonce = oauth.generateRandomNonce();
       const flow: Flow = { verifier, nonce, createdAt: clock.now() };
-      await kv.set(keys.oidcFlow(state), flow, { expireIn: FLOW_TTL_MS });
+      await commit(kv.atomic().set(keys.oidcFlow(state), flow, { expireIn: FLOW_TTL_MS }));
       const url = new URL(as.authorization_endpoint!);
       url.searchParams.set("client_id", config.clientId);
       url.searchParams.set("redirect_uri", redirectUri);
@@ -88,7 +89,7 @@ export function oidcClient(
         throw failed("the sign-in took too long or was already used; start again");
       }
       // A flow is single-use.
-      const used = await kv.atomic().check(entry).delete(keys.oidcFlow(state)).commit();
+      const used = await commit(kv.atomic().check(entry).delete(keys.oidcFlow(state)));
       if (!used.ok) throw failed("the sign-in was already used; start again");
       const as = await authorizationServer();
       // client_secret_basic is the default method; use the body only where it is all there is.

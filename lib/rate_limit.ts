@@ -99,3 +99,73 @@ export async function enforce(
   const result = await hit(kv, clock, rule, subject);
   if (!result.ok) throw rateLimited(result.retryAfterMs / 1000);
 }
+
+/** A rule and the subject it counts, e.g. `[RATE.codePerEmail, email]`. */
+export type RateCount = readonly [RateRule, string];
+
+const TOO_BUSY: RateResult = { ok: false, retryAfterMs: 1000 };
+/**
+ * Commits tried for one multi-counter update: a burst from one address (a class signing in at
+ * once) makes its counters contend, and each try is a tiny read and write.
+ */
+const COUNTER_ATTEMPTS = 60;
+
+/**
+ * Counts one hit against every one of `counts` (distinct counters, at most 10) in one commit,
+ * or against none when any is full: a refused request uses nothing up. The wait answered is
+ * until all those full have room.
+ */
+export async function hitAll(
+  kv: Deno.Kv,
+  clock: Clock,
+  counts: readonly RateCount[],
+): Promise<RateResult> {
+  const ks = counts.map(([rule, subject]) => keys.rate(rule.bucket, subject));
+  return await transact<RateResult>(async () => {
+    const entries = await kv.getMany<Window[]>(ks);
+    const now = clock.now();
+    const op = kv.atomic();
+    let wait = 0;
+    counts.forEach(([rule], i) => {
+      const entry = entries[i]!;
+      const current = entry.value && entry.value.resetAt > now
+        ? entry.value
+        : { count: 0, resetAt: now + rule.windowMs };
+      if (current.count >= rule.limit) wait = Math.max(wait, current.resetAt - now);
+      const next: Window = { count: current.count + 1, resetAt: current.resetAt };
+      op.check(entry).set(ks[i]!, next, { expireIn: Math.max(1, next.resetAt - now) });
+    });
+    if (wait > 0) return { op: null, result: { ok: false, retryAfterMs: wait } as RateResult };
+    return { op, result: { ok: true } as RateResult };
+  }, { attempts: COUNTER_ATTEMPTS }).catch((err) => {
+    // As in hit: counters too busy to update mean too many requests at once.
+    if (err instanceof AppError && err.status === 409) return TOO_BUSY;
+    throw err;
+  });
+}
+
+/**
+ * Gives back one hit of each of `counts` in the current windows, in one commit; best effort: a
+ * refund that cannot be made leaves a limit tighter, never looser.
+ */
+export async function refundAll(
+  kv: Deno.Kv,
+  clock: Clock,
+  counts: readonly RateCount[],
+): Promise<void> {
+  if (counts.length === 0) return;
+  const ks = counts.map(([rule, subject]) => keys.rate(rule.bucket, subject));
+  await transact(async () => {
+    const entries = await kv.getMany<Window[]>(ks);
+    const now = clock.now();
+    const op = kv.atomic();
+    let changed = false;
+    entries.forEach((entry, i) => {
+      if (!entry.value || entry.value.resetAt <= now || entry.value.count === 0) return;
+      const next: Window = { count: entry.value.count - 1, resetAt: entry.value.resetAt };
+      op.check(entry).set(ks[i]!, next, { expireIn: Math.max(1, next.resetAt - now) });
+      changed = true;
+    });
+    return { op: changed ? op : null, result: undefined };
+  }, { attempts: COUNTER_ATTEMPTS }).catch(() => {});
+}

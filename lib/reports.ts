@@ -4,7 +4,7 @@
  */
 import type { ChatId, Clock, Ids, OrgId, UserId } from "./ids.ts";
 import { keys } from "./kv_keys.ts";
-import { getManyChunked, listAll } from "./kv_util.ts";
+import { commit, getManyChunked, listAll } from "./kv_util.ts";
 import type { AuditEntry, Message } from "./chat_model.ts";
 
 export interface Report {
@@ -43,10 +43,11 @@ export async function createReport(
       ...(message.editedAt ? { editedAt: message.editedAt } : {}),
     },
   };
-  await deps.kv.atomic()
-    .set(keys.report(orgId, report.id), report)
-    .set(keys.chatReport(message.chatId, report.id), true)
-    .commit();
+  await commit(
+    deps.kv.atomic()
+      .set(keys.report(orgId, report.id), report)
+      .set(keys.chatReport(message.chatId, report.id), true),
+  );
   return report;
 }
 

@@ -1,9 +1,10 @@
 /**
  * `deno task start`: validates the configuration, then runs `deno serve --parallel` on main.ts
  * with exactly the permissions that configuration needs (no `-A`): listen on HOST:PORT, read
- * and write the KV directory, read the static assets and the image worker's module, reach only
- * the configured mail, SSO, call and KV hosts. Its environment holds only Parta's own variables
- * and Deno's.
+ * and write the KV directory (which also lets main.ts make it 0700 and the KV files 0600:
+ * `Deno.chmod` needs write access to the path and nothing else), read the static assets and the
+ * image worker's module, reach only the configured mail, SSO, call and KV hosts. Its environment
+ * holds only Parta's own variables and Deno's.
  *
  * `--dev` also watches the sources and turns on the dev outbox.
  */
