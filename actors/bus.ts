@@ -1,9 +1,10 @@
 /**
  * The bus carries committed chat events (and ephemeral typing, presence and read signals)
  * between isolates. It is a hint: a lost message costs latency, never data, because sockets
- * repair gaps from KV.
+ * repair gaps from KV. Endings (a session, a school membership) travel on it too; a lost one is
+ * caught by each gateway's periodic re-check of its sockets against KV.
  */
-import type { ChatId, UserId } from "../lib/ids.ts";
+import type { ChatId, OrgId, UserId } from "../lib/ids.ts";
 import type { ChatEvent } from "../lib/chat_model.ts";
 import type { ServerFrame } from "../lib/wire.ts";
 
@@ -12,7 +13,13 @@ export type BusMessage =
   | { type: "typing"; chatId: ChatId; userId: UserId }
   | { type: "read"; chatId: ChatId; userId: UserId; seq: number }
   | { type: "presence"; userId: UserId; online: boolean; chatIds: ChatId[]; isolate: string }
-  | { type: "notice"; userIds: UserId[]; frame: ServerFrame };
+  | { type: "notice"; userIds: UserId[]; frame: ServerFrame }
+  /** A session ended (sign-out): every isolate closes its sockets with CLOSE.sessionEnded. */
+  | { type: "session.ended"; tokenHash: string }
+  /** Every session of a user ended (signed out everywhere, account deleted). */
+  | { type: "sessions.ended"; userId: UserId }
+  /** A member left a school: every isolate stops their sockets following its chats at once. */
+  | { type: "school.left"; orgId: OrgId; userId: UserId; chatIds: ChatId[] };
 
 export interface Bus {
   /** Sends `message` to every other isolate (not back to this one). */

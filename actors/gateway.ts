@@ -3,6 +3,11 @@
  * each committed event to each of them at most once, in `seq` order. A socket that misses
  * events (it joined mid-stream, a broadcast was lost, it reconnected with `since`) has them
  * read from KV. Buffers are bounded: a socket that cannot keep up is closed with 1013.
+ *
+ * Each socket knows the session it was opened with. When that session ends (sign-out here or on
+ * another isolate, expiry) the socket is closed with CLOSE.sessionEnded; when its user leaves a
+ * school, it stops following that school's chats at once. Both travel on the bus, and a periodic
+ * re-check against KV catches whatever a lost bus message did not bring.
  */
 import type { ChatId, Clock, OrgId, UserId } from "../lib/ids.ts";
 import type { QuietHours } from "../lib/model.ts";
@@ -12,6 +17,9 @@ import { keys } from "../lib/kv_keys.ts";
 import { chatView, listEvents } from "../lib/chats.ts";
 import { CLOSE, type ServerFrame } from "../lib/wire.ts";
 import type { Bus, BusMessage } from "./bus.ts";
+import { pairKey, readStanding, SessionBook, type SocketSession } from "./gateway_sessions.ts";
+
+export type { SocketSession } from "./gateway_sessions.ts";
 
 /** What the gateway needs of a WebSocket. */
 export interface Sink {
@@ -29,6 +37,13 @@ export interface GatewayOptions {
   onRemoteEvents?: (chatId: ChatId, events: ChatEvent[]) => void;
   /** Bytes a socket may have unsent before it is closed with 1013; default 1 MiB. */
   maxBuffered?: number;
+  /**
+   * Sockets one user may have open on this isolate; attaching one more closes the oldest with
+   * CLOSE.tooManySockets. Default 20.
+   */
+  maxSocketsPerUser?: number;
+  /** How often open sockets' sessions and memberships are re-read from KV; default 60 s. */
+  recheckMs?: number;
 }
 
 interface Cursor {
@@ -55,6 +70,8 @@ export interface AttachOptions {
   chatOrgs?: ReadonlyMap<ChatId, OrgId>;
   /** Schools where the user is a student: no live pushes there during quiet hours. */
   quiet?: ReadonlyMap<OrgId, QuietRule>;
+  /** The session behind the socket; without one (tests), the socket is never ended for it. */
+  session?: SocketSession;
 }
 
 const OPEN = 1;
@@ -62,6 +79,8 @@ const OPEN = 1;
 const QUIET_CHECK_MS = 30_000;
 const PAGE = 200;
 const TYPING_INTERVAL_MS = 2000;
+/** How often expired sessions are looked for (a comparison per socket, only once one is due). */
+const SWEEP_MS = 1000;
 
 /** One client socket of one user. */
 export class Connection {
@@ -79,6 +98,8 @@ export class Connection {
   quiet = new Map<OrgId, QuietRule>();
   /** Chats whose events are being held back for quiet hours. */
   readonly holding = new Set<ChatId>();
+  /** The session the socket was opened with, if known. */
+  session: SocketSession | null = null;
   closed = false;
 
   constructor(
@@ -97,11 +118,14 @@ export class Gateway {
   readonly #onRemoteEvents?: (chatId: ChatId, events: ChatEvent[]) => void;
   readonly #byChat = new Map<ChatId, Set<Connection>>();
   readonly #byUser = new Map<UserId, Set<Connection>>();
+  readonly #sessions = new SessionBook<Connection>();
+  readonly #maxPerUser: number;
   /** Users online on other isolates: user → isolates that said so. */
   readonly #remoteOnline = new Map<UserId, Set<string>>();
   readonly #isolate = crypto.randomUUID();
   readonly #unsubscribe: () => void;
-  readonly #quietTimer: ReturnType<typeof setInterval>;
+  readonly #timers: ReturnType<typeof setInterval>[] = [];
+  #rechecking = false;
   readonly #quietCache = new Map<string, { minute: number; quiet: boolean }>();
 
   constructor(options: GatewayOptions) {
@@ -109,13 +133,21 @@ export class Gateway {
     this.#clock = options.clock;
     this.#bus = options.bus;
     this.#maxBuffered = options.maxBuffered ?? 1024 * 1024;
+    this.#maxPerUser = options.maxSocketsPerUser ?? 20;
     this.#onRemoteEvents = options.onRemoteEvents;
     this.#unsubscribe = this.#bus.subscribe((message) => this.#fromBus(message));
+    this.#every(QUIET_CHECK_MS, () => this.releaseQuiet(), "releasing quiet hours");
+    this.#every(SWEEP_MS, () => Promise.resolve(this.sweep()), "sweeping sessions");
+    this.#every(options.recheckMs ?? 60_000, () => this.recheck(), "re-checking sockets");
+  }
+
+  /** Runs `work` every `ms` on an unref'd timer (it never keeps the process alive). */
+  #every(ms: number, work: () => Promise<void>, what: string): void {
     const timer = setInterval(() => {
-      this.releaseQuiet().catch((err) => console.error("releasing quiet hours failed:", err));
-    }, QUIET_CHECK_MS);
+      work().catch((err) => console.error(`${what} failed:`, err));
+    }, ms);
     Deno.unrefTimer(timer);
-    this.#quietTimer = timer;
+    this.#timers.push(timer);
   }
 
   /** Sockets open on this isolate. */
@@ -148,6 +180,14 @@ export class Gateway {
     for (const [chatId, orgId] of options.chatOrgs ?? []) conn.chatOrgs.set(chatId, orgId);
     conn.quiet = new Map(options.quiet ?? []);
     for (const chatId of chatIds) this.#follow(conn, chatId, { last: 0, target: 0, busy: true });
+    // Over the cap, the oldest sockets give way: the newest is the tab the person looks at.
+    const open = [...this.#byUser.get(userId) ?? []];
+    for (const oldest of open.slice(0, Math.max(0, open.length - this.#maxPerUser + 1))) {
+      this.#end(oldest, CLOSE.tooManySockets, "Too many sockets for this account", {
+        code: "too_many_sockets",
+        message: `At most ${this.#maxPerUser} connections per account; a newer one took this place`,
+      });
+    }
     const wasOnline = this.isOnline(userId);
     let mine = this.#byUser.get(userId);
     if (!mine) this.#byUser.set(userId, mine = new Set());
@@ -162,15 +202,25 @@ export class Gateway {
         isolate: this.#isolate,
       });
     }
+    // Ended while this socket was greeting (after its session was read): end it now.
+    if (options.session && this.#sessions.add(conn, options.session, this.#clock.now())) {
+      this.#endSession(conn);
+    }
     return conn;
   }
 
   /**
    * Starts delivery: chats in `since` get every event after the given seq (read from KV), the
-   * others only events after `heads`.
+   * others only events after `heads`. `orgs` names the school of each chat in `heads`.
    */
-  start(conn: Connection, heads: ReadonlyMap<ChatId, number>, since: ReadonlyMap<ChatId, number>) {
+  start(
+    conn: Connection,
+    heads: ReadonlyMap<ChatId, number>,
+    since: ReadonlyMap<ChatId, number>,
+    orgs: ReadonlyMap<ChatId, OrgId> = new Map(),
+  ) {
     conn.started = true;
+    for (const [chatId, orgId] of orgs) conn.chatOrgs.set(chatId, orgId);
     // Chats joined just before the socket attached are in `heads` but not yet followed.
     for (const chatId of heads.keys()) {
       if (!conn.chats.has(chatId) && !conn.leftEarly.has(chatId)) {
@@ -203,6 +253,7 @@ export class Gateway {
     if (conn.closed) return;
     conn.closed = true;
     for (const chatId of [...conn.chats.keys()]) this.#unfollow(conn, chatId);
+    this.#sessions.remove(conn);
     const mine = this.#byUser.get(conn.userId);
     mine?.delete(conn);
     if (mine && mine.size === 0) {
@@ -222,6 +273,130 @@ export class Gateway {
   /** Whether `conn` follows `chatId` (is a member, as far as this socket knows). */
   follows(conn: Connection, chatId: ChatId): boolean {
     return conn.chats.has(chatId);
+  }
+
+  // ── Endings: sessions and school memberships ───────────────────────────────────────────
+
+  /**
+   * Whether `conn` may still act: it is open and its session has not expired. A socket found
+   * expired here is ended at once (the sweep would within a second).
+   */
+  live(conn: Connection): boolean {
+    if (conn.closed) return false;
+    if (conn.session && conn.session.expiresAt <= this.#clock.now()) {
+      this.#endSession(conn);
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * A session ended (its KV record is already gone): closes its sockets here with
+   * CLOSE.sessionEnded at once, and on every other isolate through the bus.
+   */
+  endSession(tokenHash: string): void {
+    this.#sessionEndedHere(tokenHash);
+    this.#bus.publish({ type: "session.ended", tokenHash });
+  }
+
+  /** Every session of `userId` ended: closes all their sockets, here and on every isolate. */
+  endSessions(userId: UserId): void {
+    this.#sessionsEndedHere(userId);
+    this.#bus.publish({ type: "sessions.ended", userId });
+  }
+
+  /**
+   * `userId` left the school `orgId` (the removal is committed): their sockets here and on every
+   * isolate stop following its chats at once, each told `chat.removed`. `chatIds` are the
+   * school's chats the user was in; chats a socket knows to be the school's count too.
+   */
+  leaveSchool(orgId: OrgId, userId: UserId, chatIds: readonly ChatId[]): void {
+    this.#leaveSchoolHere(orgId, userId, chatIds);
+    this.#bus.publish({ type: "school.left", orgId, userId, chatIds: [...chatIds] });
+  }
+
+  /** Closes the sockets whose session has expired. Runs every second; cheap until one is due. */
+  sweep(): void {
+    for (const conn of this.#sessions.expired(this.#clock.now())) this.#endSession(conn);
+  }
+
+  /**
+   * The safety net under the bus: reads every open socket's session and the memberships of the
+   * schools of the chats it follows from KV (one key per distinct session and per distinct
+   * user and school, in batched `getMany`s), then ends what has ended. Runs every `recheckMs`.
+   */
+  async recheck(): Promise<void> {
+    if (this.#rechecking) return;
+    this.#rechecking = true;
+    try {
+      const memberships = new Map<string, readonly [UserId, OrgId]>();
+      for (const conns of this.#byUser.values()) {
+        for (const conn of conns) {
+          for (const chatId of conn.chats.keys()) {
+            const orgId = conn.chatOrgs.get(chatId);
+            if (orgId) memberships.set(pairKey(conn.userId, orgId), [conn.userId, orgId]);
+          }
+        }
+      }
+      const sessions = this.#sessions.sessions();
+      const standing = await readStanding(this.#kv, this.#clock, sessions, memberships);
+      for (const tokenHash of standing.endedSessions) this.#sessionEndedHere(tokenHash);
+      for (const pair of standing.leftSchools) {
+        const [userId, orgId] = memberships.get(pair)!;
+        this.#leaveSchoolHere(orgId, userId, []);
+      }
+    } finally {
+      this.#rechecking = false;
+    }
+  }
+
+  #sessionEndedHere(tokenHash: string): void {
+    const now = this.#clock.now();
+    for (const conn of this.#sessions.sessionEnded(tokenHash, now)) this.#endSession(conn);
+  }
+
+  #sessionsEndedHere(userId: UserId): void {
+    this.#sessions.userEnded(userId, this.#clock.now());
+    for (const conn of [...this.#byUser.get(userId) ?? []]) this.#endSession(conn);
+  }
+
+  #endSession(conn: Connection): void {
+    this.#end(conn, CLOSE.sessionEnded, "Session ended; sign in again", {
+      code: "unauthenticated",
+      message: "Your session has ended; sign in again",
+    });
+  }
+
+  /** Tells the socket why (if `error`), closes it with `code`, and forgets it. */
+  #end(
+    conn: Connection,
+    code: number,
+    reason: string,
+    error?: { code: string; message: string },
+  ): void {
+    if (conn.closed) return;
+    if (error) this.write(conn, { type: "error", error });
+    try {
+      conn.sink.close(code, reason);
+    } catch { /* already closed */ }
+    this.detach(conn);
+  }
+
+  #leaveSchoolHere(orgId: OrgId, userId: UserId, chatIds: readonly ChatId[]): void {
+    const named = new Set(chatIds);
+    for (const conn of this.#byUser.get(userId) ?? []) {
+      const gone = [...conn.chats.keys()].filter((chatId) =>
+        named.has(chatId) || conn.chatOrgs.get(chatId) === orgId
+      );
+      for (const chatId of gone) {
+        this.#unfollow(conn, chatId);
+        if (conn.started) this.write(conn, { type: "chat.removed", chatId });
+      }
+      // Still greeting: `start` must not follow them, and says chat.removed if `ready` named them.
+      if (!conn.started) {
+        for (const chatId of new Set([...gone, ...named])) conn.leftEarly.add(chatId);
+      }
+    }
   }
 
   /** Writes a frame to one socket, closing it with 1013 if it has fallen too far behind. */
@@ -350,6 +525,9 @@ export class Gateway {
   async #pump(conn: Connection, chatId: ChatId, cursor: Cursor): Promise<void> {
     if (this.#held(conn, chatId)) return;
     cursor.busy = true;
+    // The user's own leaving, read here because its live broadcast was lost: nothing after it
+    // is written unless they joined again.
+    let away = false;
     try {
       while (cursor.last < cursor.target && !conn.closed && conn.chats.get(chatId) === cursor) {
         const events = await listEvents(this.#kv, chatId, cursor.last, PAGE);
@@ -358,9 +536,18 @@ export class Gateway {
           if (conn.closed || conn.chats.get(chatId) !== cursor) return;
           if (event.seq <= cursor.last) continue;
           cursor.last = event.seq;
-          this.write(conn, { type: "event", chatId, event });
+          if (event.type === "member.left" && event.userId === conn.userId) away = true;
+          else if (event.type === "member.joined" && event.userIds.includes(conn.userId)) {
+            away = false;
+          }
+          if (!away) this.write(conn, { type: "event", chatId, event });
         }
         cursor.target = Math.max(cursor.target, cursor.last);
+      }
+      if (away && conn.chats.get(chatId) === cursor) {
+        this.#unfollow(conn, chatId);
+        if (conn.started) this.write(conn, { type: "chat.removed", chatId });
+        return;
       }
     } catch (err) {
       console.error("reading missed events failed:", err);
@@ -510,6 +697,15 @@ export class Gateway {
       case "notice":
         this.#noticeHere(message.userIds, message.frame);
         break;
+      case "session.ended":
+        this.#sessionEndedHere(message.tokenHash);
+        break;
+      case "sessions.ended":
+        this.#sessionsEndedHere(message.userId);
+        break;
+      case "school.left":
+        this.#leaveSchoolHere(message.orgId, message.userId, message.chatIds);
+        break;
       case "read":
         this.#readHere(message.chatId, message.userId, message.seq);
         break;
@@ -541,6 +737,6 @@ export class Gateway {
       }
     }
     this.#unsubscribe();
-    clearInterval(this.#quietTimer);
+    for (const timer of this.#timers) clearInterval(timer);
   }
 }

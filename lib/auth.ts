@@ -1,40 +1,31 @@
 /**
- * Sign-in by one-time email codes, and sessions. Codes: 6 digits, 10 minutes, 5 attempts,
- * stored hashed. Sessions: 256-bit random tokens, stored by their SHA-256, 30 days.
+ * Sign-in by one-time email codes, and sessions. Codes: 6 digits, 10 minutes, stored as a slow
+ * salted hash (lib/login_codes.ts); guesses are throttled per address and per code, so no one
+ * address can lock another person out. Sessions: 256-bit random tokens, stored by their SHA-256,
+ * 30 days.
  */
 import type { Clock, Ids, UserId } from "./ids.ts";
 import { randomToken, sha256Hex } from "./ids.ts";
 import { keys } from "./kv_keys.ts";
-import { listAll, transact } from "./kv_util.ts";
+import { commit, listAll, transact } from "./kv_util.ts";
 import type { LoginCode, Session, User } from "./model.ts";
-import { AppError } from "./errors.ts";
-import { enforce, hit, peek, type RateRule, refund } from "./rate_limit.ts";
+import { AppError, rateLimited } from "./errors.ts";
+import { hitAll, type RateCount, refundAll } from "./rate_limit.ts";
 import type { Mailer } from "./mail.ts";
 import { t } from "./i18n.ts";
+import {
+  CODE_TTL_MS,
+  hashFor,
+  matches,
+  newLoginCode,
+  randomCode,
+  usableBy,
+  withWrongGuess,
+} from "./login_codes.ts";
+import { emailAtAddress, newAccountCounts, RATE } from "./sign_in_limits.ts";
 
-export const CODE_TTL_MS = 10 * 60_000;
-export const CODE_ATTEMPTS = 5;
+export { CODE_ATTEMPTS, CODE_MAX_WRONG, CODE_TTL_MS } from "./login_codes.ts";
 export const SESSION_TTL_MS = 30 * 24 * 3600_000;
-
-const WINDOW = 15 * 60_000;
-export const RATE = {
-  codePerEmail: { bucket: "auth_code_email", limit: 5, windowMs: WINDOW },
-  codePerAddress: { bucket: "auth_code_addr", limit: 1000, windowMs: WINDOW },
-  verifyPerAddress: { bucket: "auth_verify_addr", limit: 1000, windowMs: WINDOW },
-  /** Wrong codes per email: 5 codes × 5 attempts, with room to spare. */
-  failuresPerEmail: { bucket: "auth_fail_email", limit: 30, windowMs: WINDOW },
-  /**
-   * Codes checked and found wrong per email per day: without it an attacker coming back every
-   * window gets 2,400 guesses a day at one account (7% of the code space a month).
-   */
-  failuresPerEmailDaily: { bucket: "auth_fail_email_day", limit: 50, windowMs: 24 * 3600_000 },
-  /**
-   * Wrong codes per client address: an attacker spraying many emails from one address would
-   * otherwise get every verify as a guess. Right codes do not count, so a school behind one
-   * address keeps signing in.
-   */
-  failuresPerAddress: { bucket: "auth_fail_addr", limit: 200, windowMs: WINDOW },
-} satisfies Record<string, RateRule>;
 
 export interface AuthDeps {
   kv: Deno.Kv;
@@ -43,32 +34,28 @@ export interface AuthDeps {
   mailer: Mailer;
 }
 
-function randomCode(): string {
-  // Rejection sampling keeps every code equally likely.
-  const buf = new Uint32Array(1);
-  const limit = Math.floor(0x1_0000_0000 / 1_000_000) * 1_000_000;
-  do crypto.getRandomValues(buf); while (buf[0]! >= limit);
-  return String(buf[0]! % 1_000_000).padStart(6, "0");
-}
-
-const codeHash = (salt: string, code: string) => sha256Hex(`${salt}:${code}`);
-
-/** Mails a fresh sign-in code to `email` (replacing any earlier one). */
+/**
+ * Mails a fresh sign-in code to `email` (replacing any earlier one), or refuses with 429 and
+ * mails nothing when a limit of the email, the address or the server is reached.
+ */
 export async function requestCode(deps: AuthDeps, email: string, address: string): Promise<void> {
   const { kv, clock } = deps;
-  await enforce(kv, clock, RATE.codePerAddress, address);
-  await enforce(kv, clock, RATE.codePerEmail, email);
+  // Every request counts against its address, whatever the other limits answer.
+  const request = await hitAll(kv, clock, [[RATE.codePerAddress, address]]);
+  if (!request.ok) throw rateLimited(request.retryAfterMs / 1000);
+  const userId = (await kv.get<UserId>(keys.userByEmail(email))).value;
+  const counts: RateCount[] = [
+    [RATE.codePerEmailAddress, emailAtAddress(email, address)],
+    [RATE.codePerEmail, email],
+  ];
+  // Mail to someone without an account is what a spammer would send: bounded much harder.
+  if (!userId) counts.push(...newAccountCounts(address));
+  const allowed = await hitAll(kv, clock, counts);
+  if (!allowed.ok) throw rateLimited(allowed.retryAfterMs / 1000);
   const code = randomCode();
-  const salt = randomToken(16);
-  const stored: LoginCode = {
-    hash: await codeHash(salt, code),
-    salt,
-    attempts: 0,
-    expiresAt: clock.now() + CODE_TTL_MS,
-  };
-  await kv.set(keys.loginCode(email), stored, { expireIn: CODE_TTL_MS });
-  const existing = (await kv.get<UserId>(keys.userByEmail(email))).value;
-  const locale = existing ? (await kv.get<User>(keys.user(existing))).value?.locale ?? "ru" : "ru";
+  const stored = await newLoginCode(code, clock.now(), address, !userId);
+  await commit(kv.atomic().set(keys.loginCode(email), stored, { expireIn: CODE_TTL_MS }));
+  const locale = userId ? (await kv.get<User>(keys.user(userId))).value?.locale ?? "ru" : "ru";
   await deps.mailer.send({
     to: email,
     subject: t(locale, "mail.code.subject"),
@@ -79,12 +66,10 @@ export async function requestCode(deps: AuthDeps, email: string, address: string
 const invalidCode = () =>
   new AppError(400, "invalid_code", "The code is wrong or has expired", { field: "code" });
 
-function timingSafeEqual(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return diff === 0;
-}
+const tooManyWrong = (retryAfterMs: number) =>
+  new AppError(429, "rate_limited", "Too many wrong codes; try again later", {
+    retryAfter: retryAfterMs / 1000,
+  });
 
 export interface SignedIn {
   user: User;
@@ -94,7 +79,8 @@ export interface SignedIn {
 
 /**
  * Checks `code` for `email`. On success the code is used up, the user is created if new, and
- * a new session replaces `previousToken`'s (rotation at login).
+ * a new session replaces `previousToken`'s (rotation at login). A verify that does not sign in
+ * counts against `address`; only guesses at a live code count against the email.
  */
 export async function verifyCode(
   deps: AuthDeps,
@@ -104,55 +90,84 @@ export async function verifyCode(
   previousToken: string | null,
 ): Promise<SignedIn> {
   const { kv, clock } = deps;
-  await enforce(kv, clock, RATE.verifyPerAddress, address);
-  for (const rule of [RATE.failuresPerEmail, RATE.failuresPerEmailDaily]) {
-    const blocked = await peek(kv, clock, rule, email);
-    if (!blocked.ok) throw tooManyWrong(blocked.retryAfterMs);
-  }
-  // Counted as wrong before it is checked, so concurrent guesses cannot overshoot the limit;
-  // a right code is given back.
-  const reserved = await hit(kv, clock, RATE.failuresPerAddress, address);
+  // Counted as a failure before anything is checked, so concurrent verifies cannot overshoot
+  // the limit; given back when it signs in.
+  const failure: RateCount = [RATE.failuresPerAddress, address];
+  const reserved = await hitAll(kv, clock, [[RATE.verifyPerAddress, address], failure]);
   if (!reserved.ok) throw tooManyWrong(reserved.retryAfterMs);
-  let outcome: "no_code" | "wrong" | SignedIn;
+  let attempt: Attempt;
   try {
-    outcome = await transact<"no_code" | "wrong" | SignedIn>(async () => {
+    attempt = await tryCode(deps, email, code, address, previousToken);
+  } catch (err) {
+    await refundAll(kv, clock, [failure]);
+    throw err;
+  }
+  if (!attempt) throw invalidCode();
+  await refundAll(kv, clock, [failure, ...attempt.giveBack]);
+  return attempt.signedIn;
+}
+
+/** A sign-in, and the counts it gives back; null when the code was not right or not there. */
+type Attempt = { signedIn: SignedIn; giveBack: RateCount[] } | null;
+
+/** Signs in with the live code of `email` if `code` is it. */
+async function tryCode(
+  deps: AuthDeps,
+  email: string,
+  code: string,
+  address: string,
+  previousToken: string | null,
+): Promise<Attempt> {
+  const { kv, clock } = deps;
+  const current = (await kv.get<LoginCode>(keys.loginCode(email))).value;
+  // Nothing this address may guess at: the email loses nothing (the address did, above).
+  if (!usableBy(current, address, clock.now())) return null;
+  // Counted before the check, like the address's failure, and given back on success.
+  const guesses: RateCount[] = [
+    [RATE.guessesPerEmailAddressDaily, emailAtAddress(email, address)],
+    [RATE.guessesPerEmailDaily, email],
+  ];
+  const allowed = await hitAll(kv, clock, guesses);
+  if (!allowed.ok) throw tooManyWrong(allowed.retryAfterMs);
+  const hashes = new Map<string, string>();
+  type Outcome = "wrong" | "gone" | { signedIn: SignedIn; used: LoginCode };
+  let outcome: Outcome;
+  try {
+    outcome = await transact<Outcome>(async () => {
       const entry = await kv.get<LoginCode>(keys.loginCode(email));
       const stored = entry.value;
-      if (!stored || stored.expiresAt <= clock.now() || stored.attempts >= CODE_ATTEMPTS) {
-        return { op: null, result: "no_code" };
-      }
-      if (!timingSafeEqual(await codeHash(stored.salt, code), stored.hash)) {
-        const next = { ...stored, attempts: stored.attempts + 1 };
-        const op = kv.atomic().check(entry).set(keys.loginCode(email), next, {
-          expireIn: Math.max(1, stored.expiresAt - clock.now()),
-        });
+      if (!usableBy(stored, address, clock.now())) return { op: null, result: "gone" };
+      // The slow hash is worked out once per record, not again on every retry.
+      const hash = hashes.get(stored.salt) ?? await hashFor(stored, code);
+      hashes.set(stored.salt, hash);
+      if (!matches(stored, hash)) {
+        const op = kv.atomic().check(entry).set(
+          keys.loginCode(email),
+          withWrongGuess(stored, address),
+          { expireIn: Math.max(1, stored.expiresAt - clock.now()) },
+        );
         return { op, result: "wrong" };
       }
       const op = kv.atomic().check(entry).delete(keys.loginCode(email));
       const user = await upsertUser(deps, op, email);
       const token = randomToken(32);
       await addSession(deps, op, user.id, token, previousToken);
-      return { op, result: { user, token } };
+      return { op, result: { signedIn: { user, token }, used: stored } };
     });
   } catch (err) {
-    await refund(kv, clock, RATE.failuresPerAddress, address).catch(() => {});
+    await refundAll(kv, clock, guesses);
     throw err;
   }
-  if (outcome === "no_code" || outcome === "wrong") {
-    await hit(kv, clock, RATE.failuresPerEmail, email);
-    // Only a live code checked counts for the day, so nobody locks an account out for a day
-    // without asking for codes (which mails its owner).
-    if (outcome === "wrong") await hit(kv, clock, RATE.failuresPerEmailDaily, email);
-    throw invalidCode();
+  if (outcome === "wrong") return null;
+  if (outcome === "gone") {
+    await refundAll(kv, clock, guesses);
+    return null;
   }
-  await refund(kv, clock, RATE.failuresPerAddress, address);
-  return outcome;
+  // A code its recipient used was no spam: it gives its place back to the address that asked.
+  const { signedIn, used } = outcome;
+  const giveBack = used.newAccount ? [...guesses, ...newAccountCounts(used.requestedBy)] : guesses;
+  return { signedIn, giveBack };
 }
-
-const tooManyWrong = (retryAfterMs: number) =>
-  new AppError(429, "rate_limited", "Too many wrong codes; try again later", {
-    retryAfter: retryAfterMs / 1000,
-  });
 
 /** Adds to `op` the creation of the user for `email` unless one exists; returns the user. */
 async function upsertUser(deps: AuthDeps, op: Deno.AtomicOperation, email: string): Promise<User> {
@@ -231,7 +246,7 @@ export async function revokeSession(deps: AuthDeps, token: string): Promise<void
   const session = (await deps.kv.get<Session>(keys.session(hash))).value;
   const op = deps.kv.atomic().delete(keys.session(hash));
   if (session) op.delete(keys.sessionByUser(session.userId, hash));
-  await op.commit();
+  await commit(op);
 }
 
 /** Ends every session of the user. */
@@ -242,6 +257,23 @@ export async function revokeAllSessions(deps: AuthDeps, userId: UserId): Promise
     for (const e of entries.slice(i, i + 100)) {
       op.delete(e.key).delete(keys.session(e.key[2] as string));
     }
-    await op.commit();
+    await commit(op);
   }
+}
+
+/** A live session with its user; `tokenHash` is the session's id in KV. */
+export interface LiveSession {
+  user: User;
+  session: Session;
+  tokenHash: string;
+}
+
+/** The session behind `token` with its user, or null for an unknown, revoked or expired one. */
+export async function getSession(deps: AuthDeps, token: string): Promise<LiveSession | null> {
+  if (token.length < 20 || token.length > 100) return null;
+  const tokenHash = await sha256Hex(token);
+  const session = (await deps.kv.get<Session>(keys.session(tokenHash))).value;
+  if (!session || Date.parse(session.expiresAt) <= deps.clock.now()) return null;
+  const user = (await deps.kv.get<User>(keys.user(session.userId))).value;
+  return user ? { user, session, tokenHash } : null;
 }

@@ -2,12 +2,18 @@
  * The browser's realtime connection: one WebSocket per tab to /api/v1/realtime, authenticated
  * by the session cookie. It reconnects with exponential backoff and jitter, asking for every
  * event after the last one it delivered in each chat (`since`); it repairs a gap in a chat's
- * seq from GET /chats/:id/events; it pings, so a dead connection is noticed. Browser-safe.
+ * seq from GET /chats/:id/events; it pings, so a dead connection is noticed. It stops for good
+ * when the server says the session has ended (CLOSE.sessionEnded): reconnecting could not help.
+ * Browser-safe.
  */
 import type { ChatEvent } from "./chat_model.ts";
-import type { ClientFrame, ServerFrame } from "./wire.ts";
+import { type ClientFrame, CLOSE, type ServerFrame } from "./wire.ts";
 
-export type RealtimeStatus = "connecting" | "online" | "offline" | "unauthenticated";
+/**
+ * `unauthenticated`: the server refused the socket's sign-in; `signedOut`: the session ended
+ * while connected (signed out, revoked, expired). Neither reconnects.
+ */
+export type RealtimeStatus = "connecting" | "online" | "offline" | "unauthenticated" | "signedOut";
 
 export type OtherFrame = Exclude<ServerFrame, { type: "event" }>;
 
@@ -188,7 +194,13 @@ export class RealtimeClient {
       if (ws !== this.#socket) return;
       this.#drop();
       if (this.#stopped) return;
-      if (e.code === 1008) return this.#setStatus("unauthenticated");
+      if (e.code === CLOSE.policy) return this.#setStatus("unauthenticated");
+      if (e.code === CLOSE.sessionEnded) {
+        this.stop();
+        return this.#setStatus("signedOut");
+      }
+      // A newer socket of this account took this one's place: come back only after a while.
+      if (e.code === CLOSE.tooManySockets) this.#attempt = 16;
       this.#setStatus("offline");
       this.#retry();
     };

@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import type { ChatEvent } from "./chat_model.ts";
 import type { ServerFrame } from "./wire.ts";
-import { type OtherFrame, RealtimeClient, type RealtimeStatus } from "./realtime_client.ts";
+import {
+  type OtherFrame,
+  RealtimeClient,
+  type RealtimeOptions,
+  type RealtimeStatus,
+} from "./realtime_client.ts";
+import { CLOSE } from "./wire.ts";
 
 /** A socket the test plays the server for. */
 class FakeSocket {
@@ -70,6 +76,7 @@ async function until(what: string, check: () => boolean, ms = 1000) {
 function harness(
   cursors: Record<string, number>,
   fetchEvents: (chatId: string, after: number) => Promise<ChatEvent[]> = () => Promise.resolve([]),
+  options: RealtimeOptions = {},
 ) {
   const sockets: FakeSocket[] = [];
   const events: [string, number][] = [];
@@ -95,6 +102,7 @@ function harness(
     backoffMs: 2,
     maxBackoffMs: 4,
     pingMs: 60_000,
+    ...options,
   });
   return { client, sockets, events, frames, statuses, fetches };
 }
@@ -211,6 +219,42 @@ Deno.test("realtime client reconnects when the event log cannot be read three ti
     const next = h.sockets[1]!;
     next.open();
     assert.deepEqual(next.sent[0], { type: "hello", since: { C1: 1 } });
+  } finally {
+    h.client.stop();
+  }
+});
+
+Deno.test("realtime client stops for good when the server ends the session, and says signedOut", () => {
+  const h = harness({ C1: 1 });
+  h.client.start();
+  try {
+    const ws = h.sockets[0]!;
+    ws.open();
+    ws.frame({ type: "ready", chats: { C1: 1 } });
+    ws.drop(CLOSE.sessionEnded);
+    assert.equal(h.statuses.at(-1), "signedOut");
+    assert.equal(h.client.send({ type: "ping" }), false);
+    // Coming back online would reconnect a client that is only waiting; this one has stopped.
+    dispatchEvent(new Event("online"));
+    assert.equal(h.sockets.length, 1, "no reconnect after the session ended");
+  } finally {
+    h.client.stop();
+  }
+});
+
+Deno.test("realtime client displaced by a newer socket of its account waits the longest backoff", async () => {
+  const h = harness({ C1: 1 }, undefined, { backoffMs: 1, maxBackoffMs: 200 });
+  h.client.start();
+  try {
+    const first = h.sockets[0]!;
+    first.open();
+    first.frame({ type: "ready", chats: { C1: 1 } });
+    const closedAt = performance.now();
+    first.drop(CLOSE.tooManySockets);
+    assert.equal(h.statuses.at(-1), "offline");
+    await until("a reconnect", () => h.sockets.length === 2, 2000);
+    // Half the ceiling at least (the jitter is on the upper half), not the 1 ms of a first retry.
+    assert.ok(performance.now() - closedAt >= 100, "reconnected too soon");
   } finally {
     h.client.stop();
   }

@@ -56,8 +56,17 @@ export type ServerFrame =
 export const CLOSE = {
   /** Authentication failed or the protocol was broken. */
   policy: 1008,
+  /** A frame over the limit (64 KiB); the socket is closed at once. */
+  tooBig: 1009,
   /** The client could not keep up; reconnect with `since`. */
   tryAgainLater: 1013,
   /** The server is going away (restart). */
   goingAway: 1001,
+  /**
+   * The session ended while the socket was open (signed out, revoked, expired, account gone).
+   * Do not reconnect: sign in again.
+   */
+  sessionEnded: 4401,
+  /** The account opened more sockets on this server than allowed; this, its oldest, gave way. */
+  tooManySockets: 4429,
 } as const;

@@ -10,6 +10,7 @@ import type { ChatActor } from "../actors/chat_actor.ts";
 import type { Gateway } from "../actors/gateway.ts";
 import type { Bus } from "../actors/bus.ts";
 import type { OidcClient } from "../lib/oidc.ts";
+import type { FileServices } from "../lib/uploads.ts";
 import { unauthenticated } from "../lib/errors.ts";
 
 export interface Deps {
@@ -23,6 +24,8 @@ export interface Deps {
   gateway: Gateway;
   bus: Bus;
   oidc: OidcClient | null;
+  /** This isolate's image queue, upload gate and file sweeper. */
+  files: FileServices;
 }
 
 export interface AppEnv {

@@ -2,14 +2,15 @@
  * `GET /api/v1/realtime`: one WebSocket per client. The first frame must be `hello`; the server
  * answers `ready`, replays what the client missed, then streams live events. Browsers are
  * authenticated by their cookie only when the socket's Origin is the app's; other clients send
- * their token in `hello`.
+ * their token in `hello`. The socket lives as long as its session: it is closed with
+ * CLOSE.sessionEnded when the session ends (actors/gateway.ts).
  */
 import { z } from "zod";
 import { getCookie } from "hono/cookie";
 import type { Ctx, Deps } from "./context.ts";
-import { SESSION_COOKIE } from "./http.ts";
-import { AppError, invalidInput, notFound } from "../lib/errors.ts";
-import { getSessionUser } from "../lib/auth.ts";
+import { clientAddress, SESSION_COOKIE } from "./http.ts";
+import { AppError, invalidInput, notFound, rateLimited } from "../lib/errors.ts";
+import { getSession, type LiveSession } from "../lib/auth.ts";
 import type { ChatId } from "../lib/ids.ts";
 import { isUlid } from "../lib/ids.ts";
 import { listChatHeadsOfUser } from "../lib/chats.ts";
@@ -18,15 +19,20 @@ import { sendInput } from "../lib/chat_input.ts";
 import { parseInput } from "../lib/validate.ts";
 import { type Bucket, take } from "../lib/allowance.ts";
 import { Admission } from "../lib/admission.ts";
-import type { User } from "../lib/model.ts";
 import { CLOSE, type ServerFrame } from "../lib/wire.ts";
 import type { Connection } from "../actors/gateway.ts";
 import type { SendOutcome } from "../actors/chat_actor.ts";
+import {
+  frameSize,
+  HELLO_TIMEOUT_MS,
+  MAX_FRAME,
+  Tally,
+  WAITING_PER_ADDRESS,
+  WAITING_PER_USER,
+} from "./realtime_limits.ts";
 
-const HELLO_TIMEOUT_MS = 10_000;
 /** Chats up to this size carry presence (who is online); bigger ones do not. */
 const PRESENCE_MAX_MEMBERS = 50;
-const MAX_FRAME_CHARS = 64 * 1024;
 /**
  * Greetings worked on at once per worker; the rest wait in arrival order (a reconnect storm,
  * docs/reliability.md). Each reads the session and the user's chat heads from KV.
@@ -65,6 +71,8 @@ function errorFrame(err: unknown, clientId?: string): ServerFrame {
 export function realtimeHandler(deps: Deps) {
   const { kv, gateway, config } = deps;
   const greetings = new Admission(GREETINGS_AT_ONCE);
+  /** Sockets not greeted yet: by client address until `hello`, then by person until `ready`. */
+  const waiting = new Tally();
 
   return async (c: Ctx): Promise<Response> => {
     if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
@@ -73,21 +81,38 @@ export function realtimeHandler(deps: Deps) {
     // The cookie counts only on a socket opened by the app's own pages.
     const origin = c.req.header("Origin");
     const cookie = getCookie(c, SESSION_COOKIE);
-    const cookieUser = origin === config.appOrigin && cookie
-      ? await getSessionUser(deps, cookie)
-      : null;
+    const byCookie = origin === config.appOrigin && cookie ? await getSession(deps, cookie) : null;
+    const cookieReadAt = deps.clock.now();
+    let held: string | null = byCookie
+      ? `user ${byCookie.user.id}`
+      : `address ${clientAddress(c, config.trustProxy)}`;
+    if (!waiting.take(held, byCookie ? WAITING_PER_USER : WAITING_PER_ADDRESS)) {
+      throw rateLimited(
+        HELLO_TIMEOUT_MS / 1000,
+        "Too many connections waiting to be greeted; try again later",
+      );
+    }
+    const release = () => {
+      if (held) waiting.give(held);
+      held = null;
+    };
 
     let upgraded: { socket: WebSocket; response: Response };
     try {
       upgraded = Deno.upgradeWebSocket(c.req.raw, { idleTimeout: 30 });
     } catch {
+      release();
       throw invalidInput("Not a valid WebSocket upgrade request");
     }
     const { socket, response } = upgraded;
     let conn: Connection | null = null;
     let greeted = false;
+    /** The server has closed the socket; nothing it sends counts any more. */
+    let done = false;
     let bucket: Bucket | null = null;
     const helloTimer = setTimeout(() => {
+      // Never opened: the client left during the upgrade, and no close event will come.
+      if (socket.readyState === WebSocket.CONNECTING) release();
       if (!greeted) refuse("Send hello first");
     }, HELLO_TIMEOUT_MS);
 
@@ -96,37 +121,62 @@ export function realtimeHandler(deps: Deps) {
       else if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(frame));
     }
 
-    function refuse(message: string) {
-      write({ type: "error", error: { code: "unauthenticated", message } });
-      socket.close(CLOSE.policy, message.slice(0, 100));
+    /** Tells the client why, then closes the socket with `code`. */
+    function end(code: number, error: { code: string; message: string }) {
+      if (done) return;
+      done = true;
+      write({ type: "error", error });
+      try {
+        socket.close(code, error.message.slice(0, 100));
+      } catch { /* not open */ }
+      if (conn) gateway.detach(conn);
     }
 
-    async function hello(frame: z.output<typeof helloFrame>) {
-      let user: User | null = cookieUser;
-      if (frame.token !== undefined) user = await getSessionUser(deps, frame.token);
-      if (!user) return refuse("Sign in first: send a valid token in hello");
+    function refuse(message: string) {
+      end(CLOSE.policy, { code: "unauthenticated", message });
+    }
+
+    /** Counts this socket among its person's sockets waiting for `ready`. */
+    function waitAs(userId: string): boolean {
+      const key = `user ${userId}`;
+      if (held === key) return true;
+      release();
+      if (!waiting.take(key, WAITING_PER_USER)) return false;
+      held = key;
+      return true;
+    }
+
+    async function hello(frame: z.output<typeof helloFrame>, live: LiveSession, readAt: number) {
+      const { user } = live;
       const [heads0, quiet] = await Promise.all([
         listChatHeadsOfUser(kv, user.id),
         studentQuietRules(kv, user.id),
       ]);
-      if (socket.readyState !== WebSocket.OPEN) return;
+      if (socket.readyState !== WebSocket.OPEN || done) return;
       // Presence goes to people who share a small chat; in big ones it would cost n² frames.
       const small = [...heads0].filter(([, head]) => head.memberCount <= PRESENCE_MAX_MEMBERS);
       conn = gateway.attach(user.id, socket, [...heads0.keys()], {
         presenceChatIds: small.map(([id]) => id),
         chatOrgs: new Map([...heads0].map(([id, head]) => [id, head.orgId])),
         quiet,
+        session: {
+          tokenHash: live.tokenHash,
+          expiresAt: Date.parse(live.session.expiresAt),
+          verifiedAt: readAt,
+        },
       });
+      // Ended as it attached (the session ended while this socket was greeting).
+      if (conn.closed) return;
       // Heads are read after attaching, so no event falls between them and live delivery.
-      const heads = new Map(
-        [...await listChatHeadsOfUser(kv, user.id)].map(([id, head]) => [id, head.seq]),
-      );
+      const heads1 = await listChatHeadsOfUser(kv, user.id);
+      const heads = new Map([...heads1].map(([id, head]) => [id, head.seq]));
       const since = new Map<ChatId, number>();
       for (const [chatId, seq] of Object.entries(frame.since ?? {})) {
         if (heads.has(chatId as ChatId)) since.set(chatId as ChatId, seq);
       }
       write({ type: "ready", chats: Object.fromEntries(heads) });
-      gateway.start(conn, heads, since);
+      gateway.start(conn, heads, since, new Map([...heads1].map(([id, h]) => [id, h.orgId])));
+      release();
     }
 
     async function send(raw: Record<string, unknown>) {
@@ -153,27 +203,13 @@ export function realtimeHandler(deps: Deps) {
     }
 
     async function onFrame(data: unknown) {
+      if (done || (conn && !gateway.live(conn))) return;
       // Before the greeting, anything but a proper hello ends the socket at once.
       const problem = (message: string, error: AppError) =>
         greeted ? write(errorFrame(error)) : refuse(message);
       if (typeof data !== "string") {
         return problem("Send hello first", invalidInput("Frames are JSON text"));
       }
-      if (data.length > MAX_FRAME_CHARS) {
-        return problem(
-          "Send hello first",
-          new AppError(413, "too_large", "The frame is too large"),
-        );
-      }
-      const allowed = take(bucket, deps.clock.now(), FRAME_RULE);
-      if (!allowed.ok) {
-        return write(errorFrame(
-          new AppError(429, "rate_limited", "Too many frames; slow down", {
-            retryAfter: allowed.retryAfterMs / 1000,
-          }),
-        ));
-      }
-      bucket = allowed.bucket;
       let frame: unknown;
       try {
         frame = JSON.parse(data);
@@ -188,9 +224,23 @@ export function realtimeHandler(deps: Deps) {
         if (f.type !== "hello") return refuse("Send hello first");
         greeted = true;
         clearTimeout(helloTimer);
+        // The client has said who it is: its address's place is free (a wrong token ends it).
+        if (!byCookie) release();
         try {
           const input = parseInput(helloFrame, f);
-          await greetings.run(() => hello(input), () => socket.readyState === WebSocket.OPEN);
+          const readAt = input.token !== undefined ? deps.clock.now() : cookieReadAt;
+          const live = input.token !== undefined ? await getSession(deps, input.token) : byCookie;
+          if (!live) return refuse("Sign in first: send a valid token in hello");
+          if (!waitAs(live.user.id)) {
+            return end(CLOSE.tryAgainLater, {
+              code: "rate_limited",
+              message: "Too many connections of this account waiting; try again later",
+            });
+          }
+          await greetings.run(
+            () => hello(input, live, readAt),
+            () => socket.readyState === WebSocket.OPEN && !done,
+          );
         } catch (err) {
           if (err instanceof AppError && err.status === 400) return refuse(err.message);
           throw err;
@@ -227,12 +277,36 @@ export function realtimeHandler(deps: Deps) {
     // Frames sent before `ready` wait for the greeting to finish; later ones run at once (a
     // socket's sends still reach the chat's mailbox in the order they were sent).
     let early: Promise<void> | null = Promise.resolve();
+    const later = (work: () => unknown) => {
+      if (early) {
+        early = early.then(async () => {
+          await work();
+        });
+      } else void work();
+    };
     socket.onmessage = (e) => {
-      if (early) early = early.then(() => handle(e.data));
-      else void handle(e.data);
+      if (done) return;
+      // Deno has already buffered the whole message (it offers no way to refuse one early, see
+      // docs/reliability.md); an oversized one ends the socket before anything else is done.
+      if (frameSize(e.data) > MAX_FRAME) {
+        return end(CLOSE.tooBig, { code: "too_large", message: "The frame is too large" });
+      }
+      // Counted as it arrives, so the frames waiting for the greeting stay bounded too.
+      const allowed = take(bucket, deps.clock.now(), FRAME_RULE);
+      if (!allowed.ok) {
+        const refused = errorFrame(
+          new AppError(429, "rate_limited", "Too many frames; slow down", {
+            retryAfter: allowed.retryAfterMs / 1000,
+          }),
+        );
+        return later(() => greeted ? write(refused) : refuse("Send hello first"));
+      }
+      bucket = allowed.bucket;
+      later(() => handle(e.data));
     };
     socket.onclose = () => {
       clearTimeout(helloTimer);
+      release();
       if (conn) gateway.detach(conn);
     };
     socket.onerror = () => {};

@@ -5,8 +5,9 @@ import { z } from "zod";
 import type { AppEnv, Ctx, Deps } from "../context.ts";
 import { requireUser } from "../context.ts";
 import { clientAddress, readJson, readNoInput, SESSION_COOKIE } from "../http.ts";
-import { email, line, parseInput } from "../../lib/validate.ts";
+import { displayName, email, parseInput } from "../../lib/validate.ts";
 import * as auth from "../../lib/auth.ts";
+import { sha256Hex } from "../../lib/ids.ts";
 import { publicSelf, updateUser } from "../../lib/users.ts";
 import { listOrgsOfUser } from "../../lib/orgs.ts";
 import { LOCALES } from "../../lib/model.ts";
@@ -33,6 +34,12 @@ export function authRoutes(deps: Deps) {
     });
   }
 
+  /** Signing in replaced the caller's earlier session (rotation): its sockets close now. */
+  async function endReplacedSession(c: Ctx) {
+    const previous = c.get("token");
+    if (previous) deps.gateway.endSession(await sha256Hex(previous));
+  }
+
   app.post("/auth/code", async (c) => {
     const body = await readJson(c, z.object({ email: email() }));
     await auth.requestCode(deps, body.email, clientAddress(c, config.trustProxy));
@@ -48,6 +55,7 @@ export function authRoutes(deps: Deps) {
       clientAddress(c, config.trustProxy),
       c.get("token"),
     );
+    await endReplacedSession(c);
     startSession(c, signedIn.token);
     return c.json({ user: publicSelf(signedIn.user), token: signedIn.token });
   });
@@ -55,7 +63,11 @@ export function authRoutes(deps: Deps) {
   app.post("/auth/logout", async (c) => {
     await readNoInput(c);
     const token = c.get("token");
-    if (token) await auth.revokeSession(deps, token);
+    if (token) {
+      await auth.revokeSession(deps, token);
+      // Sockets opened with this session close now, on every isolate (KV is already updated).
+      deps.gateway.endSession(await sha256Hex(token));
+    }
     deleteCookie(c, SESSION_COOKIE, { path: "/", secure });
     return c.body(null, 204);
   });
@@ -87,6 +99,7 @@ export function authRoutes(deps: Deps) {
     try {
       const { email } = await deps.oidc.finish(url, state);
       const signedIn = await auth.signInVerifiedEmail(deps, email, c.get("token"));
+      await endReplacedSession(c);
       startSession(c, signedIn.token);
       return c.redirect(signedIn.user.displayName === null ? "/profile" : "/", 302);
     } catch (err) {
@@ -108,7 +121,7 @@ export function authRoutes(deps: Deps) {
     const user = requireUser(c);
     const body = await readJson(
       c,
-      z.object({ displayName: line(1, 80).optional(), locale: z.enum(LOCALES).optional() }),
+      z.object({ displayName: displayName().optional(), locale: z.enum(LOCALES).optional() }),
     );
     const updated = await updateUser(deps.kv, user.id, body);
     return c.json({ user: publicSelf(updated) });

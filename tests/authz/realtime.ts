@@ -2,7 +2,8 @@
  * The realtime half of the matrix: every client frame type the socket handler knows × every
  * caller × own school / other school, against real WebSockets. A frame from someone who may not
  * act is refused (hello: error and close 1008; send: error `not_found`/`forbidden`) or, for
- * typing, never reaches the chat's members.
+ * typing, never reaches the chat's members. A socket whose session ends while it is open is
+ * closed with 4401 at once: no frame it sends after is answered, and nothing reaches it.
  */
 import * as policy from "../../lib/policy.ts";
 import type { ChatKind } from "../../lib/chat_model.ts";
@@ -240,8 +241,100 @@ export async function realtimeMatrix(w: World): Promise<FrameResult> {
       outcomeOf(policy.canPost(c, "group")),
       "canPost",
     );
+
+    await revokedWhileOpen(w, url, observers.get(w.a)!, greet, sockets, record);
   } finally {
     await Promise.all(sockets.map((s) => s.close()));
   }
   return result;
+}
+
+type Recorder = (
+  type: string,
+  label: string,
+  actual: string,
+  expected: string,
+  rule: string,
+) => void;
+
+/**
+ * A session revoked while two sockets use it (one greeted by token, one by cookie): both are
+ * closed with CLOSE.sessionEnded, every frame type sent right after the logout is left
+ * unanswered and unheard, and nothing the chats commit afterwards reaches either socket.
+ */
+async function revokedWhileOpen(
+  w: World,
+  url: string,
+  observer: WsClient,
+  greet: (token: string) => Promise<WsClient>,
+  sockets: WsClient[],
+  record: Recorder,
+) {
+  const label = "student whose session was revoked while connected";
+  const rule = "API.md: a revoked session is signed out";
+  const person = (await w.session("student"))!;
+  const byToken = await greet(person.token);
+  const byCookie = await connect(url, {
+    Cookie: `${SESSION_COOKIE}=${person.token}`,
+    Origin: ORIGIN,
+  });
+  sockets.push(byCookie);
+  byCookie.send({ type: "hello" });
+  await byCookie.next((f) => f.type === "ready");
+  const chatId = w.a.chats.group.id;
+  const heard = observer.frames.length;
+  const froms = [byToken, byCookie].map((ws) => ws.frames.length);
+
+  await w.signOut(person.token);
+  // Straight after the logout's answer, before the close has reached the client.
+  const clientIds: string[] = [];
+  for (const ws of [byToken, byCookie]) {
+    if (ws.socket.readyState !== WebSocket.OPEN) continue;
+    const clientId = unique("revoked");
+    clientIds.push(clientId);
+    ws.send({ type: "send", chatId, clientId, text: "Меня уже нет" });
+    ws.send({ type: "typing", chatId });
+    ws.send({ type: "ping" });
+    ws.send({ type: "hello", token: w.a.student.token });
+  }
+  const closes = await Promise.all([byToken, byCookie].map((ws) =>
+    Promise.race([
+      ws.closed.then((e) => e.code),
+      new Promise<number>((resolve) => setTimeout(() => resolve(-1), 5000)),
+    ])
+  ));
+  const after = await w.post(chatId, w.a.teacher);
+  await roundTrip(observer, { type: "ping" });
+  const since = [byToken, byCookie].flatMap((ws, i) => ws.frames.slice(froms[i]));
+  const log = await must<{ events: { type: string; message?: { clientId: string } }[] }>(
+    w.t,
+    "GET",
+    `/chats/${chatId}/events?after=0&limit=200`,
+    w.a.teacher.token,
+  );
+  const committed = log.events.some((e) => clientIds.includes(e.message?.clientId ?? ""));
+
+  const refused = (ok: boolean) => ok ? "refused" : "answered";
+  record(
+    "hello",
+    `${label}: both sockets closed`,
+    closes.every((code) => code === CLOSE.sessionEnded) ? "closed 4401" : `closed ${closes}`,
+    "closed 4401",
+    rule,
+  );
+  record("hello", label, refused(!since.some((f) => f.type === "ready")), "refused", rule);
+  record(
+    "send",
+    label,
+    refused(!committed && !since.some((f) => f.type === "ack")),
+    "refused",
+    rule,
+  );
+  record("ping", label, refused(!since.some((f) => f.type === "pong")), "refused", rule);
+  const typed = observer.frames.slice(heard).some((f) =>
+    f.type === "typing" && f.chatId === chatId && f.userId === person.id
+  );
+  record("typing", label, typed ? "delivered" : "not delivered", "not delivered", rule);
+  const leaked = since.some((f) => f.type === "event" && f.event.seq === after);
+  record("hello", `${label}: events after`, leaked ? "delivered" : "none", "none", rule);
 }

@@ -183,6 +183,12 @@ export class World implements AsyncDisposable {
     return person && await signIn(this.t, person.email);
   }
 
+  /** Ends the session of `token` the way a person signs out (`POST /auth/logout`). */
+  async signOut(token: string): Promise<void> {
+    const res = await send(this.t, { method: "POST", path: "/auth/logout", token });
+    if (res.status !== 204) throw new Error(`setup: logout answered ${res.status}`);
+  }
+
   /** A new member of `s` (a student of class A). */
   member(s: SchoolFx): Promise<Person> {
     return join(this.t, s.admin, s.orgId, "student", { classId: s.classA });
