@@ -95,12 +95,9 @@ export const end = {
     if (!call || call.chatId !== r.chatId) throw notFound("No such call");
     if (call.endedAt) return call;
     if (!c.system) {
-      const caller = r.caller(c.actorId);
-      const allowed = call.startedBy === c.actorId ||
-        policy.canModerate(caller) === "allow" ||
-        (caller.orgRoles ?? []).includes("teacher");
-      if (caller.chatRole === null || caller.orgRoles === null) throw notFound("No such call");
-      if (!allowed) throw forbidden("Only the host, moderators and teachers end the call");
+      const decision = policy.canHostCall(r.caller(c.actorId), call.startedBy);
+      if (decision === "not_found") throw notFound("No such call");
+      if (decision === "forbidden") throw forbidden("Only the call's hosts end it");
     }
     const durationSeconds = Math.max(0, Math.round((r.now - Date.parse(call.startedAt)) / 1000));
     const ended: Call = { ...call, endedAt: r.plan.at, durationSeconds };

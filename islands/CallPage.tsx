@@ -20,7 +20,13 @@ import {
 import { PreJoin } from "./call/PreJoin.tsx";
 import { CallRoom } from "./call/CallRoom.tsx";
 import { AttendancePanel } from "./call/AttendancePanel.tsx";
-import { formatDuration } from "./call/format.ts";
+import {
+  type CallMember,
+  formatDuration,
+  type PeerInfo,
+  peerInfo,
+  peerLabel,
+} from "./call/format.ts";
 
 export interface CallPageProps {
   locale: Locale;
@@ -28,6 +34,8 @@ export interface CallPageProps {
   chatId: string;
   /** Whether the page found this person a host (for attendance once the call is over). */
   host: boolean;
+  /** The chat's members as Parta knows them: the only source of names and badges in the call. */
+  members: CallMember[];
 }
 
 type Phase = "prejoin" | "joining" | "live" | "unavailable" | EndReason;
@@ -41,7 +49,7 @@ const ENDINGS: Record<Exclude<EndReason, "ended">, MessageKey> = {
 
 function announcementText(locale: Locale, a: Announcement): string {
   if (a.kind === "reconnected") return t(locale, "call.reconnected");
-  const name = "name" in a ? a.name || t(locale, "call.unnamed") : "";
+  const name = "peer" in a ? peerLabel(locale, a.peer) : "";
   return t(locale, `call.announce.${a.kind}`, { name });
 }
 
@@ -57,7 +65,7 @@ function mediaText(locale: Locale, kind: "mic" | "cam" | "screen", problem: Medi
   return t(locale, "call.media.failed");
 }
 
-export default function CallPage({ locale, callId, chatId, host }: CallPageProps) {
+export default function CallPage({ locale, callId, chatId, host, members }: CallPageProps) {
   const live = useHydrated();
   const [phase, setPhase] = useState<Phase>("prejoin");
   const [problem, setProblem] = useState<string | null>(null);
@@ -70,6 +78,43 @@ export default function CallPage({ locale, callId, chatId, host }: CallPageProps
   const endingAll = useRef(false);
   const wasHost = useRef(host);
   const root = useRef<HTMLDivElement>(null);
+  const roster = useRef(new Map(members.map((m) => [m.userId, m])));
+  /** Identities not in the list when last seen, each asked about once. */
+  const askedAbout = useRef(new Set<string>());
+  /** A read of the list is under way; `again`: someone new turned up meanwhile. */
+  const refreshing = useRef({ busy: false, again: false });
+
+  /** Reads the member list again (someone joined the chat since the page was made). */
+  async function refreshMembers() {
+    const state = refreshing.current;
+    if (state.busy) {
+      state.again = true;
+      return;
+    }
+    state.busy = true;
+    try {
+      const view = await api<{ members: CallMember[] }>("GET", `/calls/${callId}`);
+      roster.current = new Map(view.members.map((m) => [m.userId, m]));
+      if (session.current) setSnap(session.current.snapshot());
+    } catch {
+      /* they stay unknown */
+    } finally {
+      state.busy = false;
+    }
+    if (state.again) {
+      state.again = false;
+      await refreshMembers();
+    }
+  }
+
+  function who(participant: { identity: string }): PeerInfo {
+    const id = participant.identity;
+    if (!roster.current.has(id) && !askedAbout.current.has(id)) {
+      askedAbout.current.add(id);
+      void refreshMembers();
+    }
+    return peerInfo(roster.current, participant);
+  }
 
   useEffect(() => {
     const leave = () => void session.current?.leave();
@@ -128,6 +173,9 @@ export default function CallPage({ locale, callId, chatId, host }: CallPageProps
         announce: (a) => setNotice(announcementText(locale, a)),
         mediaFailed: (kind, p) => setMediaAlert(mediaText(locale, kind, p)),
         end: finish,
+      }, {
+        who,
+        raiseHand: (up) => api<void>("POST", `/calls/${callId}/hand`, { raised: up }),
       });
       session.current = s;
       const first = s.snapshot();

@@ -3,14 +3,17 @@
  * chat's log; LiveKit carries the media. Rooms get opaque random names, derived from nothing.
  */
 import { AccessToken, TrackSource, type VideoGrant } from "livekit-server-sdk";
+import { z } from "zod";
 import type { ChatId, OrgId, UserId } from "./ids.ts";
 import { randomToken } from "./ids.ts";
 import { keys } from "./kv_keys.ts";
 import { listAll } from "./kv_util.ts";
-import type { CallKind, CallSummary } from "./chat_model.ts";
+import type { CallKind, CallSummary, Chat } from "./chat_model.ts";
 import type { LiveKitConfig } from "./config.ts";
 import type { Role } from "./model.ts";
 import { AppError } from "./errors.ts";
+import { canControlCallParticipant, canHostCall, type ChatCaller } from "./policy.ts";
+import { listChatMembers } from "./chats.ts";
 
 export interface Call extends CallSummary {
   chatId: ChatId;
@@ -61,43 +64,30 @@ export function callView(call: Call) {
   };
 }
 
-export interface Participant {
+/** Who a call token is for. */
+export interface TokenHolder {
   userId: UserId;
   displayName: string;
-  roles: readonly Role[];
-  verified: boolean;
-  /** The starter, chat moderators and school staff host the call. */
+  /** Hosts publish any source; others what the call allows (policy.canHostCall). */
   host: boolean;
 }
 
-/** Who hosts a call: whoever started it, the school's teachers and admins. */
-export function isHost(call: Call, userId: UserId, roles: readonly Role[]): boolean {
-  return call.startedBy === userId || roles.includes("teacher") || roles.includes("admin");
-}
-
-const ROLE_BADGE: Record<Role, string> = {
-  admin: "администратор",
-  teacher: "учитель",
-  student: "ученик",
-  parent: "родитель",
-};
-
 /**
- * A short-lived LiveKit access token for the call's room: identity is the user id; hosts admin
- * the room; others publish camera and microphone, and their screen only if the call allows it.
+ * A short-lived LiveKit access token for the call's room. The identity is the user id, the one
+ * thing the page trusts about a participant; the token grants no room admin and no editing of
+ * one's own name, metadata or attributes: hosts act, and hands go up, through Parta's API.
+ * Hosts publish any source; others camera and microphone, and their screen if the call allows.
  */
 export async function issueToken(
   config: LiveKitConfig,
   call: Call,
-  p: Participant,
+  p: TokenHolder,
   ttlSeconds = 600,
 ): Promise<string> {
-  const badge = p.roles.map((r) => ROLE_BADGE[r]).join(", ");
   const token = new AccessToken(config.apiKey, config.apiSecret, {
     identity: p.userId,
-    name: badge ? `${p.displayName} (${badge}${p.verified ? " ✓" : ""})` : p.displayName,
+    name: p.displayName,
     ttl: ttlSeconds,
-    metadata: JSON.stringify({ roles: p.roles, verified: p.verified, host: p.host }),
   });
   const grant: VideoGrant = {
     room: call.room,
@@ -105,8 +95,8 @@ export async function issueToken(
     canSubscribe: true,
     canPublish: true,
     canPublishData: true,
-    canUpdateOwnMetadata: true,
-    roomAdmin: p.host,
+    canUpdateOwnMetadata: false,
+    roomAdmin: false,
   };
   if (!p.host) {
     grant.canPublishSources = call.screenShareForAll
@@ -121,6 +111,67 @@ export async function issueToken(
   token.addGrant(grant);
   return await token.toJwt();
 }
+
+/**
+ * A member of the call's chat as the call page shows them: Parta's name, roles and badges,
+ * keyed by the user id that is the LiveKit identity. The same shape as `CallMember` in
+ * islands/call/format.ts, which routes/pages/call.tsx hands it to.
+ */
+export interface CallMember {
+  userId: UserId;
+  displayName: string | null;
+  roles: readonly Role[];
+  verified: boolean;
+  /** Hosts the call (policy.canHostCall). */
+  host: boolean;
+  /** Whether the viewer may mute or remove them (policy.canControlCallParticipant). */
+  canControl: boolean;
+}
+
+/** A chat member as lib/chats.ts lists them. */
+type ChatMemberView = Awaited<ReturnType<typeof listChatMembers>>[number];
+
+/**
+ * The call's chat members with what Parta knows of them and what `viewer` may do to each.
+ * Members no longer in the school keep their name but no roles, badges or rank.
+ */
+export function callMembers(
+  call: Call,
+  members: readonly ChatMemberView[],
+  viewer: ChatCaller,
+): CallMember[] {
+  return members.map((m) => {
+    const target: ChatCaller = {
+      userId: m.userId,
+      chatRole: m.chatRole,
+      orgRoles: m.roles.length > 0 ? m.roles : null,
+    };
+    return {
+      userId: m.userId,
+      displayName: m.displayName,
+      roles: m.roles,
+      verified: target.orgRoles !== null && m.verified,
+      host: canHostCall(target, call.startedBy) === "allow",
+      canControl: canControlCallParticipant(viewer, target, call.startedBy) === "allow",
+    };
+  });
+}
+
+/** {@link callMembers} of the call's chat, read now. */
+export async function listCallMembers(
+  kv: Deno.Kv,
+  call: Call,
+  chat: Chat,
+  viewer: ChatCaller,
+): Promise<CallMember[]> {
+  return callMembers(call, await listChatMembers(kv, chat), viewer);
+}
+
+/** `POST /calls/:callId/hand`: the caller's own hand, up or down. */
+export const handInput = z.object({ raised: z.boolean() });
+
+/** Raising and lowering one's hand, per person and call: plenty for a lesson, not a flood. */
+export const HAND_RATE = { bucket: "call_hand", limit: 20, windowMs: 60_000 };
 
 /** The call kinds only teachers and admins start. */
 export function staffOnly(kind: CallKind): boolean {

@@ -20,7 +20,10 @@ function fakeLiveKit() {
     const path = new URL(req.url).pathname;
     const body = await req.json().catch(() => ({}));
     calls.push({ path, auth: req.headers.get("Authorization"), body });
-    if (path.endsWith("/GetParticipant") && absent.has(body.identity)) {
+    if (
+      (path.endsWith("/GetParticipant") || path.endsWith("/UpdateParticipant")) &&
+      absent.has(body.identity)
+    ) {
       return Response.json({ code: "not_found", msg: "participant not found" }, { status: 404 });
     }
     if (path.endsWith("/GetParticipant")) {
@@ -161,8 +164,9 @@ Deno.test("a lesson: tokens by role, signed webhooks feed attendance, the room's
     const host = await verifier.verify(hostToken.body.token);
     assert.equal(host.sub, teacher.id);
     assert.equal(host.video?.room, call.room);
-    assert.equal(host.video?.roomAdmin, true);
-    assert.match(String(host.name), /Мария Ивановна \(учитель ✓\)/);
+    assert.ok(!host.video?.roomAdmin, "host controls go through Parta, never the browser's token");
+    assert.ok(!host.video?.canUpdateOwnMetadata);
+    assert.equal(host.name, "Мария Ивановна", "badges come from Parta's list, not the token");
     assert.ok(host.exp! - Math.floor(Date.now() / 1000) <= 600, "short-lived");
     const pupil = await verifier.verify(
       (await json<{ token: string }>(t, "POST", `/calls/${call.id}/token`, student.token)).body
@@ -170,6 +174,7 @@ Deno.test("a lesson: tokens by role, signed webhooks feed attendance, the room's
     );
     assert.equal(pupil.sub, student.id);
     assert.ok(!pupil.video?.roomAdmin);
+    assert.ok(!pupil.video?.canUpdateOwnMetadata, "nobody sets their own name or attributes");
     assert.deepEqual(pupil.video?.canPublishSources, ["camera", "microphone"]);
     for (const token of [outsider.token, other.admin]) {
       const res = await json(t, "POST", `/calls/${call.id}/token`, token);
@@ -358,6 +363,279 @@ Deno.test("ending a call closes it for everyone through LiveKit and in the chat"
       kind: "call",
     });
     assert.equal(next.status, 201, "a new call can start once the last one ended");
+  } finally {
+    await lk.close();
+  }
+});
+
+interface Member {
+  userId: string;
+  displayName: string | null;
+  roles: string[];
+  verified: boolean;
+  host: boolean;
+  canControl: boolean;
+}
+
+/** A school with a teacher's group chat of two students, LiveKit stood in for. */
+async function quickCallSchool(t: TestApp) {
+  const { orgId, admin } = await createSchool(t);
+  const teacher = await joinAs(t, admin, orgId, "teacher", "Мария Ивановна");
+  const student = await joinAs(t, admin, orgId, "student", "Коля");
+  const classmate = await joinAs(t, admin, orgId, "student", "Петя");
+  const outsider = await joinAs(t, admin, orgId, "student", "Не из чата");
+  const chat = await json<{ chat: { id: string } }>(
+    t,
+    "POST",
+    `/orgs/${orgId}/chats`,
+    teacher.token,
+    {
+      kind: "group",
+      title: "9А",
+      memberIds: [student.id, classmate.id],
+    },
+  );
+  return { teacher, student, classmate, outsider, chatId: chat.body.chat.id };
+}
+
+Deno.test("a student who starts a quick call has no power over the teacher who joins it", async () => {
+  const lk = fakeLiveKit();
+  try {
+    await using t = await testApp({
+      env: { LIVEKIT_URL: lk.url, LIVEKIT_API_KEY: KEY, LIVEKIT_API_SECRET: SECRET },
+    });
+    const { teacher, student, classmate, chatId } = await quickCallSchool(t);
+    const started = await json<{ call: { id: string; room: string } }>(
+      t,
+      "POST",
+      `/chats/${chatId}/calls`,
+      student.token,
+      { kind: "call" },
+    );
+    assert.equal(started.status, 201);
+    const call = started.body.call;
+
+    // The starter's token admins nothing: LiveKit's own API is closed to it.
+    const verifier = new TokenVerifier(KEY, SECRET);
+    const token = async (who: string) =>
+      await verifier.verify(
+        (await json<{ token: string }>(t, "POST", `/calls/${call.id}/token`, who)).body.token,
+      );
+    const starter = await token(student.token);
+    assert.ok(!starter.video?.roomAdmin, "a student starter does not admin the room");
+    assert.ok(!starter.video?.canUpdateOwnMetadata);
+    assert.equal(starter.video?.canPublishSources, undefined, "the starter may share a screen");
+    assert.ok(!(await token(teacher.token)).video?.roomAdmin);
+
+    // Outranked: 403 with a sentence that says why, and LiveKit is never asked.
+    for (const action of ["mute", "remove"]) {
+      const res = await json<{ error: { code: string; message: string } }>(
+        t,
+        "POST",
+        `/calls/${call.id}/participants/${teacher.id}/${action}`,
+        student.token,
+        action === "mute" ? { source: "all" } : undefined,
+      );
+      assert.equal(res.status, 403, `the starter's ${action} of the teacher`);
+      assert.equal(res.body.error.code, "forbidden");
+      assert.equal(
+        res.body.error.message,
+        `Cannot ${action} this participant: only teachers and admins ${action} a teacher or admin`,
+      );
+    }
+    assert.equal(lk.calls.length, 0, "LiveKit is not asked on the student's behalf");
+    const byClassmate = await json(
+      t,
+      "POST",
+      `/calls/${call.id}/participants/${student.id}/mute`,
+      classmate.token,
+      { source: "microphone" },
+    );
+    assert.equal(byClassmate.status, 403, "a plain participant hosts nothing");
+
+    // The starter still hosts their call for those below them; the teacher outranks the starter.
+    const ok = await json(
+      t,
+      "POST",
+      `/calls/${call.id}/participants/${classmate.id}/mute`,
+      student.token,
+      { source: "microphone" },
+    );
+    assert.equal(ok.status, 204);
+    const byTeacher = await json(
+      t,
+      "POST",
+      `/calls/${call.id}/participants/${student.id}/mute`,
+      teacher.token,
+      { source: "microphone" },
+    );
+    assert.equal(byTeacher.status, 204);
+    const removed = await json(
+      t,
+      "POST",
+      `/calls/${call.id}/participants/${student.id}/remove`,
+      teacher.token,
+    );
+    assert.equal(removed.status, 204);
+    assert.deepEqual(lk.calls.map((r) => [r.path.split("/").pop(), r.body.identity]), [
+      ["GetParticipant", classmate.id],
+      ["MutePublishedTrack", classmate.id],
+      ["GetParticipant", student.id],
+      ["MutePublishedTrack", student.id],
+      ["RemoveParticipant", student.id],
+    ]);
+
+    // The call page is told, person by person, what this viewer may do: no buttons on the teacher.
+    const view = async (who: string) =>
+      await json<{ members: Member[]; you: { userId: string; host: boolean } }>(
+        t,
+        "GET",
+        `/calls/${call.id}`,
+        who,
+      );
+    const seen = await view(student.token);
+    assert.deepEqual(seen.body.you, { userId: student.id, host: true });
+    const control = (members: Member[]) =>
+      Object.fromEntries(members.map((m) => [m.displayName, m.canControl]));
+    assert.deepEqual(control(seen.body.members), {
+      "Мария Ивановна": false,
+      "Коля": false,
+      "Петя": true,
+    });
+    assert.deepEqual(control((await view(teacher.token)).body.members), {
+      "Мария Ивановна": true,
+      "Коля": true,
+      "Петя": true,
+    });
+    const plain = await view(classmate.token);
+    assert.deepEqual(plain.body.you, { userId: classmate.id, host: false });
+    assert.ok(plain.body.members.every((m) => !m.canControl));
+  } finally {
+    await lk.close();
+  }
+});
+
+Deno.test("the call page names and badges people from Parta's own list, keyed by identity", async () => {
+  const lk = fakeLiveKit();
+  try {
+    await using t = await testApp({
+      env: { LIVEKIT_URL: lk.url, LIVEKIT_API_KEY: KEY, LIVEKIT_API_SECRET: SECRET },
+    });
+    const { teacher, student, classmate, outsider, chatId } = await quickCallSchool(t);
+    const started = await json<{ call: { id: string } }>(
+      t,
+      "POST",
+      `/chats/${chatId}/calls`,
+      student.token,
+      { kind: "call" },
+    );
+    const callId = started.body.call.id;
+
+    const api = await json<{ members: Member[] }>(t, "GET", `/calls/${callId}`, classmate.token);
+    assert.equal(api.status, 200);
+    const byId = new Map(api.body.members.map((m) => [m.userId, m]));
+    assert.deepEqual(byId.get(teacher.id), {
+      userId: teacher.id,
+      displayName: "Мария Ивановна",
+      roles: ["teacher"],
+      verified: true,
+      host: true,
+      canControl: false,
+    });
+    assert.deepEqual(byId.get(student.id), {
+      userId: student.id,
+      displayName: "Коля",
+      roles: ["student"],
+      verified: false,
+      host: true,
+      canControl: false,
+    });
+    assert.equal(byId.get(classmate.id)!.host, false);
+    assert.equal(byId.has(outsider.id), false, "only the chat's members");
+    assert.equal(
+      (await json(t, "GET", `/calls/${callId}`, outsider.token)).status,
+      404,
+      "nor to anyone outside the chat",
+    );
+
+    // The page hands the same list to the island, which reads nothing else about people.
+    const page = await t.fetch(`/calls/${callId}`, {
+      headers: { Authorization: `Bearer ${classmate.token}` },
+    });
+    const html = await page.text();
+    const props = html.match(
+      /<script type="application\/json" id="props-CallPage-\d+">(.*?)<\/script>/s,
+    );
+    assert.ok(props, "the call page renders its island");
+    const members = JSON.parse(props[1]!).members as Member[];
+    assert.deepEqual(members, api.body.members);
+  } finally {
+    await lk.close();
+  }
+});
+
+Deno.test("anyone in the call raises their hand through Parta, rate-limited, set by LiveKit's RoomService", async () => {
+  const lk = fakeLiveKit();
+  try {
+    await using t = await testApp({
+      env: { LIVEKIT_URL: lk.url, LIVEKIT_API_KEY: KEY, LIVEKIT_API_SECRET: SECRET },
+    });
+    const { teacher, classmate, outsider, chatId } = await quickCallSchool(t);
+    const started = await json<{ call: { id: string; room: string } }>(
+      t,
+      "POST",
+      `/chats/${chatId}/calls`,
+      teacher.token,
+      { kind: "lesson" },
+    );
+    const call = started.body.call;
+    const hand = (who: string | null, body: unknown) =>
+      json<{ error: { code: string } }>(t, "POST", `/calls/${call.id}/hand`, who, body);
+
+    assert.equal((await hand(null, { raised: true })).status, 401);
+    assert.equal((await hand(outsider.token, { raised: true })).status, 404);
+    assert.equal((await hand(classmate.token, {})).status, 400);
+    assert.equal((await hand(classmate.token, { raised: "yes" })).status, 400);
+    assert.equal(lk.calls.length, 0, "refused requests never reach LiveKit");
+
+    assert.equal((await hand(classmate.token, { raised: true })).status, 204);
+    assert.equal((await hand(classmate.token, { raised: false })).status, 204);
+    const verifier = new TokenVerifier(KEY, SECRET);
+    assert.deepEqual(lk.calls.map((r) => [r.path, r.body]), [
+      ["/twirp/livekit.RoomService/UpdateParticipant", {
+        room: call.room,
+        identity: classmate.id,
+        attributes: { hand: new Date(t.clock.now()).toISOString() },
+      }],
+      ["/twirp/livekit.RoomService/UpdateParticipant", {
+        room: call.room,
+        identity: classmate.id,
+        attributes: { hand: "" },
+      }],
+    ]);
+    for (const r of lk.calls) {
+      const claims = await verifier.verify(r.auth!.replace(/^Bearer /, ""));
+      assert.equal(claims.video?.roomAdmin, true, "Parta's own server token admins the room");
+    }
+
+    // Twenty changes a minute per person and call; the next waits, and LiveKit is not asked.
+    for (let i = 2; i < 20; i++) {
+      assert.equal((await hand(classmate.token, { raised: i % 2 === 0 })).status, 204);
+    }
+    const asked = lk.calls.length;
+    const limited = await hand(classmate.token, { raised: true });
+    assert.deepEqual([limited.status, limited.body.error.code], [429, "rate_limited"]);
+    assert.equal(lk.calls.length, asked);
+    assert.equal((await hand(teacher.token, { raised: true })).status, 204, "per person");
+    t.clock.advance(60_000);
+    assert.equal((await hand(classmate.token, { raised: true })).status, 204);
+
+    // Someone LiveKit does not have in the room, and a call that ended.
+    lk.absent.add(teacher.id);
+    assert.equal((await hand(teacher.token, { raised: false })).status, 404);
+    lk.absent.delete(teacher.id);
+    assert.equal((await json(t, "POST", `/calls/${call.id}/end`, teacher.token)).status, 200);
+    assert.equal((await hand(classmate.token, { raised: false })).status, 410);
   } finally {
     await lk.close();
   }

@@ -2,6 +2,7 @@
 import { useState } from "preact/hooks";
 import type { Locale } from "../../lib/model.ts";
 import { t } from "../../lib/i18n.ts";
+import { errorText } from "../../lib/api_client.ts";
 import type { CallSession, Snapshot } from "./session.ts";
 import { Tile } from "./Tile.tsx";
 import { ParticipantList } from "./ParticipantList.tsx";
@@ -25,6 +26,7 @@ export function CallRoom(
   { locale, callId, chatId, snap, session, mediaAlert, onEndAll }: CallRoomProps,
 ) {
   const [ending, setEnding] = useState(false);
+  const [handError, setHandError] = useState<string | null>(null);
   const me = snap.peers[0]!;
   const screens = snap.peers.filter((p) => p.screen);
 
@@ -34,6 +36,7 @@ export function CallRoom(
         <p class="alert alert-warn call-banner" role="alert">{t(locale, "call.reconnecting")}</p>
       )}
       {mediaAlert && <p class="alert alert-error" role="alert">{mediaAlert}</p>}
+      {handError && <p class="alert alert-error" role="alert">{handError}</p>}
       {snap.audioBlocked && (
         <div class="alert alert-info row" role="alert">
           <span>{t(locale, "call.audioBlocked")}</span>
@@ -86,7 +89,11 @@ export function CallRoom(
               type="button"
               class="call-toggle"
               aria-pressed={!!me.hand}
-              onClick={() => session.setHand(!me.hand)}
+              onClick={() =>
+                session.setHand(!me.hand).then(
+                  () => setHandError(null),
+                  (err) => setHandError(errorText(locale, err)),
+                )}
             >
               <Icon name="hand" />
               <span>{t(locale, "call.hand")}</span>

@@ -1,6 +1,7 @@
 /**
  * Everyone in the call with their badges, raised hands first (in the order they went up); hosts
- * get a participant's mute and removal, and lowering all hands.
+ * get lowering all hands, and mute and removal of each participant they outrank (the server's
+ * `canControl`, lib/policy.ts).
  */
 import { useState } from "preact/hooks";
 import type { Locale } from "../../lib/model.ts";
@@ -80,7 +81,7 @@ export function ParticipantList({ locale, callId, peers, host }: ParticipantList
                     <span class="visually-hidden">{t(locale, "call.micOff")}</span>
                   </span>
                 )}
-                {host && !p.local && (
+                {p.canControl && !p.local && (
                   <>
                     {p.micOn && (
                       <button

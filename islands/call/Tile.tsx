@@ -3,8 +3,9 @@ import { useEffect, useRef } from "preact/hooks";
 import type { Locale } from "../../lib/model.ts";
 import { t } from "../../lib/i18n.ts";
 import type { Peer } from "./session.ts";
-import { initial, roleBadges } from "./format.ts";
+import { initial, peerLabel, roleBadges } from "./format.ts";
 import { Icon } from "./Icon.tsx";
+import { Tick } from "../ui/Tick.tsx";
 
 export function Badges({ locale, peer }: { locale: Locale; peer: Peer }) {
   return (
@@ -13,7 +14,7 @@ export function Badges({ locale, peer }: { locale: Locale; peer: Peer }) {
       {roleBadges(locale, peer).map((b) => <span key={b} class="badge">{b}</span>)}
       {peer.verified && (
         <span class="badge badge-verified">
-          <span aria-hidden="true">✓</span>
+          <Tick />
           <span class="visually-hidden">{t(locale, "call.verified")}</span>
         </span>
       )}
@@ -21,9 +22,9 @@ export function Badges({ locale, peer }: { locale: Locale; peer: Peer }) {
   );
 }
 
-/** The person's name as the page shows it ("Мария Ивановна (вы)"). */
+/** The person's name as the page shows it ("Мария Ивановна (вы)"), from Parta's list. */
 export function peerName(locale: Locale, peer: Peer): string {
-  const name = peer.name || t(locale, "call.unnamed");
+  const name = peerLabel(locale, peer);
   return peer.local ? `${name} (${t(locale, "call.you")})` : name;
 }
 

@@ -1,5 +1,5 @@
 /** How calls and their people are named on screen; browser-safe, shared with the page. */
-import type { Locale } from "../../lib/model.ts";
+import type { Locale, Role } from "../../lib/model.ts";
 import { type MessageKey, t } from "../../lib/i18n.ts";
 import type { CallKind } from "../../lib/chat_model.ts";
 
@@ -16,34 +16,66 @@ export function formatDuration(locale: Locale, seconds: number): string {
   return t(locale, "call.duration.hm", { h: Math.floor(minutes / 60), m: minutes % 60 });
 }
 
-const ROLES = ["admin", "teacher", "student", "parent"] as const;
-type KnownRole = typeof ROLES[number];
-
-/** What a participant's token says of them: the metadata Parta's server puts there. */
-export interface PeerInfo {
-  name: string;
-  roles: KnownRole[];
+/**
+ * A member of the call's chat as Parta's server describes them (`members` of GET /calls/:callId
+ * and of the call page's props; lib/calls.ts builds it), keyed by the user id that is their
+ * LiveKit identity.
+ */
+export interface CallMember {
+  userId: string;
+  displayName: string | null;
+  roles: readonly Role[];
   verified: boolean;
   host: boolean;
+  /** Whether the viewer may mute or remove them. */
+  canControl: boolean;
 }
 
+/** What the page shows of a participant: only what Parta's server says of their identity. */
+export interface PeerInfo {
+  /** Whether the identity is a member Parta knows; unknown ones get no name and no badges. */
+  known: boolean;
+  name: string;
+  roles: Role[];
+  verified: boolean;
+  host: boolean;
+  canControl: boolean;
+}
+
+const UNKNOWN: PeerInfo = {
+  known: false,
+  name: "",
+  roles: [],
+  verified: false,
+  host: false,
+  canControl: false,
+};
+
 /**
- * Reads a participant's name and metadata. The token's name carries a Russian role badge,
- * "Мария Ивановна (учитель ✓)"; the badge is dropped here and shown from the metadata's roles,
- * in the viewer's language.
+ * Who a LiveKit participant is, looked up by their identity (the user id their token is signed
+ * for) in Parta's member list. Their own `name`, `metadata` and `attributes` are theirs to say
+ * and are never read here.
  */
-export function peerInfo(name: string | undefined, metadata: string | undefined): PeerInfo {
-  let meta: { roles?: unknown; verified?: unknown; host?: unknown } = {};
-  try {
-    const parsed = metadata ? JSON.parse(metadata) : {};
-    if (parsed && typeof parsed === "object") meta = parsed;
-  } catch { /* not Parta's metadata: no badges */ }
-  const roles = Array.isArray(meta.roles)
-    ? ROLES.filter((r) => (meta.roles as unknown[]).includes(r))
-    : [];
-  const full = (name ?? "").trim();
-  const bare = roles.length > 0 ? full.replace(/\s*\([^()]*\)$/, "") : full;
-  return { name: bare, roles, verified: meta.verified === true, host: meta.host === true };
+export function peerInfo(
+  members: ReadonlyMap<string, CallMember>,
+  participant: { identity: string },
+): PeerInfo {
+  const m = members.get(participant.identity);
+  if (!m) return UNKNOWN;
+  return {
+    known: true,
+    name: (m.displayName ?? "").trim(),
+    roles: [...m.roles],
+    verified: m.verified,
+    host: m.host,
+    canControl: m.canControl,
+  };
+}
+
+/** A participant's name for the page: "Участник" without one, "Неизвестный участник" if unknown. */
+export function peerLabel(locale: Locale, info: PeerInfo): string {
+  if (!info.known) return t(locale, "call.unknown");
+  return info.name || t(locale, "call.unnamed");
 }
 
 /** The badges of a participant, in the viewer's language. */

@@ -1,28 +1,69 @@
 import assert from "node:assert/strict";
-import { formatDuration, peerInfo } from "./format.ts";
+import { type CallMember, formatDuration, peerInfo, peerLabel, roleBadges } from "./format.ts";
 import { attendanceRows } from "./attendance.ts";
 
-Deno.test("a participant's badge comes from the metadata, not the Russian name suffix", () => {
-  const meta = JSON.stringify({ roles: ["teacher"], verified: true, host: true });
-  assert.deepEqual(peerInfo("Мария Ивановна (учитель ✓)", meta), {
-    name: "Мария Ивановна",
+const TEACHER_ID = "01JTEACHER0000000000000000";
+const STUDENT_ID = "01JSTUDENT0000000000000000";
+const MEMBERS = new Map<string, CallMember>([
+  [TEACHER_ID, {
+    userId: TEACHER_ID,
+    displayName: "Мария Ивановна",
     roles: ["teacher"],
     verified: true,
     host: true,
-  });
-  assert.deepEqual(peerInfo("Петя (не роль)", "not json"), {
-    name: "Петя (не роль)",
-    roles: [],
+    canControl: false,
+  }],
+  [STUDENT_ID, {
+    userId: STUDENT_ID,
+    displayName: "Коля",
+    roles: ["student"],
     verified: false,
     host: false,
-  });
-  const odd = JSON.stringify({ roles: ["student", "pirate"], host: "yes" });
-  assert.deepEqual(peerInfo("Коля (ученик)", odd), {
+    canControl: true,
+  }],
+]);
+
+Deno.test("a participant is shown as Parta lists their identity, whatever their name and metadata claim", () => {
+  // What a student with `canUpdateOwnMetadata` could have set on themselves in the room.
+  const impostor = {
+    identity: STUDENT_ID,
+    name: "Мария Ивановна (учитель ✓)",
+    metadata: JSON.stringify({ roles: ["teacher"], verified: true, host: true }),
+    attributes: { roles: "teacher", host: "true" },
+  };
+  const shown = peerInfo(MEMBERS, impostor);
+  assert.deepEqual(shown, {
+    known: true,
     name: "Коля",
     roles: ["student"],
     verified: false,
     host: false,
+    canControl: true,
   });
+  assert.deepEqual(roleBadges("ru", shown), ["ученик"]);
+  assert.equal(peerLabel("ru", shown), "Коля");
+});
+
+Deno.test("a participant Parta does not know is shown as unknown, without badges", () => {
+  const stranger = {
+    identity: "01JSTRANGER000000000000000",
+    name: "Директор (администратор ✓)",
+    metadata: JSON.stringify({ roles: ["admin"], verified: true, host: true }),
+  };
+  const shown = peerInfo(MEMBERS, stranger);
+  assert.deepEqual(shown, {
+    known: false,
+    name: "",
+    roles: [],
+    verified: false,
+    host: false,
+    canControl: false,
+  });
+  assert.deepEqual(roleBadges("ru", shown), []);
+  assert.equal(peerLabel("ru", shown), "Неизвестный участник");
+  assert.equal(peerLabel("en", shown), "Unknown participant");
+  const unnamed = new Map([[STUDENT_ID, { ...MEMBERS.get(STUDENT_ID)!, displayName: null }]]);
+  assert.equal(peerLabel("ru", peerInfo(unnamed, { identity: STUDENT_ID })), "Участник");
 });
 
 Deno.test("call durations read in hours and minutes", () => {

@@ -1,9 +1,11 @@
 /**
  * One connection to a call's LiveKit room, seen as plain snapshots for the UI. livekit-client is
  * imported on demand, so it reaches the browser only on the call page, and only when needed.
+ * Who each participant is comes from the page (Parta's member list, by identity), never from
+ * the room: a participant's own name, metadata and attributes are not trusted for that.
  */
 import type { Participant, Room, Track } from "livekit-client";
-import { type PeerInfo, peerInfo } from "./format.ts";
+import type { PeerInfo } from "./format.ts";
 import { type MediaChoice, type MediaProblem, mediaProblem } from "./media.ts";
 
 type LiveKit = typeof import("livekit-client");
@@ -38,14 +40,14 @@ export interface Snapshot {
   peers: Peer[];
   /** Whether the token lets this person share a screen. */
   canScreenShare: boolean;
-  /** Whether the token makes this person a host. */
+  /** Whether Parta's member list makes this person a host. */
   host: boolean;
   screenOn: boolean;
   audioBlocked: boolean;
 }
 
 export type Announcement =
-  | { kind: "joined" | "left" | "hand" | "handDown"; name: string }
+  | { kind: "joined" | "left" | "hand" | "handDown"; peer: PeerInfo }
   | { kind: "yourHandLowered" | "mutedByHost" | "reconnected" };
 
 export type EndReason = "left" | "ended" | "removed" | "duplicate" | "lost";
@@ -78,6 +80,15 @@ export interface CallSession {
 
 const SCREEN_SHARE = 3; // livekit.TrackSource.SCREEN_SHARE
 
+export interface JoinOptions {
+  /** Who a participant is, by their identity: the page's lookup in Parta's member list. */
+  who(participant: { identity: string }): PeerInfo;
+  /** Raises or lowers this person's hand through Parta's API (tokens cannot set attributes). */
+  raiseHand(up: boolean): Promise<void>;
+  /** How long joining may take before {@link JoinError} "unreachable"; default 10 s. */
+  timeoutMs?: number;
+}
+
 /**
  * Connects to the room at `url` with `token`, failing with {@link JoinError} after `timeoutMs`,
  * then turns on the chosen microphone and camera (a failure there leaves the person joined,
@@ -88,7 +99,7 @@ export async function joinCall(
   token: string,
   choice: MediaChoice,
   events: SessionEvents,
-  timeoutMs = 10_000,
+  { who, raiseHand, timeoutMs = 10_000 }: JoinOptions,
 ): Promise<CallSession> {
   const lk = await loadLiveKit();
   const { RoomEvent, Track: T, DisconnectReason: DR } = lk;
@@ -102,7 +113,7 @@ export async function joinCall(
   let leaving = false;
   /** What this person last asked of their microphone and hand, to tell a host's doing apart. */
   let wantMic = false;
-  let wantHand = "";
+  let wantHand = false;
   const hands = new Map<string, string>();
 
   function toPeer(p: Participant, local: boolean): Peer {
@@ -110,7 +121,7 @@ export async function joinCall(
     const screen = p.getTrackPublication(T.Source.ScreenShare);
     const mic = p.getTrackPublication(T.Source.Microphone);
     return {
-      ...peerInfo(p.name, p.metadata),
+      ...who(p),
       identity: p.identity,
       local,
       speaking: p.isSpeaking,
@@ -135,7 +146,7 @@ export async function joinCall(
       peers: [toPeer(me, true), ...others],
       canScreenShare: !!perm?.canPublish &&
         (perm.canPublishSources.length === 0 || perm.canPublishSources.includes(SCREEN_SHARE)),
-      host: peerInfo(me.name, me.metadata).host,
+      host: who(me).host,
       screenOn: me.isScreenShareEnabled,
       audioBlocked: !room.canPlaybackAudio,
     };
@@ -150,7 +161,6 @@ export async function joinCall(
       events.change(snapshot());
     });
   };
-  const nameOf = (p: Participant) => peerInfo(p.name, p.metadata).name;
 
   for (
     const e of [
@@ -162,8 +172,6 @@ export async function joinCall(
       RoomEvent.LocalTrackPublished,
       RoomEvent.LocalTrackUnpublished,
       RoomEvent.ActiveSpeakersChanged,
-      RoomEvent.ParticipantMetadataChanged,
-      RoomEvent.ParticipantNameChanged,
       RoomEvent.ParticipantPermissionsChanged,
       RoomEvent.ConnectionStateChanged,
       RoomEvent.AudioPlaybackStatusChanged,
@@ -178,12 +186,12 @@ export async function joinCall(
     changed();
   });
   room.on(RoomEvent.ParticipantConnected, (p) => {
-    events.announce({ kind: "joined", name: nameOf(p) });
+    events.announce({ kind: "joined", peer: who(p) });
     changed();
   });
   room.on(RoomEvent.ParticipantDisconnected, (p) => {
     hands.delete(p.identity);
-    events.announce({ kind: "left", name: nameOf(p) });
+    events.announce({ kind: "left", peer: who(p) });
     changed();
   });
   room.on(RoomEvent.ParticipantAttributesChanged, (_changed, p) => {
@@ -193,9 +201,9 @@ export async function joinCall(
     else hands.delete(p.identity);
     if (before !== now && (!before || !now)) {
       if (p !== room.localParticipant) {
-        events.announce({ kind: now ? "hand" : "handDown", name: nameOf(p) });
+        events.announce({ kind: now ? "hand" : "handDown", peer: who(p) });
       } else if (!now && wantHand) {
-        wantHand = "";
+        wantHand = false;
         events.announce({ kind: "yourHandLowered" });
       }
     }
@@ -269,9 +277,13 @@ export async function joinCall(
     setCam: (on) => media("cam", on),
     setScreen: (on) => media("screen", on),
     async setHand(up) {
-      wantHand = up ? new Date().toISOString() : "";
+      const before = wantHand;
+      wantHand = up;
       try {
-        await room.localParticipant.setAttributes({ hand: wantHand });
+        await raiseHand(up);
+      } catch (err) {
+        wantHand = before;
+        throw err;
       } finally {
         changed();
       }

@@ -103,6 +103,7 @@ export const ru = {
   "call.micOff": "микрофон выключен",
   "call.screenOf": "Экран: {name}",
   "call.unnamed": "Участник",
+  "call.unknown": "Неизвестный участник",
 
   "call.hostTools": "Для ведущего",
   "call.muteOne": "Выключить микрофон",
@@ -222,6 +223,7 @@ export const en: Record<keyof typeof ru, string> = {
   "call.micOff": "microphone off",
   "call.screenOf": "Screen: {name}",
   "call.unnamed": "Participant",
+  "call.unknown": "Unknown participant",
 
   "call.hostTools": "Host tools",
   "call.muteOne": "Mute",

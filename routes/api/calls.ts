@@ -1,6 +1,7 @@
 /**
- * Calls on LiveKit: start (a `call.started` in the chat), tokens by role, host controls through
- * LiveKit's RoomService, end, attendance from LiveKit's signed webhooks.
+ * Calls on LiveKit: start (a `call.started` in the chat), tokens by role, the roster the call page
+ * shows, raised hands and host controls through LiveKit's RoomService (ranked: lib/policy.ts),
+ * end, attendance from LiveKit's signed webhooks.
  */
 import { Hono } from "hono";
 import { RoomServiceClient, ServerError, TrackSource, WebhookReceiver } from "livekit-server-sdk";
@@ -16,15 +17,17 @@ import {
   callsUnavailable,
   callView,
   getCall,
-  isHost,
+  HAND_RATE,
+  handInput,
   issueToken,
   listAttendance,
+  listCallMembers,
   newRoomName,
 } from "../../lib/calls.ts";
 import { AppError, forbidden, notFound } from "../../lib/errors.ts";
-import { canModerate } from "../../lib/policy.ts";
+import { callRank, canControlCallParticipant, canHostCall } from "../../lib/policy.ts";
 import { listChatMembers } from "../../lib/chats.ts";
-import { keys } from "../../lib/kv_keys.ts";
+import { enforce } from "../../lib/rate_limit.ts";
 import type { LiveKitConfig } from "../../lib/config.ts";
 import { attendanceCsv, recordWebhook } from "../../lib/attendance.ts";
 import { unwrap } from "../../actors/mailbox.ts";
@@ -50,14 +53,11 @@ export function callRoutes(deps: Deps) {
     const call = isUlid(id) ? await getCall(kv, id) : null;
     if (!call) throw notFound("No such call");
     const access = await loadChatAccess(kv, call.chatId, user.id);
-    const roles = access.orgMember?.roles ?? [];
-    return { user, call, access, host: isHost(call, user.id, roles) };
+    return { user, call, access, host: canHostCall(access.caller, call.startedBy) === "allow" };
   }
 
-  function requireHost(host: boolean, caller: Parameters<typeof canModerate>[0]) {
-    if (!host && canModerate(caller) !== "allow") {
-      throw forbidden("Only the call's hosts can do this");
-    }
+  function requireHost(host: boolean) {
+    if (!host) throw forbidden("Only the call's hosts can do this");
   }
 
   app.post("/chats/:chatId/calls", async (c) => {
@@ -81,28 +81,35 @@ export function callRoutes(deps: Deps) {
   });
 
   app.post("/calls/:callId/token", async (c) => {
-    const { user, call, access, host } = await loadCall(c);
+    const { user, call, host } = await loadCall(c);
     const lk = livekit();
     await readNoInput(c);
     if (call.endedAt) throw new AppError(410, "call_ended", "This call has ended");
     const token = await issueToken(lk, call, {
       userId: user.id,
       displayName: user.displayName ?? "",
-      roles: access.orgMember?.roles ?? [],
-      verified: access.orgMember?.verified ?? false,
-      host: host || canModerate(access.caller) === "allow",
+      host,
     });
     return c.json({ url: lk.url, token });
   });
 
   app.get("/calls/:callId", async (c) => {
-    const { call } = await loadCall(c);
-    return c.json({ call: callView(call), attendance: await listAttendance(kv, call.id) });
+    const { user, call, access, host } = await loadCall(c);
+    const [attendance, members] = await Promise.all([
+      listAttendance(kv, call.id),
+      listCallMembers(kv, call, access.chat, access.caller),
+    ]);
+    return c.json({
+      call: callView(call),
+      attendance,
+      members,
+      you: { userId: user.id, host },
+    });
   });
 
   app.get("/calls/:callId/attendance.csv", async (c) => {
     const { call, access, host } = await loadCall(c);
-    requireHost(host, access.caller);
+    requireHost(host);
     const [members, attendance] = await Promise.all([
       listChatMembers(kv, access.chat),
       listAttendance(kv, call.id),
@@ -136,18 +143,20 @@ export function callRoutes(deps: Deps) {
     return c.json({ call: callView(ended) });
   });
 
-  /** Host controls go to LiveKit's RoomService; its failures come back as 503. */
+  /**
+   * Work on the call's LiveKit room, through its RoomService, once the caller is authorized:
+   * 503 without LiveKit, 410 once the call ended, 404 for someone LiveKit does not have in the
+   * room, 503 when LiveKit fails.
+   */
   async function roomService<T>(
-    c: Ctx,
-    work: (rooms: RoomServiceClient, call: Call) => Promise<T>,
+    call: Call,
+    work: (rooms: RoomServiceClient) => Promise<T>,
   ) {
-    const { call, access, host } = await loadCall(c);
-    requireHost(host, access.caller);
     const lk = livekit();
     if (call.endedAt) throw new AppError(410, "call_ended", "This call has ended");
     const rooms = new RoomServiceClient(apiHost(lk), lk.apiKey, lk.apiSecret);
     try {
-      return await work(rooms, call);
+      return await work(rooms);
     } catch (err) {
       if (err instanceof AppError) throw err;
       // LiveKit's own "no such participant or room": the person is not in the call (any more).
@@ -159,18 +168,35 @@ export function callRoutes(deps: Deps) {
     }
   }
 
-  /** The participant a host control names: only a member of the call's chat can be in it. */
-  async function participant(c: Ctx, call: Call): Promise<UserId> {
+  /**
+   * The participant a host control names, once the caller may act on them: 403 for a caller
+   * who hosts nothing, 404 for someone outside the call's chat, 403 for someone who ranks as
+   * high as the caller (lib/policy.ts: canControlCallParticipant).
+   */
+  async function controlled(c: Ctx, action: "mute" | "remove") {
+    const { call, access, host } = await loadCall(c);
+    requireHost(host);
     const id = c.req.param("userId")!;
-    const member = isUlid(id) ? await kv.get(keys.chatMember(call.chatId, id as UserId)) : null;
-    if (!member?.value) throw notFound("No such participant");
-    return id as UserId;
+    const target = isUlid(id)
+      ? (await loadChatAccess(kv, call.chatId, id as UserId, false)).caller
+      : null;
+    if (!target) throw notFound("No such participant");
+    const decision = canControlCallParticipant(access.caller, target, call.startedBy);
+    if (decision === "not_found") throw notFound("No such participant");
+    if (decision === "forbidden") {
+      throw forbidden(
+        callRank(target, call.startedBy) === "staff"
+          ? `Cannot ${action} this participant: only teachers and admins ${action} a teacher or admin`
+          : `Cannot ${action} this participant: they rank as high as you or higher in this call`,
+      );
+    }
+    return { call, identity: id as UserId };
   }
 
   app.post("/calls/:callId/participants/:userId/mute", async (c) => {
     const { source } = await readJson(c, muteParticipantInput);
-    await roomService(c, async (rooms, call) => {
-      const identity = await participant(c, call);
+    const { call, identity } = await controlled(c, "mute");
+    await roomService(call, async (rooms) => {
       const info = await rooms.getParticipant(call.room, identity);
       const wanted = source === "all"
         ? [TrackSource.MICROPHONE, TrackSource.CAMERA, TrackSource.SCREEN_SHARE]
@@ -184,15 +210,33 @@ export function callRoutes(deps: Deps) {
 
   app.post("/calls/:callId/participants/:userId/remove", async (c) => {
     await readNoInput(c);
-    await roomService(c, async (rooms, call) => {
-      await rooms.removeParticipant(call.room, await participant(c, call));
+    const { call, identity } = await controlled(c, "remove");
+    await roomService(call, async (rooms) => {
+      await rooms.removeParticipant(call.room, identity);
+    });
+    return c.body(null, 204);
+  });
+
+  /**
+   * Raises or lowers the caller's own hand: any participant, since tokens let nobody set their
+   * own attributes. The hand carries the server's time, so hands are ordered by Parta's clock.
+   */
+  app.post("/calls/:callId/hand", async (c) => {
+    const { user, call } = await loadCall(c);
+    const { raised } = await readJson(c, handInput);
+    await enforce(kv, deps.clock, HAND_RATE, `${call.id}:${user.id}`);
+    const hand = raised ? new Date(deps.clock.now()).toISOString() : "";
+    await roomService(call, async (rooms) => {
+      await rooms.updateParticipant(call.room, user.id, { attributes: { hand } });
     });
     return c.body(null, 204);
   });
 
   app.post("/calls/:callId/hands/lower", async (c) => {
     await readNoInput(c);
-    await roomService(c, async (rooms, call) => {
+    const { call, host } = await loadCall(c);
+    requireHost(host);
+    await roomService(call, async (rooms) => {
       for (const p of await rooms.listParticipants(call.room)) {
         if (p.attributes?.hand) {
           await rooms.updateParticipant(call.room, p.identity, { attributes: { hand: "" } });

@@ -13,9 +13,9 @@ import { notFoundPage } from "./public.tsx";
 import { formatDateTime, t } from "../../lib/i18n.ts";
 import { isUlid } from "../../lib/ids.ts";
 import { AppError } from "../../lib/errors.ts";
-import { type Call, getCall, isHost, listAttendance } from "../../lib/calls.ts";
+import { type Call, callMembers, getCall, listAttendance } from "../../lib/calls.ts";
 import { type ChatAccess, listChatMembers, loadChatAccess } from "../../lib/chats.ts";
-import { canModerate } from "../../lib/policy.ts";
+import { canHostCall } from "../../lib/policy.ts";
 import { getOrg } from "../../lib/orgs.ts";
 import { orgSettings } from "../../lib/model.ts";
 import CallPage from "../../islands/CallPage.tsx";
@@ -55,8 +55,7 @@ export function callPages(deps: Deps) {
       if (err instanceof AppError && err.status === 404) return notFoundPage(c, v);
       throw err;
     }
-    const host = isHost(call, v.user.id, access.orgMember?.roles ?? []) ||
-      canModerate(access.caller) === "allow";
+    const host = canHostCall(access.caller, call.startedBy) === "allow";
     return await show(c, deps, v, call, access, host);
   });
   return app;
@@ -134,13 +133,20 @@ async function show(c: Ctx, deps: Deps, v: Viewer, call: Call, access: ChatAcces
       </section>
     );
   } else {
-    // The island talks to the LiveKit server: this page alone may connect there.
+    // The island talks to the LiveKit server: this page alone may connect there. It names and
+    // badges people from Parta's own list, never from what they carry in the room.
     c.header("Content-Security-Policy", pageCsp(liveKitSources(config.livekit.url)));
     body = (
       <Island
         name="CallPage"
         component={CallPage}
-        props={{ locale, callId: call.id, chatId: call.chatId, host }}
+        props={{
+          locale,
+          callId: call.id,
+          chatId: call.chatId,
+          host,
+          members: callMembers(call, members, access.caller),
+        }}
       />
     );
   }
