@@ -1,11 +1,16 @@
-/** Chat commands on membership and the chat itself: add, join by link, remove, rename. */
+/**
+ * Chat commands on membership and the chat itself: add, join by link, remove, rename. A
+ * moderator's removal of someone else is a ban from the chat's links, written in the same commit;
+ * a moderator adding them back lifts it. Leaving, and leaving with the school, are not bans.
+ */
 import type { UserId } from "../lib/ids.ts";
 import { keys } from "../lib/kv_keys.ts";
 import type { ChatMember, ChatRole } from "../lib/chat_model.ts";
 import { MAX_CHAT_MEMBERS } from "../lib/chat_model.ts";
-import { conflict, forbidden, invalidInput, notFound } from "../lib/errors.ts";
+import { AppError, conflict, forbidden, invalidInput, notFound } from "../lib/errors.ts";
 import * as policy from "../lib/policy.ts";
 import { inviteGone, inviteState } from "../lib/invites.ts";
+import { type Ban, callerOf } from "../lib/orgs.ts";
 import {
   assertAllowed,
   audit,
@@ -26,7 +31,10 @@ export type RemoveMemberCommand = {
 };
 export type RenameCommand = { type: "rename"; actorId: UserId; title: string };
 
-/** Adds school members who are not in the chat yet; returns who was added. */
+/**
+ * Adds school members who are not in the chat yet, lifting any ban on them; returns who was
+ * added.
+ */
 function addMembers(r: Round, actorId: UserId, userIds: readonly UserId[]): { added: UserId[] } {
   const added: UserId[] = [];
   for (const userId of userIds) {
@@ -45,6 +53,7 @@ function addMembers(r: Round, actorId: UserId, userIds: readonly UserId[]): { ad
     r.plan.memberChanges.set(userId, member);
     r.plan.set(keys.chatMember(r.chatId, userId), member);
     r.plan.set(keys.chatByUser(userId, r.chatId), true);
+    if (r.reads.chatBans.delete(userId)) r.plan.delete(keys.chatBan(r.chatId, userId));
   }
   r.plan.memberCount += added.length;
   r.plan.append({ type: "member.joined", actorId, userIds: added, chatRole });
@@ -53,11 +62,14 @@ function addMembers(r: Round, actorId: UserId, userIds: readonly UserId[]): { ad
 
 export const add = {
   needs(c: AddMembersCommand, n: Needs) {
-    c.userIds.forEach((id) => n.person(id));
+    c.userIds.forEach((id) => {
+      n.person(id);
+      n.ban(id);
+    });
   },
   cost: (c: AddMembersCommand): Cost => [
-    2 * c.userIds.length + 1,
-    600 * c.userIds.length + 1000,
+    3 * c.userIds.length + 1,
+    700 * c.userIds.length + 1000,
     0,
   ],
   apply(r: Round, c: AddMembersCommand) {
@@ -66,10 +78,14 @@ export const add = {
   },
 };
 
-/** Joins the caller through a chat invite link; joining again is harmless. */
+/**
+ * Joins the caller through a chat invite link; joining again is harmless. Refused (403) to
+ * someone a moderator removed, and into a class chat to those outside its class.
+ */
 export const join = {
   needs(c: JoinCommand, n: Needs) {
     n.invite(c.inviteToken);
+    n.ban(c.actorId);
   },
   cost: (): Cost => [4, 2000, 1],
   apply(r: Round, c: JoinCommand) {
@@ -81,9 +97,23 @@ export const join = {
       throw notFound("No such invite");
     }
     if (caller.chatRole !== null) return { added: [] };
+    if (r.reads.chatBans.has(c.actorId)) {
+      throw new AppError(
+        403,
+        "forbidden",
+        "Cannot join this chat: a moderator removed you; ask a moderator to add you back",
+        { details: { reason: "chat_banned" } },
+      );
+    }
     const state = inviteState(invite, r.now);
     if (state !== "usable") throw inviteGone(state);
     if (r.chat.kind === "direct") throw forbidden("Direct chats take no new members");
+    const member = callerOf(r.reads.orgMembers.get(c.actorId)!);
+    if (policy.canJoinChatByLink(member, r.chat) !== "allow") {
+      throw new AppError(403, "forbidden", "Cannot join this chat: it is for its class only", {
+        details: { reason: "class_only" },
+      });
+    }
     const result = addMembers(r, c.actorId, [c.actorId]);
     const used = { ...invite, uses: invite.uses + 1 };
     r.plan.check(entry);
@@ -97,7 +127,7 @@ export const remove = {
   needs(c: RemoveMemberCommand, n: Needs) {
     n.person(c.userId);
   },
-  cost: (): Cost => [4, 1000, 0],
+  cost: (): Cost => [5, 1300, 0],
   apply(r: Round, c: RemoveMemberCommand): void {
     if (!c.system) {
       assertAllowed(
@@ -111,6 +141,9 @@ export const remove = {
     }
     if (!c.system && c.userId !== c.actorId) {
       audit(r, { actorId: c.actorId, action: "member.removed", targetUserId: c.userId });
+      const ban: Ban = { userId: c.userId, bannedAt: r.plan.at, bannedBy: c.actorId };
+      r.plan.set(keys.chatBan(r.chatId, c.userId), ban);
+      r.reads.chatBans.add(c.userId);
     }
     r.plan.memberChanges.set(c.userId, null);
     r.plan.memberCount--;

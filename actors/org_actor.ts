@@ -20,8 +20,9 @@ import type {
 import { orgSettings } from "../lib/model.ts";
 import { conflict, forbidden, invalidInput, notFound } from "../lib/errors.ts";
 import * as policy from "../lib/policy.ts";
-import { callerOf } from "../lib/orgs.ts";
+import { type Ban, callerOf } from "../lib/orgs.ts";
 import { inviteGone, inviteState, newInvite, storeInvite } from "../lib/invites.ts";
+import { aRole, assertNameFits, assertRolesFit, bannedFromSchool } from "./org_join.ts";
 import { Mailbox, type Result } from "./mailbox.ts";
 import type { Activation } from "./host.ts";
 
@@ -263,6 +264,13 @@ export class OrgActor implements Activation {
         if (!target.value) throw notFound("No such member");
         const op = this.#deps.kv.atomic().check(member, target);
         const roles = patch.roles ?? target.value.roles;
+        const clash = patch.roles ? policy.conflictingRoles(roles) : null;
+        if (clash) {
+          throw conflict(
+            `Cannot change roles: a student cannot also be ${aRole(clash[1])} in the same school`,
+            { reason: "roles" },
+          );
+        }
         const adminDelta = Number(roles.includes("admin")) -
           Number(target.value.roles.includes("admin"));
         if (adminDelta !== 0) await this.#changeAdmins(op, adminDelta);
@@ -297,7 +305,11 @@ export class OrgActor implements Activation {
     );
   }
 
-  /** Removes a member from the school (admins, or the member themself). Takes effect at once. */
+  /**
+   * Removes a member from the school (admins, or the member themself). Takes effect at once. An
+   * admin's removal of someone else is also a ban, written in the same commit: no invite of the
+   * school lets them back until an admin lifts it. Leaving oneself is not a ban.
+   */
   removeMember(callerId: UserId, userId: UserId): Promise<Result<void>> {
     return this.#ask(async () => {
       await transact(async () => {
@@ -310,11 +322,29 @@ export class OrgActor implements Activation {
         const op = this.#deps.kv.atomic().check(member, target)
           .delete(keys.orgMember(this.orgId, userId))
           .delete(keys.orgByUser(userId, this.orgId));
+        if (userId !== callerId) {
+          const ban: Ban = { userId, bannedAt: this.#now(), bannedBy: callerId };
+          op.set(keys.orgBan(this.orgId, userId), ban);
+        }
         if (target.value.roles.includes("admin")) await this.#changeAdmins(op, -1);
         return { op, result: undefined };
       });
       await this.#deps.onMemberRemoved?.(this.orgId, userId);
     });
+  }
+
+  /** Lets a person an admin removed join again (admins); 404 when there is no such ban. */
+  liftBan(callerId: UserId, userId: UserId): Promise<Result<void>> {
+    return this.#ask(() =>
+      transact(async () => {
+        const { member, caller } = await this.#load(callerId);
+        assertAllowed(policy.canManageMembers(caller), "let members back");
+        const ban = await this.#deps.kv.get<Ban>(keys.orgBan(this.orgId, userId));
+        if (!ban.value) throw notFound("No such ban");
+        const op = this.#deps.kv.atomic().check(member, ban).delete(ban.key);
+        return { op, result: undefined };
+      })
+    );
   }
 
   /** Creates an invite link; admins invite any role, teachers students and parents. */
@@ -379,25 +409,29 @@ export class OrgActor implements Activation {
 
   /**
    * Joins `userId` to the school through the invite. A member who already has all the invite
-   * grants gets their roles back and nothing changes, whatever state the invite is in.
+   * grants gets their roles back and nothing changes, whatever state the invite is in. Refused,
+   * with nothing written: a person an admin removed (403 until the ban is lifted), a membership
+   * the member-edit rules forbid (409), a newcomer's name that passes for staff's (400).
    */
   acceptInvite(userId: UserId, token: string, displayName?: string): Promise<Result<Accepted>> {
     return this.#ask(() =>
       transact<Accepted>(async () => {
         const kv = this.#deps.kv;
-        const [inviteEntry, memberEntry, userEntry, orgEntry] = await kv.getMany<
-          [Invite, Member, User, Org]
+        const [inviteEntry, memberEntry, userEntry, orgEntry, banEntry] = await kv.getMany<
+          [Invite, Member, User, Org, Ban]
         >([
           keys.invite(token),
           keys.orgMember(this.orgId, userId),
           keys.user(userId),
           keys.org(this.orgId),
+          keys.orgBan(this.orgId, userId),
         ]);
         const invite = inviteEntry.value;
         if (!invite || invite.orgId !== this.orgId || !orgEntry.value) {
           throw notFound("No such invite");
         }
         if (!userEntry.value) throw notFound("No such user");
+        if (banEntry.value) throw bannedFromSchool();
         const existing = memberEntry.value;
         const next = this.#joined(existing, invite, userId);
         const grantsNothing = existing !== null &&
@@ -408,19 +442,26 @@ export class OrgActor implements Activation {
             result: { orgId: this.orgId, roles: existing!.roles, changed: false },
           };
         }
+        // A child who leaves after this read is harmless: links are read against the roster.
+        const child = invite.childId
+          ? (await kv.get<Member>(keys.orgMember(this.orgId, invite.childId))).value
+          : null;
+        assertRolesFit(invite, next, userId, child);
         const state = inviteState(invite, this.#deps.clock.now());
         if (state !== "usable") throw inviteGone(state);
-        const op = kv.atomic().check(inviteEntry, memberEntry, userEntry)
+        const stored = userEntry.value.displayName;
+        if (stored === null && displayName === undefined) {
+          throw invalidInput("displayName is required to join", "displayName");
+        }
+        if (existing === null && !policy.isStaff(next.roles)) {
+          await assertNameFits(kv, this.orgId, userId, { stored, given: displayName });
+        }
+        const op = kv.atomic().check(inviteEntry, memberEntry, userEntry, banEntry)
           .set(keys.invite(token), { ...invite, uses: invite.uses + 1 }, {
             expireIn: Date.parse(invite.expiresAt) - this.#deps.clock.now() + 24 * 3600_000,
           })
           .set(keys.orgByUser(userId, this.orgId), true);
-        if (userEntry.value.displayName === null) {
-          if (displayName === undefined) {
-            throw invalidInput("displayName is required to join", "displayName");
-          }
-          op.set(keys.user(userId), { ...userEntry.value, displayName });
-        }
+        if (stored === null) op.set(keys.user(userId), { ...userEntry.value, displayName });
         if (existing === null && invite.role === "admin" && invite.createdBy === null) {
           next.phone = await this.#applicantPhone(orgEntry.value);
         }

@@ -26,7 +26,9 @@ export default function InviteAccept(props: InviteAcceptProps) {
   const [name, setName] = useState("");
   const [busy, setBusy] = useState(false);
   const [done, setDone] = useState(false);
-  const [error, setError] = useState<{ text: string; field?: string } | null>(null);
+  const [error, setError] = useState<
+    { text: string; field?: string; rename?: boolean } | null
+  >(null);
 
   async function afterSignIn() {
     setSignedIn(true);
@@ -50,9 +52,13 @@ export default function InviteAccept(props: InviteAcceptProps) {
       );
       setDone(true);
     } catch (err) {
+      const field = err instanceof ApiError ? err.field : undefined;
+      // The name they already have passes for staff (or a badge): it is changed in the profile.
+      const rename = field === "displayName" && !needsName;
       setError({
-        text: errorText(locale, err),
-        field: err instanceof ApiError ? err.field : undefined,
+        text: rename ? t(locale, "invite.renameFirst") : errorText(locale, err),
+        field,
+        rename,
       });
     } finally {
       setBusy(false);
@@ -84,7 +90,11 @@ export default function InviteAccept(props: InviteAcceptProps) {
   }
   return (
     <form class="stack" onSubmit={accept}>
-      {error && <p class="alert alert-error" role="alert">{error.text}</p>}
+      {error && (
+        <p class="alert alert-error" role="alert" id="invite-error">
+          {error.text} {error.rename && <a href="/profile">{t(locale, "invite.toProfile")}</a>}
+        </p>
+      )}
       {needsName && (
         <div class="field">
           <label for="invite-name">{t(locale, "invite.nameLabel")}</label>
@@ -95,7 +105,9 @@ export default function InviteAccept(props: InviteAcceptProps) {
             required
             maxLength={80}
             autoComplete="name"
-            aria-describedby="invite-name-hint"
+            aria-describedby={error?.field === "displayName"
+              ? "invite-name-hint invite-error"
+              : "invite-name-hint"}
             aria-invalid={error?.field === "displayName" || undefined}
             value={name}
             onInput={(e) => setName((e.target as HTMLInputElement).value)}

@@ -3,7 +3,7 @@ import { useState } from "preact/hooks";
 import type { Locale } from "../lib/model.ts";
 import { t } from "../lib/i18n.ts";
 import { useHydrated } from "../lib/use_hydrated.ts";
-import { api, errorText } from "../lib/api_client.ts";
+import { api, ApiError, errorText } from "../lib/api_client.ts";
 
 export interface ProfileProps {
   locale: Locale;
@@ -15,7 +15,9 @@ export default function Profile({ locale, displayName, email }: ProfileProps) {
   const live = useHydrated();
   const [name, setName] = useState(displayName ?? "");
   const [lang, setLang] = useState<Locale>(locale);
-  const [status, setStatus] = useState<{ ok: boolean; text: string } | null>(null);
+  const [status, setStatus] = useState<{ ok: boolean; text: string; field?: string } | null>(
+    null,
+  );
   const [busy, setBusy] = useState(false);
 
   async function save(e: Event) {
@@ -23,14 +25,24 @@ export default function Profile({ locale, displayName, email }: ProfileProps) {
     setBusy(true);
     setStatus(null);
     try {
-      await api("PATCH", "/me", { displayName: name, locale: lang });
+      const saved = await api<{ user: { displayName: string | null } }>("PATCH", "/me", {
+        displayName: name,
+        locale: lang,
+      });
+      // The name as stored: invisible characters and extra spaces dropped.
+      setName(saved.user.displayName ?? "");
       if (lang !== locale) {
         location.reload();
         return;
       }
       setStatus({ ok: true, text: t(locale, "common.saved") });
     } catch (err) {
-      setStatus({ ok: false, text: errorText(locale, err) });
+      // Refusals of the name (a badge, a staff member's look-alike) say why, in words.
+      setStatus({
+        ok: false,
+        text: errorText(locale, err),
+        field: err instanceof ApiError ? err.field : undefined,
+      });
     } finally {
       setBusy(false);
     }
@@ -48,7 +60,11 @@ export default function Profile({ locale, displayName, email }: ProfileProps) {
     <div class="stack">
       <form class="card stack" onSubmit={save}>
         {status && (
-          <p class={status.ok ? "alert alert-ok" : "alert alert-error"} role="status">
+          <p
+            id="profile-status"
+            class={status.ok ? "alert alert-ok" : "alert alert-error"}
+            role="status"
+          >
             {status.text}
           </p>
         )}
@@ -60,6 +76,8 @@ export default function Profile({ locale, displayName, email }: ProfileProps) {
             required
             maxLength={80}
             autoComplete="name"
+            aria-invalid={status?.field === "displayName" || undefined}
+            aria-describedby={status?.field === "displayName" ? "profile-status" : undefined}
             value={name}
             onInput={(e) => setName((e.target as HTMLInputElement).value)}
           />

@@ -9,6 +9,8 @@ export class ApiError extends Error {
     message: string,
     readonly field?: string,
     readonly retryAfter?: number,
+    /** Which refusal of its kind this is, where the API says (`"banned"`, `"lookalike"`). */
+    readonly reason?: string,
   ) {
     super(message);
     this.name = "ApiError";
@@ -39,6 +41,7 @@ export async function api<T = unknown>(method: string, path: string, body?: unkn
       error.message ?? "",
       error.field,
       retry,
+      typeof error.reason === "string" ? error.reason : undefined,
     );
   }
   return data as T;
@@ -49,6 +52,11 @@ export function errorText(locale: Locale, err: unknown): string {
   if (!(err instanceof ApiError)) return t(locale, "error.generic");
   if (err.code === "rate_limited") {
     return t(locale, "error.rate_limited", { seconds: err.retryAfter ?? 1 });
+  }
+  if (err.reason) {
+    const precise = `error.${err.code}.${err.reason}` as MessageKey;
+    const text = t(locale, precise);
+    if (text !== precise) return text;
   }
   const key = `error.${err.code}` as MessageKey;
   const text = t(locale, key);

@@ -15,6 +15,16 @@ import { type Caller, canSeeContacts, canSeeFamilyLinks } from "./policy.ts";
 import { getUsers } from "./users.ts";
 import { notFound } from "./errors.ts";
 
+/**
+ * What an admin's removal of a member from a school (or a moderator's from a chat) leaves behind:
+ * they cannot come back through an invite (a chat link) until it is lifted.
+ */
+export interface Ban {
+  userId: UserId;
+  bannedAt: string;
+  bannedBy: UserId;
+}
+
 /** The school, or null (also for ids that are not ULIDs). */
 export async function getOrg(kv: Deno.Kv, id: string): Promise<Org | null> {
   if (!isUlid(id)) return null;
@@ -89,7 +99,8 @@ export async function listMembers(
   filter: MemberFilter = {},
 ) {
   const all = (await listAll<Member>(kv, keys.orgMembers(orgId))).map((e) => e.value);
-  const present = new Set(all.map((m) => m.userId));
+  // A parent's links count only to children who are students of the school now.
+  const students = new Set(all.filter((m) => m.roles.includes("student")).map((m) => m.userId));
   const members = all
     .filter((m) => !filter.role || m.roles.includes(filter.role))
     .filter((m) => !filter.classId || m.classIds.includes(filter.classId));
@@ -104,7 +115,7 @@ export async function listMembers(
       classIds: m.classIds,
     };
     if (m.roles.includes("parent") && canSeeFamilyLinks(viewer, m.userId)) {
-      view.childIds = m.childIds.filter((id) => present.has(id));
+      view.childIds = m.childIds.filter((id) => students.has(id));
     }
     if (canSeeContacts(viewer)) {
       view.email = user?.email ?? null;
@@ -115,6 +126,18 @@ export async function listMembers(
   return list.sort((a, b) =>
     collator.compare(String(a.displayName ?? ""), String(b.displayName ?? ""))
   );
+}
+
+/** The people admins removed from the school and have not let back, newest first, with names. */
+export async function listBans(kv: Deno.Kv, orgId: OrgId) {
+  const bans = (await listAll<Ban>(kv, keys.orgBans(orgId))).map((e) => e.value);
+  const users = await getUsers(kv, bans.map((b) => b.userId));
+  return bans.map((b, i) => ({
+    userId: b.userId,
+    displayName: users[i]?.displayName ?? null,
+    bannedAt: b.bannedAt,
+    bannedBy: b.bannedBy,
+  })).sort((a, b) => b.bannedAt.localeCompare(a.bannedAt));
 }
 
 /** The schools `userId` belongs to, with their roles there. */

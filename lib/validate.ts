@@ -3,8 +3,9 @@
  * Unicode; lengths count code points after trimming.
  */
 import { z } from "zod";
-import { invalidInput } from "./errors.ts";
+import { AppError } from "./errors.ts";
 import { isUlid } from "./ids.ts";
+import { imitatesBadge, normalizeDisplayName } from "./display_names.ts";
 
 // Bidirectional overrides and isolates let a name display as something else.
 // deno-lint-ignore no-control-regex
@@ -20,6 +21,17 @@ export function codePoints(s: string): number {
   return n;
 }
 
+/** What is wrong with the length of `t`, or null. */
+function lengthProblem(t: string, min: number, max: number): string | null {
+  const n = codePoints(t);
+  if (n >= min && n <= max) return null;
+  return min === max
+    ? `must be ${min} characters`
+    : n < min
+    ? (min === 1 ? "must not be empty" : `must be at least ${min} characters`)
+    : `must be at most ${max} characters`;
+}
+
 function trimmed(min: number, max: number, forbidden: RegExp, what: string) {
   return z.string().transform((s, ctx) => {
     if (!s.isWellFormed()) {
@@ -27,16 +39,9 @@ function trimmed(min: number, max: number, forbidden: RegExp, what: string) {
       return z.NEVER;
     }
     const t = s.trim();
-    const n = codePoints(t);
-    if (n < min || n > max) {
-      ctx.addIssue({
-        code: "custom",
-        message: min === max
-          ? `must be ${min} characters`
-          : n < min
-          ? (min === 1 ? "must not be empty" : `must be at least ${min} characters`)
-          : `must be at most ${max} characters`,
-      });
+    const length = lengthProblem(t, min, max);
+    if (length) {
+      ctx.addIssue({ code: "custom", message: length });
       return z.NEVER;
     }
     if (forbidden.test(t)) {
@@ -49,6 +54,38 @@ function trimmed(min: number, max: number, forbidden: RegExp, what: string) {
 
 /** A single line of text (names, titles): no control characters. */
 export const line = (min: number, max: number) => trimmed(min, max, CONTROL, "a single line");
+
+/**
+ * A person's display name, normalised (see lib/display_names.ts: no invisible characters, NFKC,
+ * single spaces), then 1–80 characters. Refused: control and bidirectional override characters,
+ * and anything that imitates a badge ("(учитель)", a check mark), with `reason: "badge"`.
+ */
+export const displayName = () =>
+  z.string().transform((s, ctx) => {
+    if (!s.isWellFormed()) {
+      ctx.addIssue({ code: "custom", message: "must be well-formed Unicode" });
+      return z.NEVER;
+    }
+    if (CONTROL.test(s.trim())) {
+      ctx.addIssue({ code: "custom", message: "must not contain control characters in a name" });
+      return z.NEVER;
+    }
+    const name = normalizeDisplayName(s);
+    const length = lengthProblem(name, 1, 80);
+    if (length) {
+      ctx.addIssue({ code: "custom", message: length });
+      return z.NEVER;
+    }
+    if (imitatesBadge(name)) {
+      ctx.addIssue({
+        code: "custom",
+        message: "must not imitate a badge: no check marks, no role such as (учитель) or (admin)",
+        params: { reason: "badge" },
+      });
+      return z.NEVER;
+    }
+    return name;
+  });
 
 /** Free text (messages, reasons): newlines and tabs allowed, other controls not. */
 export const text = (min: number, max: number) =>
@@ -82,7 +119,10 @@ export const httpUrl = () =>
     return z.NEVER;
   });
 
-/** Parses `input` with `schema`, throwing 400 `invalid_input` naming the first bad field. */
+/**
+ * Parses `input` with `schema`, throwing 400 `invalid_input` naming the first bad field (and the
+ * `reason` a custom check gave, if any, for clients to explain it).
+ */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   const result = schema.safeParse(input, { reportInput: true });
   if (result.success) return result.data;
@@ -92,5 +132,9 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.ou
   if (issue.code === "invalid_type") {
     message = issue.input === undefined ? "is required" : `must be a ${issue.expected}`;
   }
-  throw invalidInput(field ? `${field} ${message}` : `Body ${message}`, field);
+  const reason = issue.code === "custom" ? issue.params?.reason : undefined;
+  throw new AppError(400, "invalid_input", field ? `${field} ${message}` : `Body ${message}`, {
+    field,
+    details: typeof reason === "string" ? { reason } : undefined,
+  });
 }

@@ -1,7 +1,16 @@
 import assert from "node:assert/strict";
 import { z } from "zod";
 import { AppError } from "./errors.ts";
-import { codePoints, email, httpUrl, line, parseInput, text, ulidString } from "./validate.ts";
+import {
+  codePoints,
+  displayName,
+  email,
+  httpUrl,
+  line,
+  parseInput,
+  text,
+  ulidString,
+} from "./validate.ts";
 
 /** The error message zod gives for `input`, or null when it parses. */
 function problem(schema: z.ZodType, input: unknown): string | null {
@@ -137,6 +146,33 @@ Deno.test("parseInput blames the body when the problem has no field", () => {
     assert.ok(error instanceof AppError);
     assert.equal(error.field, undefined);
     assert.equal(error.message, "Body is wrong");
+    return true;
+  });
+});
+
+Deno.test("displayName stores the name normalised and refuses controls and badges", () => {
+  assert.equal(displayName().parse("  Мария\u200b   Ивановна\ufeff "), "Мария Ивановна");
+  assert.equal(displayName().parse("Ｐｅｔｙａ"), "Petya");
+  assert.equal(problem(displayName(), "\u200b\u200d"), "must not be empty");
+  assert.equal(problem(displayName(), "я".repeat(81)), "must be at most 80 characters");
+  assert.equal(displayName().parse("я".repeat(80) + "\u200b"), "я".repeat(80));
+  for (const bad of ["Иван\u202eПетров", "Иван\u2066Петров", "Иван\tПетров", "Иван\u0000"]) {
+    assert.equal(
+      problem(displayName(), bad),
+      "must not contain control characters in a name",
+      JSON.stringify(bad),
+    );
+  }
+  assert.equal(problem(displayName(), "\ud83d"), "must be well-formed Unicode");
+  assert.throws(() =>
+    parseInput(z.object({ displayName: displayName() }), {
+      displayName: "Петя (учитель ✓)",
+    }), (error) => {
+    assert.ok(error instanceof AppError);
+    assert.equal(error.status, 400);
+    assert.equal(error.field, "displayName");
+    assert.match(error.message, /^displayName must not imitate a badge/);
+    assert.deepEqual(error.toJSON().reason, "badge");
     return true;
   });
 });

@@ -564,3 +564,204 @@ Deno.test("two isolates accepting the last use of an invite at once let exactly 
   );
   assert.equal(roster.body.members.length, 2, "the first teacher and exactly one newcomer");
 });
+
+// ── Issue 10: roles that cannot be combined, removal as a ban, look-alike names ──────────────
+
+type Bans = {
+  bans: { userId: string; displayName: string | null; bannedAt: string; bannedBy: string }[];
+};
+
+async function rolesOf(t: TestApp, admin: string, orgId: string, userId: string) {
+  const roster = await json<Roster>(t, "GET", `/orgs/${orgId}/members`, admin);
+  return roster.body.members.find((m) => m.userId === userId)?.roles;
+}
+
+Deno.test("a student cannot become a parent through an invite, not even their own, and the invites stay unused", async () => {
+  await using t = await testApp();
+  const school = await schoolWithTeacher(t);
+  const student = await joinAs(t, school.teacher.token, school.orgId, "student", "Петя", {
+    classId: school.classA,
+  });
+  const ofThemselves = await invite(t, school.teacher.token, school.orgId, {
+    role: "parent",
+    classId: school.classA,
+    childId: student.id,
+  });
+  const links = [
+    ofThemselves,
+    await invite(t, school.admin, school.orgId, { role: "parent" }),
+    await invite(t, school.admin, school.orgId, { role: "teacher", classId: school.classA }),
+    await invite(t, school.admin, school.orgId, { role: "admin" }),
+  ];
+  const before = await snapshot(t.kv);
+  for (const link of links) {
+    const res = await accept(t, student.token, link.token);
+    assertError(res, 409, "conflict", undefined, link.token);
+    assert.match(res.body.error.message, /^Cannot join as an? (parent|teacher|admin)/);
+  }
+  assert.deepEqual(await snapshot(t.kv), before, "nothing changes; no invite's uses move");
+  assert.deepEqual(await rolesOf(t, school.admin, school.orgId, student.id), ["student"]);
+  const parentsChat = await json<{ chat: { id: string } }>(
+    t,
+    "POST",
+    `/orgs/${school.orgId}/chats`,
+    school.teacher.token,
+    { kind: "group", title: "Родители 5А", classId: school.classA, classRoles: ["parent"] },
+  );
+  assert.equal(
+    (await json(t, "GET", `/chats/${parentsChat.body.chat.id}`, student.token)).status,
+    404,
+    "the parents' class chat stays closed to the student",
+  );
+});
+
+Deno.test("parents, teachers and admins cannot also become students through an invite", async () => {
+  await using t = await testApp();
+  const school = await schoolWithTeacher(t);
+  const parent = await joinAs(t, school.teacher.token, school.orgId, "parent", "Мама", {
+    classId: school.classA,
+  });
+  const link = await invite(t, school.admin, school.orgId, {
+    role: "student",
+    classId: school.classA,
+  });
+  const before = await snapshot(t.kv);
+  for (const who of [parent.token, school.teacher.token, school.admin]) {
+    assertError(await accept(t, who, link.token), 409, "conflict");
+  }
+  assert.deepEqual(await snapshot(t.kv), before);
+  const parentInvite = await invite(t, school.admin, school.orgId, { role: "parent" });
+  const both = await accept(t, school.teacher.token, parentInvite.token);
+  assert.equal(both.status, 200, "a teacher may also be a parent");
+  assert.deepEqual(both.body.roles, ["teacher", "parent"]);
+});
+
+Deno.test("a parent invite naming the person who accepts it as the child is refused", async () => {
+  await using t = await testApp();
+  const school = await schoolWithTeacher(t);
+  const pupil = await joinAs(t, school.teacher.token, school.orgId, "student", "Коля", {
+    classId: school.classA,
+  });
+  const ofPupil = await invite(t, school.admin, school.orgId, {
+    role: "parent",
+    childId: pupil.id,
+  });
+  // The pupil turns out to be a member of staff, then tries the invite that names them.
+  const promoted = await json(
+    t,
+    "PATCH",
+    `/orgs/${school.orgId}/members/${pupil.id}`,
+    school.admin,
+    { roles: ["teacher"] },
+  );
+  assert.equal(promoted.status, 200);
+  const before = await snapshot(t.kv);
+  const res = await accept(t, pupil.token, ofPupil.token);
+  assertError(res, 409, "conflict");
+  assert.match(res.body.error.message, /own child|no longer a student/);
+  assert.deepEqual(await snapshot(t.kv), before);
+  assert.deepEqual(await rolesOf(t, school.admin, school.orgId, pupil.id), ["teacher"]);
+});
+
+Deno.test("an admin's removal is a ban: the removed student cannot rejoin until an admin lets them back", async () => {
+  await using t = await testApp();
+  const school = await schoolWithTeacher(t);
+  const link = await invite(t, school.teacher.token, school.orgId, {
+    role: "student",
+    classId: school.classA,
+  });
+  const student = await signIn(t, "petya@school.test", "Петя");
+  assert.equal((await accept(t, student, link.token)).status, 200);
+  const studentId = (await json<{ user: { id: string } }>(t, "GET", "/me", student)).body.user.id;
+  assert.equal(
+    (await call(t, "DELETE", `/orgs/${school.orgId}/members/${studentId}`, school.admin)).status,
+    204,
+  );
+
+  const fresh = await invite(t, school.admin, school.orgId, { role: "parent" });
+  const other = await createSchool(t, "Гимназия № 5");
+  const before = await snapshot(t.kv);
+  for (const held of [link, fresh]) {
+    const res = await accept(t, student, held.token);
+    assertError(res, 403, "forbidden");
+    assert.match(res.body.error.message, /^Cannot join this school: an admin removed you/);
+  }
+  assert.deepEqual(await snapshot(t.kv), before, "no invite's uses move");
+  assert.deepEqual(await myOrgs(t, student), []);
+
+  const bans = await json<Bans>(t, "GET", `/orgs/${school.orgId}/bans`, school.admin);
+  assert.equal(bans.status, 200);
+  assert.deepEqual(bans.body.bans, [{
+    userId: studentId,
+    displayName: "Петя",
+    bannedAt: new Date(t.clock.now()).toISOString(),
+    bannedBy: school.adminId,
+  }]);
+  for (const [token, status] of [[school.teacher.token, 403], [student, 404], [other.admin, 404]]) {
+    assert.equal(
+      (await call(t, "GET", `/orgs/${school.orgId}/bans`, token as string)).status,
+      status,
+    );
+    assert.equal(
+      (await call(t, "DELETE", `/orgs/${school.orgId}/bans/${studentId}`, token as string))
+        .status,
+      status,
+    );
+  }
+  assert.deepEqual(await snapshot(t.kv), before, "refused lifts change nothing");
+
+  const lifted = await call(t, "DELETE", `/orgs/${school.orgId}/bans/${studentId}`, school.admin);
+  assert.equal(lifted.status, 204);
+  assert.equal(
+    (await call(t, "DELETE", `/orgs/${school.orgId}/bans/${studentId}`, school.admin)).status,
+    404,
+    "there is no ban to lift any more",
+  );
+  assert.deepEqual(
+    (await json<Bans>(t, "GET", `/orgs/${school.orgId}/bans`, school.admin)).body.bans,
+    [],
+  );
+  assert.equal((await accept(t, student, link.token)).status, 200, "back once let in");
+  assert.deepEqual(await myOrgs(t, student), [school.orgId]);
+});
+
+Deno.test("leaving a school oneself is not a ban", async () => {
+  await using t = await testApp();
+  const school = await schoolWithTeacher(t);
+  const link = await invite(t, school.admin, school.orgId, { role: "parent" });
+  const parent = await signIn(t, "mama@school.test", "Мама");
+  assert.equal((await accept(t, parent, link.token)).status, 200);
+  const id = (await json<{ user: { id: string } }>(t, "GET", "/me", parent)).body.user.id;
+  assert.equal(
+    (await call(t, "DELETE", `/orgs/${school.orgId}/members/${id}`, parent)).status,
+    204,
+  );
+  assert.deepEqual(
+    (await json<Bans>(t, "GET", `/orgs/${school.orgId}/bans`, school.admin)).body.bans,
+    [],
+  );
+  assert.equal((await accept(t, parent, link.token)).status, 200);
+});
+
+Deno.test("joining with a name that looks like a teacher's of the school is refused, the invite unused", async () => {
+  await using t = await testApp();
+  const school = await schoolWithTeacher(t); // the teacher is "Иван Сергеевич"
+  const link = await invite(t, school.teacher.token, school.orgId, {
+    role: "student",
+    classId: school.classA,
+  });
+  // Latin a, e, p, C and a zero-width space: a look-alike, set while in no school.
+  const named = await signIn(t, "fake@school.test", "Ивaн Cеpгeевич\u200b");
+  const nameless = await signIn(t, "nameless@school.test");
+  const before = await snapshot(t.kv);
+  const existing = await accept(t, named, link.token);
+  assertError(existing, 400, "invalid_input", "displayName");
+  assert.match(existing.body.error.message, /change your name/i);
+  for (const displayName of ["иван сергеевич", "Иван  Сергеевич", "Иван Cергеевич ✓"]) {
+    const res = await accept(t, nameless, link.token, { displayName });
+    assertError(res, 400, "invalid_input", "displayName", displayName);
+  }
+  assert.deepEqual(await snapshot(t.kv), before, "nothing changes; the invite's uses do not move");
+  const own = await accept(t, nameless, link.token, { displayName: "Ваня Петров" });
+  assert.equal(own.status, 200, "a name of one's own is fine");
+});

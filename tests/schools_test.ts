@@ -128,3 +128,99 @@ Deno.test("the operator sees pending applications and can reject one; others get
   const none = await json<{ applications: unknown[] }>(t, "GET", "/org-applications", operator);
   assert.deepEqual(none.body.applications, []);
 });
+
+type ErrorBody = { error: { code: string; message: string; field?: string } };
+
+/** Every KV entry except rate-limit counters and the mail outbox, as comparable text. */
+async function snapshot(kv: Deno.Kv): Promise<string[]> {
+  const out: string[] = [];
+  for await (const e of kv.list({ prefix: [] })) {
+    if (["rate_limits", "outbox", "outbox_by_to"].includes(String(e.key[0]))) continue;
+    out.push(JSON.stringify([e.key, e.value, e.versionstamp]));
+  }
+  return out;
+}
+
+Deno.test("an admin cannot give a student a role a pupil cannot hold; staff may combine roles", async () => {
+  await using t = await testApp();
+  const { orgId, admin } = await createSchool(t, "Лицей № 7");
+  const teacher = await joinAs(t, admin, orgId, "teacher", "Иван Сергеевич");
+  const student = await joinAs(t, admin, orgId, "student", "Петя");
+  const before = await snapshot(t.kv);
+  for (const roles of [["student", "parent"], ["student", "teacher"], ["admin", "student"]]) {
+    const res = await json<ErrorBody>(t, "PATCH", `/orgs/${orgId}/members/${student.id}`, admin, {
+      roles,
+    });
+    assert.equal(res.status, 409, JSON.stringify(roles));
+    assert.equal(res.body.error.code, "conflict");
+    assert.match(res.body.error.message, /^Cannot change roles: a student cannot also be/);
+    const onTeacher = await json<ErrorBody>(
+      t,
+      "PATCH",
+      `/orgs/${orgId}/members/${teacher.id}`,
+      admin,
+      { roles },
+    );
+    assert.equal(onTeacher.status, 409, `teacher ${JSON.stringify(roles)}`);
+  }
+  assert.deepEqual(await snapshot(t.kv), before, "refused edits change nothing");
+  for (const roles of [["teacher", "parent"], ["admin", "teacher", "parent"], ["parent"]]) {
+    const res = await json(t, "PATCH", `/orgs/${orgId}/members/${teacher.id}`, admin, { roles });
+    assert.equal(res.status, 200, JSON.stringify(roles));
+  }
+});
+
+Deno.test("a pupil cannot take a teacher's name, a look-alike of it, or a badge", async () => {
+  await using t = await testApp();
+  const { orgId, admin } = await createSchool(t, "Лицей № 7");
+  const teacher = await joinAs(t, admin, orgId, "teacher", "Мария Ивановна");
+  const student = await joinAs(t, admin, orgId, "student", "Петя");
+  const parent = await joinAs(t, admin, orgId, "parent", "Мама Пети");
+  const refused = [
+    "Мария Ивановна",
+    "мария ивановна",
+    " Мария   Ивановна ",
+    "Мария\u200b Ивановна",
+    "Мaрия Ивaновнa", // Latin a
+    "MАРИЯ ИВАНОВНА", // Latin M
+    "Мария Ивановна.",
+    "Анна Петровна", // the school's admin
+    "Петя (учитель ✓)",
+    "Петя (учитель)",
+    "Петя (Учительница)",
+    "Петя [teacher]",
+    "Петя (администратор)",
+    "Петя (admin)",
+    "Петя (yчитель)", // Latin y
+    "Петя ✓",
+    "Петя ✔",
+    "☑ Петя",
+    "Петя ✅",
+    "Петя 🗸",
+  ];
+  for (const who of [student.token, parent.token]) {
+    for (const displayName of refused) {
+      const res = await json<ErrorBody>(t, "PATCH", "/me", who, { displayName });
+      assert.equal(res.status, 400, `${JSON.stringify(displayName)} ${JSON.stringify(res.body)}`);
+      assert.equal(res.body.error.code, "invalid_input");
+      assert.equal(res.body.error.field, "displayName");
+    }
+  }
+  const me = await json<{ user: { displayName: string } }>(t, "GET", "/me", student.token);
+  assert.equal(me.body.user.displayName, "Петя");
+
+  const fine = await json<{ user: { displayName: string } }>(t, "PATCH", "/me", student.token, {
+    displayName: "Мария\u200b  Петрова\ufeff",
+  });
+  assert.equal(fine.status, 200);
+  assert.equal(fine.body.user.displayName, "Мария Петрова", "invisible characters go");
+  const locale = await json(t, "PATCH", "/me", teacher.token, {
+    displayName: "Мария Ивановна",
+    locale: "en",
+  });
+  assert.equal(locale.status, 200, "the teacher keeps her own name");
+  const elsewhere = await createSchool(t, "Школа № 2");
+  const stranger = await joinAs(t, elsewhere.admin, elsewhere.orgId, "student", "Вася");
+  const other = await json(t, "PATCH", "/me", stranger.token, { displayName: "Мария Ивановна" });
+  assert.equal(other.status, 200, "a teacher of another school is no one's to imitate here");
+});

@@ -1,4 +1,8 @@
-/** The roster: names, roles, badges, classes, contacts; filters; editing and removing members. */
+/**
+ * The roster: names, roles, badges, classes, contacts; filters; editing and removing members;
+ * and the people removed by an admin, who may be let back.
+ */
+import { Tick } from "../ui/Tick.tsx";
 import { useState } from "preact/hooks";
 import type { Locale, Role } from "../../lib/model.ts";
 import { t } from "../../lib/i18n.ts";
@@ -12,6 +16,7 @@ import {
 } from "./shared.ts";
 import { MemberDialog } from "./MemberDialog.tsx";
 import { RemoveDialog } from "./RemoveDialog.tsx";
+import { BansPanel } from "./BansPanel.tsx";
 
 /** Rows shown before "show more". */
 const PAGE = 100;
@@ -41,6 +46,7 @@ export function MembersPanel(props: MembersPanelProps) {
   const [editing, setEditing] = useState<string | null>(null);
   const [removing, setRemoving] = useState<string | null>(null);
   const [status, setStatus] = useState("");
+  const [removals, setRemovals] = useState(0);
 
   const byId = new Map(members.map((m) => [m.userId, m]));
   const classNames = new Map(classes.map((c) => [c.id, c.name]));
@@ -124,11 +130,7 @@ export function MembersPanel(props: MembersPanelProps) {
                         <span class="muted member-you">{t(locale, "members.you")}</span>
                       )}
                     </h3>
-                    {m.verified && m.roles.includes("teacher") && (
-                      <span class="badge badge-verified">
-                        <span aria-hidden="true">✓</span> {t(locale, "role.verified")}
-                      </span>
-                    )}
+                    {m.verified && m.roles.includes("teacher") && <VerifiedBadge locale={locale} />}
                     {(m.email || m.phone) && (
                       <p class="member-contacts">
                         {m.email && <a href={`mailto:${m.email}`}>{m.email}</a>}
@@ -225,9 +227,30 @@ export function MembersPanel(props: MembersPanelProps) {
               ),
             );
             setStatus(t(locale, "members.removed", { name: personName(locale, byId.get(userId)) }));
+            setRemovals((n) => n + 1);
           }}
         />
       )}
+      <BansPanel
+        locale={locale}
+        orgId={props.orgId}
+        live={live}
+        members={members}
+        version={removals}
+      />
     </section>
+  );
+}
+
+/**
+ * The verified-teacher badge: an element of its own beside the name, with a drawn tick (not a
+ * character a name could hold) and its meaning in words.
+ */
+function VerifiedBadge({ locale }: { locale: Locale }) {
+  return (
+    <span class="badge badge-verified" title={t(locale, "role.verified")}>
+      <Tick />
+      {t(locale, "role.verified")}
+    </span>
   );
 }

@@ -134,11 +134,16 @@ const FIELD_TEXT: Record<string, MessageKey> = {
 };
 
 /**
- * The server's refusal as a sentence. `conflict` is what a 409 means in the action at hand
- * (the API answers every conflict with the same code).
+ * The server's refusal as a sentence. A refusal with a `reason` gets the console's sentence for
+ * it (or the general one); otherwise `conflict` is what a 409 means in the action at hand.
  */
 export function problemOf(locale: Locale, err: unknown, conflict?: MessageKey): Problem {
   if (err instanceof ApiError) {
+    if (err.reason) {
+      const key = `admin.reason.${err.reason}` as MessageKey;
+      const text = t(locale, key);
+      return { text: text === key ? errorText(locale, err) : text, field: err.field };
+    }
     if (err.status === 409 && conflict) return { text: t(locale, conflict) };
     if (err.code === "invalid_input" && err.field && FIELD_TEXT[err.field]) {
       return { text: t(locale, FIELD_TEXT[err.field]!), field: err.field };

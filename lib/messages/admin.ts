@@ -30,6 +30,8 @@ export const ru = {
   "admin.error.maxUses": "Число использований — от 1 до 1000.",
   "admin.error.ttlHours": "Срок действия — от 1 до 720 часов.",
   "admin.error.roles": "Выберите хотя бы одну роль.",
+  "admin.reason.roles":
+    "Ученик не может быть в школе ещё и родителем, учителем или администратором. Оставьте ему одну роль «ученик» или снимите её.",
   "admin.error.quietTime": "Укажите время в виде ЧЧ:ММ, например 21:00.",
   "admin.error.quietSame": "Начало и конец тихих часов должны различаться.",
 
@@ -100,13 +102,22 @@ export const ru = {
   "members.removeOf": "Удалить из школы: {name}",
   "members.removeTitle": "Удалить из школы: {name}?",
   "members.removeText":
-    "{name} больше не будет участником школы «{org}» и пропадёт из всех её чатов. Вернуться можно только по новому приглашению.",
+    "{name} больше не будет участником школы «{org}» и пропадёт из всех её чатов. Вернуться по приглашению можно будет, только если администратор разрешит это в списке «Исключённые».",
   "members.removeYes": "Удалить из школы",
   "members.removed": "{name} удалён(а) из школы.",
   "members.leaveTitle": "Покинуть школу?",
   "members.leaveText":
     "Вы перестанете быть участником школы «{org}» и потеряете доступ к её чатам и к управлению.",
   "members.leaveYes": "Покинуть школу",
+
+  "bans.title": "Исключённые",
+  "bans.lead":
+    "Их удалил из школы администратор. Пока вы не разрешите, они не смогут вернуться ни по одному приглашению.",
+  "bans.empty": "Исключённых нет.",
+  "bans.when": "Исключил(а) {by} — {date}",
+  "bans.allow": "Разрешить вернуться",
+  "bans.allowOf": "Разрешить вернуться: {name}",
+  "bans.allowed": "{name} теперь может вернуться по приглашению.",
 
   "invites.title": "Приглашения",
   "invites.lead":
@@ -294,6 +305,8 @@ export const en: Record<keyof typeof ru, string> = {
   "admin.error.maxUses": "The number of uses must be between 1 and 1000.",
   "admin.error.ttlHours": "Validity must be between 1 and 720 hours.",
   "admin.error.roles": "Choose at least one role.",
+  "admin.reason.roles":
+    "A student cannot also be a parent, teacher or admin in the school. Keep the student role alone, or take it away.",
   "admin.error.quietTime": "Enter a time as HH:MM, for example 21:00.",
   "admin.error.quietSame": "Quiet hours must start and end at different times.",
 
@@ -364,13 +377,22 @@ export const en: Record<keyof typeof ru, string> = {
   "members.removeOf": "Remove from the school: {name}",
   "members.removeTitle": "Remove {name} from the school?",
   "members.removeText":
-    "{name} will no longer be a member of {org} and will leave all its chats. Only a new invite can bring them back.",
+    "{name} will no longer be a member of {org} and will leave all its chats. No invite will bring them back until an admin allows it in the “Removed” list.",
   "members.removeYes": "Remove from the school",
   "members.removed": "{name} was removed from the school.",
   "members.leaveTitle": "Leave the school?",
   "members.leaveText":
     "You will no longer be a member of {org} and will lose access to its chats and administration.",
   "members.leaveYes": "Leave the school",
+
+  "bans.title": "Removed",
+  "bans.lead":
+    "An admin removed them from the school. Until you allow it, no invite lets them back.",
+  "bans.empty": "Nobody is removed.",
+  "bans.when": "Removed {date} by {by}",
+  "bans.allow": "Allow back",
+  "bans.allowOf": "Allow back: {name}",
+  "bans.allowed": "{name} may now come back through an invite.",
 
   "invites.title": "Invites",
   "invites.lead":

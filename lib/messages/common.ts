@@ -32,6 +32,22 @@ export const ru = {
   "error.too_large": "Слишком большой объём.",
   "error.overloaded": "Сервер сейчас перегружен. Попробуйте через несколько секунд.",
   "error.unavailable": "Сервер перезапускается. Попробуйте через несколько секунд.",
+  "error.forbidden.banned":
+    "Администратор исключил вас из этой школы. Вернуться по приглашению можно, только когда он это разрешит, — обратитесь к администратору школы.",
+  "error.forbidden.chat_banned":
+    "Модератор удалил вас из этого чата, поэтому ссылка для вас не действует. Попросите модератора добавить вас снова.",
+  "error.forbidden.class_only":
+    "Этот чат только для своего класса. Если вы из этого класса, попросите учителя добавить вас.",
+  "error.conflict.roles":
+    "Ученик не может быть в той же школе ещё и родителем, учителем или администратором, поэтому это приглашение вам не подходит. Если это ошибка, обратитесь к администратору школы.",
+  "error.conflict.own_child":
+    "В этом приглашении ребёнком указаны вы сами. Попросите у учителя правильную ссылку.",
+  "error.conflict.child_gone":
+    "Ученик, указанный в этом приглашении, больше не учится в этой школе. Попросите у учителя новую ссылку.",
+  "error.invalid_input.badge":
+    "Имя не должно выглядеть как отметка: уберите галочки (✓) и слова вроде «(учитель)» или «(администратор)».",
+  "error.invalid_input.lookalike":
+    "Такое имя похоже на имя учителя или администратора школы. Выберите другое — например, добавьте фамилию.",
 
   "signin.title": "Вход",
   "signin.lead": "Введите адрес электронной почты — мы пришлём код для входа.",
@@ -68,6 +84,9 @@ export const ru = {
   "invite.accept": "Принять приглашение",
   "invite.accepted": "Готово! Вы в «{org}».",
   "invite.open": "Перейти к чатам",
+  "invite.renameFirst":
+    "Ваше имя похоже на имя учителя или администратора этой школы или на отметку «учитель». Смените имя в профиле и откройте приглашение снова.",
+  "invite.toProfile": "Сменить имя в профиле",
 
   "role.admin": "администратор",
   "role.teacher": "учитель",
@@ -143,6 +162,22 @@ export const en: Record<keyof typeof ru, string> = {
   "error.too_large": "Too large.",
   "error.overloaded": "The server is busy right now. Try again in a few seconds.",
   "error.unavailable": "The server is restarting. Try again in a few seconds.",
+  "error.forbidden.banned":
+    "An admin removed you from this school. You can come back through an invite only once they allow it — ask the school's admin.",
+  "error.forbidden.chat_banned":
+    "A moderator removed you from this chat, so its link does not work for you. Ask a moderator to add you again.",
+  "error.forbidden.class_only":
+    "This chat is for its class only. If you are in that class, ask the teacher to add you.",
+  "error.conflict.roles":
+    "A student cannot also be a parent, teacher or admin in the same school, so this invite is not for you. If this is a mistake, ask the school's admin.",
+  "error.conflict.own_child":
+    "This invite names you as the child. Ask the teacher for the right link.",
+  "error.conflict.child_gone":
+    "The pupil this invite names no longer studies at this school. Ask the teacher for a new link.",
+  "error.invalid_input.badge":
+    "A name must not look like a badge: remove check marks (✓) and words such as “(teacher)” or “(admin)”.",
+  "error.invalid_input.lookalike":
+    "This name looks like the name of a teacher or admin of the school. Choose another — add your surname, for example.",
 
   "signin.title": "Sign in",
   "signin.lead": "Enter your email address and we will send you a sign-in code.",
@@ -179,6 +214,9 @@ export const en: Record<keyof typeof ru, string> = {
   "invite.accept": "Accept the invite",
   "invite.accepted": "Done! You are in {org}.",
   "invite.open": "Go to chats",
+  "invite.renameFirst":
+    "Your name looks like the name of a teacher or admin of this school, or like a badge. Change your name in your profile, then open the invite again.",
+  "invite.toProfile": "Change your name in the profile",
 
   "role.admin": "administrator",
   "role.teacher": "teacher",

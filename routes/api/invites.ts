@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { AppEnv, Deps } from "../context.ts";
 import { requireUser } from "../context.ts";
 import { readJson, readNoInput } from "../http.ts";
-import { line } from "../../lib/validate.ts";
+import { displayName as displayNameInput } from "../../lib/validate.ts";
 import { forbidden, notFound } from "../../lib/errors.ts";
 import { getAnyInvite, inviteGone, inviteState, isChatInvite } from "../../lib/invites.ts";
 import { getClass, getOrg } from "../../lib/orgs.ts";
@@ -54,7 +54,10 @@ export function inviteRoutes(deps: Deps) {
 
   app.post("/invites/:token/accept", async (c) => {
     const user = requireUser(c);
-    const { displayName } = await readJson(c, z.object({ displayName: line(1, 80).optional() }));
+    const { displayName } = await readJson(
+      c,
+      z.object({ displayName: displayNameInput().optional() }),
+    );
     const invite = await find(c.req.param("token"));
     if (isChatInvite(invite)) {
       const joined = await deps.chats.get(invite.chatId).run({

@@ -10,7 +10,7 @@ import { isUlid } from "../../lib/ids.ts";
 import { ROLES } from "../../lib/model.ts";
 import * as policy from "../../lib/policy.ts";
 import { forbidden, notFound } from "../../lib/errors.ts";
-import { listClasses, listMembers, loadOrgForCaller, publicOrg } from "../../lib/orgs.ts";
+import { listBans, listClasses, listMembers, loadOrgForCaller, publicOrg } from "../../lib/orgs.ts";
 import { createdInvite, inviteState, MAX_TTL_HOURS, MAX_USES } from "../../lib/invites.ts";
 import { keys } from "../../lib/kv_keys.ts";
 import { HHMM } from "../../lib/quiet.ts";
@@ -182,6 +182,22 @@ export function orgRoutes(deps: Deps) {
     await readNoInput(c);
     if (!isUlid(target)) throw notFound("No such member");
     unwrap(await actor(org.id).removeMember(user.id, target as UserId));
+    return c.body(null, 204);
+  });
+
+  app.get("/orgs/:orgId/bans", async (c) => {
+    const { org, caller } = await load(c);
+    assertAllowed(policy.canManageMembers(caller), "Cannot see removed members: admins only");
+    return c.json({ bans: await listBans(kv, org.id) });
+  });
+
+  app.delete("/orgs/:orgId/bans/:userId", async (c) => {
+    const { user, org, caller } = await load(c);
+    assertAllowed(policy.canManageMembers(caller), "Cannot let members back: admins only");
+    await readNoInput(c);
+    const target = c.req.param("userId");
+    if (!isUlid(target)) throw notFound("No such ban");
+    unwrap(await actor(org.id).liftBan(user.id, target as UserId));
     return c.body(null, 204);
   });
 

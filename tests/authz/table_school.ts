@@ -6,7 +6,8 @@ import * as policy from "../../lib/policy.ts";
 import type { Caller } from "../../lib/policy.ts";
 import type { OrgId, UserId } from "../../lib/ids.ts";
 import { callerOf, getClass, getMember, getOrg } from "../../lib/orgs.ts";
-import { orgSettings } from "../../lib/model.ts";
+import { orgSettings, type Role } from "../../lib/model.ts";
+import { keys } from "../../lib/kv_keys.ts";
 import { answer, type Spec, type X } from "./matrix.ts";
 import { must, type Person, unique } from "./client.ts";
 
@@ -14,6 +15,27 @@ import { must, type Person, unique } from "./client.ts";
 function holdsAll(caller: Caller | null, role: string, classId: string): boolean {
   return caller !== null && caller.roles.includes(role as never) &&
     caller.classIds.includes(classId as never);
+}
+
+/** Whether an admin's removal bars the acting person from the school of the case. */
+async function banned(x: X): Promise<boolean> {
+  if (!x.me) return false;
+  const ban = await x.w.t.kv.get(keys.orgBan(x.s.orgId as OrgId, x.me.id as UserId));
+  return ban.value !== null;
+}
+
+/**
+ * The answer to accepting a school invite of `role` into `classId` (org_actor.acceptInvite): 403
+ * to someone an admin removed; 200 to a member it grants nothing new, whatever the invite's
+ * state; 409 when the caller could not hold the role too (policy.canHoldRoles); else 410 for a
+ * revoked invite, 2xx for a usable one.
+ */
+async function acceptAnswer(x: X, role: Role, classId: string, revoked: boolean) {
+  if (await banned(x)) return 403;
+  const caller = await x.org();
+  if (holdsAll(caller, role, classId)) return "2xx";
+  if (!policy.canHoldRoles([...caller?.roles ?? [], role])) return 409;
+  return revoked ? 410 : "2xx";
 }
 
 /** The decision on opening a direct chat with `other`, as the school's rules stand. */
@@ -143,6 +165,37 @@ export const schoolSpecs: Spec[] = [
     }),
   },
   {
+    route: "GET /api/v1/orgs/:orgId/bans",
+    rule: "canManageMembers",
+    async build(x) {
+      const caller = await x.org();
+      return {
+        path: `/orgs/${x.s.orgId}/bans`,
+        expect: answer(policy.canManageMembers(caller)),
+        verify(body) {
+          const bans = (body as { bans: Record<string, unknown>[] }).bans;
+          const removed = bans.some((b) => b.userId === x.s.removed.id);
+          const shaped = bans.every((b) =>
+            Object.keys(b).sort().join() === "bannedAt,bannedBy,displayName,userId"
+          );
+          return removed && shaped ? null : "does not list the removed member as {userId, ...}";
+        },
+      };
+    },
+  },
+  {
+    route: "DELETE /api/v1/orgs/:orgId/bans/:userId",
+    rule: "canManageMembers (target: a fresh member the admin removed)",
+    async build(x) {
+      const target = await x.w.member(x.s);
+      await must(x.w.t, "DELETE", `/orgs/${x.s.orgId}/members/${target.id}`, x.s.admin.token);
+      return {
+        path: `/orgs/${x.s.orgId}/bans/${target.id}`,
+        expect: answer(policy.canManageMembers(await x.org())),
+      };
+    },
+  },
+  {
     route: "POST /api/v1/orgs/:orgId/invites",
     rule: "canCreateInvite({role, classId})",
     variants: ["student to class A", "parent to class B", "teacher", "admin"],
@@ -249,10 +302,12 @@ export const schoolSpecs: Spec[] = [
   },
   {
     route: "POST /api/v1/invites/:token/accept",
-    rule: "any signed-in user joins by a school invite; a revoked one is 410 unless it grants " +
-      "nothing new (docs/api.md); chat links only for members of the chat's school, else 404",
+    rule: "any signed-in user joins by a school invite, but not one an admin removed (403) nor " +
+      "into roles a person cannot hold together (409, canHoldRoles); a revoked one is 410 " +
+      "unless it grants nothing new (docs/api.md); chat links only for members of the chat's " +
+      "school, else 404, and into a class chat canJoinChatByLink",
     as: "twin",
-    variants: ["school invite", "revoked invite", "chat link"],
+    variants: ["school invite", "parent invite", "revoked invite", "chat link", "class chat link"],
     async build(x) {
       const { w, s } = x;
       if (x.variant === "chat link") {
@@ -263,15 +318,32 @@ export const schoolSpecs: Spec[] = [
           expect: (await x.org()) ? "2xx" : 404,
         };
       }
-      const token = await w.invite(s, s.admin, "student", s.classA);
-      if (x.variant === "revoked invite") {
-        await must(w.t, "DELETE", `/invites/${token}`, s.admin.token);
+      if (x.variant === "class chat link") {
+        // A class chat whose roster is empty (class A has no admins), made by the admin: reading
+        // class A's roster would race with the twins that join and leave it meanwhile.
+        const made = await must<{ chat: { id: string } }>(
+          w.t,
+          "POST",
+          `/orgs/${s.orgId}/chats`,
+          s.admin.token,
+          { kind: "group", title: unique("5А"), classId: s.classA, classRoles: ["admin"] },
+        );
+        const chatId = made.chat.id;
+        const token = await w.chatInvite(chatId, s.admin);
+        const c = await x.chat(chatId);
+        const decision = c.chatRole !== null && c.orgRoles !== null
+          ? "allow"
+          : policy.canJoinChatByLink(await x.org(), { kind: "group", classId: s.classA as never });
+        return { path: `/invites/${token}/accept`, body: {}, expect: answer(decision) };
       }
+      const role = x.variant === "parent invite" ? "parent" : "student";
+      const token = await w.invite(s, s.admin, role, s.classA);
       const revoked = x.variant === "revoked invite";
+      if (revoked) await must(w.t, "DELETE", `/invites/${token}`, s.admin.token);
       return {
         path: `/invites/${token}/accept`,
         body: { displayName: "Новенький" },
-        expect: !revoked || holdsAll(await x.org(), "student", s.classA) ? "2xx" : 410,
+        expect: await acceptAnswer(x, role, s.classA, revoked),
       };
     },
   },

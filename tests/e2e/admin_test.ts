@@ -238,6 +238,27 @@ Deno.test("a school admin runs the console: classes, invites, roster, settings",
   assert.equal(res?.status(), 410);
   await gone.getByText("Приглашение больше не действует").waitFor();
 
+  // Removing the pupil bars her: «Исключённые» lists her, no invite lets her back, until the
+  // admin presses «Разрешить вернуться».
+  await admin.getByRole("button", { name: "Удалить из школы: Маша Иванова" }).click();
+  const removal = admin.getByRole("dialog", { name: "Удалить из школы: Маша Иванова?" });
+  await removal.getByRole("button", { name: "Удалить из школы" }).click();
+  await removal.waitFor({ state: "detached" });
+  const banRow = admin.locator(".ban-row", { hasText: "Маша Иванова" });
+  await banRow.waitFor();
+  assert.match(await banRow.innerText(), /Исключил\(а\) Ирина Викторовна — /);
+  const refused = await api<{ error: { code: string } }>(
+    base,
+    "POST",
+    `/invites/${tokenOf(parentInvite.body.url)}/accept`,
+    pupil,
+    {},
+  );
+  assert.equal(refused.status, 403);
+  await shot(admin, "bans", false);
+  await admin.getByRole("button", { name: "Разрешить вернуться: Маша Иванова" }).click();
+  await admin.getByText("Исключённых нет.").waitFor();
+
   // The gradebook link, shown to everyone in the school.
   await admin.fill("#settings-journal", "https://dnevnik.example.ru/lyceum12");
   await admin.getByRole("button", { name: "Сохранить", exact: true }).click();

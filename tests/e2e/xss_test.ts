@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import type { BrowserContext, Page } from "playwright-core";
 import { OPERATOR, startE2E } from "./browser.ts";
 import { signInReal } from "../server.ts";
+import { normalizeDisplayName } from "../../lib/display_names.ts";
 
 /** Each payload is 2..60 characters, so it fits every name field; all differ ignoring case. */
 const PAYLOADS = [
@@ -89,7 +90,12 @@ async function call<T = Record<string, unknown>>(
  * A payload sent where names go: accepted as itself, or (bidi controls only) refused with 400.
  * Answers the value to expect on pages, or null when refused.
  */
-function accepted(field: string, payload: string, res: { status: number; body: unknown }) {
+function accepted(
+  field: string,
+  payload: string,
+  res: { status: number; body: unknown },
+  stored = (text: string) => text.trim(),
+) {
   if (res.status === 400 && BIDI.test(payload)) {
     refusals.set(field, (refusals.get(field) ?? 0) + 1);
     return null;
@@ -101,7 +107,7 @@ function accepted(field: string, payload: string, res: { status: number; body: u
     );
     return null;
   }
-  return payload.trim();
+  return stored(payload);
 }
 
 interface Seeded {
@@ -152,7 +158,9 @@ async function seed(base: string): Promise<Seeded> {
       operator,
     );
     assert.equal(approved.status, 201, JSON.stringify(approved.body));
-    const displayName: string | undefined = firstInviteAccepted ? undefined : PAYLOADS[0];
+    // The admin's name carries a payload too, but not one a student below takes: a student may
+    // not take a staff member's name (lib/display_names.ts).
+    const displayName = firstInviteAccepted ? undefined : `Директор ${PAYLOADS[0]}`;
     const joined: { status: number; body: unknown } = await call(
       base,
       "POST",
@@ -163,7 +171,7 @@ async function seed(base: string): Promise<Seeded> {
       },
     );
     assert.equal(joined.status, 200, JSON.stringify(joined.body));
-    if (!firstInviteAccepted) adminName = PAYLOADS[0].trim();
+    if (displayName) adminName = displayName;
     firstInviteAccepted = true;
     schools.push({ id: approved.body.org.id, name });
   }
@@ -222,7 +230,8 @@ async function seed(base: string): Promise<Seeded> {
     let joined = await call(base, "POST", `/invites/${invite.body.token}/accept`, token, {
       displayName: payload,
     });
-    const name = accepted("display names", payload, joined);
+    // Names are stored normalised: invisible characters go, as a person would expect.
+    const name = accepted("display names", payload, joined, normalizeDisplayName);
     if (name) names.push(name);
     else {
       joined = await call(base, "POST", `/invites/${invite.body.token}/accept`, token, {
