@@ -143,6 +143,7 @@ export class ChatActor implements Activation {
         continue;
       }
       const head = plan.nextHead();
+      plan.finish();
       plan.op.set(keys.chatHead(this.chatId), head);
       if (plan.chat) plan.op.set(keys.chat(this.chatId), plan.chat);
       let res: Deno.KvCommitResult | Deno.KvCommitError;

@@ -7,11 +7,12 @@ import * as policy from "../lib/policy.ts";
 import { SEND_RULE, take } from "../lib/allowance.ts";
 import { orgSettings } from "../lib/model.ts";
 import { isQuiet } from "../lib/quiet.ts";
-import { type FileRecord, fileRef } from "../lib/files.ts";
+import { type FileRecord, fileRef, writeFilePurge, writeFileSent } from "../lib/files.ts";
 import {
   assertAllowed,
   audit,
   type Cost,
+  type LiveEdit,
   type Needs,
   pair,
   type Round,
@@ -156,7 +157,7 @@ export const send = {
     c.fileIds?.forEach((id) => n.file(id));
   },
   cost: (c: SendCommand): Cost => [
-    4 + (c.fileIds?.length ?? 0),
+    4 + 3 * (c.fileIds?.length ?? 0),
     1200 + 2 * utf8Bound(c.text) + 2 * utf8Bound(c.clientId) + 1500 * (c.fileIds?.length ?? 0),
     0,
   ],
@@ -180,20 +181,26 @@ export const send = {
     if (outcome.created) {
       for (const file of files) {
         r.plan.attached.add(file.id);
-        r.plan.set(keys.file(file.id), { ...file, messageSeq: outcome.message.seq }, 1000);
+        writeFileSent(r.plan, file, outcome.message.seq);
       }
     }
     return outcome;
   },
 };
 
+/** An unsent upload is no longer sent this close to its expiry. */
+const EXPIRY_MARGIN_MS = 60_000;
+
 /** The files named for a new message: uploaded here by its author, not sent before. */
 function attachable(r: Round, actorId: UserId, fileIds: readonly string[]): FileRecord[] {
   return [...new Set(fileIds)].map((id) => {
     const file = r.reads.files.get(id) ?? null;
+    // An upload about to expire is not sent: the sweeper may be retiring it as this commits.
+    const expiring = file?.unsentUntil !== undefined &&
+      file.unsentUntil - EXPIRY_MARGIN_MS <= r.now;
     if (
       !file || file.chatId !== r.chatId || file.uploaderId !== actorId || file.deleted ||
-      file.messageSeq !== null || r.plan.attached.has(id)
+      file.messageSeq !== null || r.plan.attached.has(id) || expiring
     ) {
       throw invalidInput("fileIds names a file you cannot send here", "fileIds");
     }
@@ -233,11 +240,45 @@ export const ack = {
   },
 };
 
+/**
+ * Rewrites what the log still holds of a message's earlier content, in the commit that changes
+ * it: its `message.created` shows `current` (the edited text, or the tombstone), its latest
+ * edit keeps its place but loses its text, and a call's `call.started` loses its title once the
+ * message is gone. Earlier edits lost their text when the next one was made, so no member can
+ * read a replaced or deleted text from `/events` or a resync.
+ */
+function rewriteContent(r: Round, current: Message, created: (m: Message) => Message): void {
+  const event = r.event(current.seq);
+  if (event?.type === "message.created") {
+    r.plan.rewrite({ ...event, message: created(event.message) }, utf8Bound(current.text) + 600);
+  }
+  const live = r.liveEdit(current.seq);
+  if (live) {
+    r.plan.rewrite({
+      seq: live.seq,
+      type: "message.edited",
+      at: live.at,
+      actorId: live.actorId,
+      messageSeq: current.seq,
+      editedAt: live.at,
+      redacted: true,
+    });
+  }
+  if (current.deleted) {
+    const next = r.event(current.seq + 1);
+    if (next?.type === "call.started" && next.messageSeq === current.seq) {
+      r.plan.rewrite({ ...next, call: { ...next.call, title: null } });
+    }
+  }
+}
+
 export const edit = {
   needs(c: EditCommand, n: Needs) {
     n.message(c.seq);
+    n.event(c.seq);
+    n.liveEdit(c.seq);
   },
-  cost: (c: EditCommand): Cost => [2, 400 + 3 * utf8Bound(c.text), 0],
+  cost: (c: EditCommand): Cost => [5, 2000 + 4 * utf8Bound(c.text), 0],
   apply(r: Round, c: EditCommand): Message {
     const message = r.message(c.seq);
     assertAllowed(
@@ -250,22 +291,32 @@ export const edit = {
     const edited: Message = { ...message, text: c.text, editedAt: r.plan.at };
     r.plan.messages.set(message.seq, edited);
     r.plan.set(keys.message(r.chatId, message.seq), edited, utf8Bound(edited.text));
-    r.plan.append({
+    rewriteContent(r, edited, (m) => ({ ...m, text: edited.text, editedAt: r.plan.at }));
+    const event = r.plan.append({
       type: "message.edited",
       actorId: c.actorId,
       messageSeq: message.seq,
       text: c.text,
       editedAt: r.plan.at,
     }, utf8Bound(c.text));
+    const live: LiveEdit = { seq: event.seq, at: event.at, actorId: c.actorId };
+    r.plan.liveEdits.set(message.seq, live);
+    r.plan.set(keys.liveEdit(r.chatId, message.seq), live);
     return edited;
   },
 };
 
+/** Most files one message carries (the send input's limit). */
+const MAX_FILES = 10;
+
 export const del = {
   needs(c: DeleteCommand, n: Needs) {
     n.message(c.seq);
+    n.event(c.seq);
+    n.event(c.seq + 1);
+    n.liveEdit(c.seq);
   },
-  cost: (): Cost => [3, 900, 0],
+  cost: (): Cost => [10 + MAX_FILES, 4000 + 300 * MAX_FILES, 0],
   apply(r: Round, c: DeleteCommand): Message {
     const message = r.message(c.seq);
     assertAllowed(
@@ -274,11 +325,16 @@ export const del = {
     );
     if (message.deleted) return message;
     if (message.authorId !== c.actorId) {
+      // What a moderator took away stays readable to the school's admins, in the audit log.
       audit(r, {
         actorId: c.actorId,
         action: "message.deleted",
         targetUserId: message.authorId,
         messageSeq: message.seq,
+        details: {
+          text: message.text,
+          ...(message.files?.length ? { files: message.files.map((f) => f.name) } : {}),
+        },
       });
     }
     // A tombstone keeps no content: no text, files, poll, or confirmations.
@@ -289,11 +345,26 @@ export const del = {
       poll: _p,
       needsAck: _n,
       ackCount: _a,
+      call: _c,
+      lesson: _l,
       ...rest
     } = message;
     const tombstone: Message = { ...rest, text: "", reactions: {}, deleted: true };
     r.plan.messages.set(message.seq, tombstone);
     r.plan.set(keys.message(r.chatId, message.seq), tombstone);
+    rewriteContent(r, tombstone, () => tombstone);
+    if (r.liveEdit(message.seq)) {
+      r.plan.liveEdits.set(message.seq, null);
+      r.plan.delete(keys.liveEdit(r.chatId, message.seq));
+    }
+    for (const file of message.files ?? []) writeFilePurge(r.plan, file.id, r.plan.at);
+    if (message.lesson) {
+      // A planned lesson whose message is gone is no longer on anyone's list.
+      r.plan.delete(keys.lesson(message.lesson.id));
+      r.plan.delete(
+        keys.chatLesson(r.chatId, Date.parse(message.lesson.startsAt), message.lesson.id),
+      );
+    }
     r.plan.append({ type: "message.deleted", actorId: c.actorId, messageSeq: message.seq });
     return tombstone;
   },

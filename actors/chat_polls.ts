@@ -1,4 +1,9 @@
-/** Chat commands on polls: create, vote (a new vote replaces the old), close. */
+/**
+ * Chat commands on polls: create, vote (a new vote replaces the old), close. A vote in a named
+ * poll is an event naming the voter and their choice; in an anonymous poll it is an event only
+ * when the number of voters moves, attributed to the poll's author and carrying no counts
+ * until the poll closes (lib/polls.ts), so neither an event nor its timing tells a choice.
+ */
 import type { UserId } from "../lib/ids.ts";
 import { keys } from "../lib/kv_keys.ts";
 import type { Message, Poll } from "../lib/chat_model.ts";
@@ -6,6 +11,7 @@ import { conflict, invalidInput } from "../lib/errors.ts";
 import * as policy from "../lib/policy.ts";
 import { assertAllowed, type Cost, type Needs, pair, type Round, utf8Bound } from "./chat_round.ts";
 import { assertNotSilenced, postMessage, type SendOutcome } from "./chat_messages.ts";
+import { pollClosed, pollResults } from "../lib/polls.ts";
 
 export type CreatePollCommand = {
   type: "createPoll";
@@ -19,11 +25,6 @@ export type CreatePollCommand = {
 };
 export type VoteCommand = { type: "vote"; actorId: UserId; seq: number; options: number[] };
 export type ClosePollCommand = { type: "closePoll"; actorId: UserId; seq: number };
-
-/** Whether the poll takes votes at `now`. */
-export function pollOpen(poll: Poll, now: number): boolean {
-  return !poll.closed && (poll.closesAt === undefined || Date.parse(poll.closesAt) > now);
-}
 
 function pollSize(c: CreatePollCommand): number {
   return utf8Bound(c.question) + c.options.reduce((n, o) => n + utf8Bound(o) + 20, 0);
@@ -77,7 +78,7 @@ export const vote = {
     assertNotSilenced(r, c.actorId);
     const message = pollMessage(r, c.seq);
     const poll = message.poll;
-    if (!pollOpen(poll, r.now)) throw conflict("Cannot vote: the poll is closed");
+    if (pollClosed(poll, r.now)) throw conflict("Cannot vote: the poll is closed");
     const chosen = [...new Set(c.options)].sort((a, b) => a - b);
     if (chosen.some((i) => i < 0 || i >= poll.options.length)) {
       throw invalidInput("options names an option the poll does not have", "options");
@@ -100,13 +101,22 @@ export const vote = {
     const stored = keys.pollVote(r.chatId, c.seq, c.actorId);
     if (chosen.length > 0) r.plan.set(stored, chosen);
     else r.plan.delete(stored);
-    r.plan.append({
-      type: "poll.updated",
-      actorId: c.actorId,
-      messageSeq: c.seq,
-      poll: next,
-      ...(poll.anonymous ? {} : { vote: { userId: c.actorId, options: chosen } }),
-    });
+    if (!poll.anonymous) {
+      r.plan.append({
+        type: "poll.updated",
+        actorId: c.actorId,
+        messageSeq: c.seq,
+        poll: pollResults(next, r.now),
+        vote: { userId: c.actorId, options: chosen },
+      });
+    } else if (next.voterCount !== poll.voterCount) {
+      r.plan.append({
+        type: "poll.updated",
+        actorId: message.authorId,
+        messageSeq: c.seq,
+        poll: pollResults(next, r.now),
+      });
+    }
     return next;
   },
 };
@@ -125,7 +135,12 @@ export const close = {
     if (message.poll.closed) return message.poll;
     const next: Poll = { ...message.poll, closed: true };
     storePoll(r, message, next);
-    r.plan.append({ type: "poll.updated", actorId: c.actorId, messageSeq: c.seq, poll: next });
+    r.plan.append({
+      type: "poll.updated",
+      actorId: c.actorId,
+      messageSeq: c.seq,
+      poll: pollResults(next, r.now),
+    });
     return next;
   },
 };

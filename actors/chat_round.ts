@@ -50,6 +50,9 @@ export class Needs {
   readonly acks = new Set<string>();
   readonly files = new Set<string>();
   readonly calls = new Set<string>();
+  readonly events = new Set<number>();
+  readonly liveEdits = new Set<number>();
+  readonly bans = new Set<UserId>();
   wantsActiveCall = false;
 
   person(userId: UserId): void {
@@ -83,6 +86,18 @@ export class Needs {
   call(id: string): void {
     this.calls.add(id);
   }
+  /** An event of the log as stored (to rewrite what it carries of a message). */
+  event(seq: number): void {
+    this.events.add(seq);
+  }
+  /** Which event carries the current text of the message at `seq`, if it was edited. */
+  liveEdit(seq: number): void {
+    this.liveEdits.add(seq);
+  }
+  /** Whether a moderator's removal bars the person from the chat's links. */
+  ban(userId: UserId): void {
+    this.bans.add(userId);
+  }
 }
 
 /** What a round read from KV before deciding, strongly consistent. */
@@ -102,6 +117,17 @@ export interface Reads {
   files: Map<string, FileRecord | null>;
   calls: Map<string, Call | null>;
   activeCall: Call | null;
+  events: Map<number, ChatEvent | null>;
+  liveEdits: Map<number, LiveEdit | null>;
+  /** Of the people asked about, those a moderator removed (kept in step by this round's plan). */
+  chatBans: Set<UserId>;
+}
+
+/** The one `message.edited` event of a message that still carries its text (its latest edit). */
+export interface LiveEdit {
+  seq: number;
+  at: string;
+  actorId: UserId;
 }
 
 /** Reads everything in `needs` with as few round trips as KV allows. */
@@ -143,6 +169,12 @@ export async function readRound(
   const fileIds = [...needs.files];
   const fileSlots = slots(fileIds.map((id) => keys.file(id)));
   const [activeSlot] = slots(needs.wantsActiveCall ? [keys.activeCall(chatId)] : []);
+  const eventSeqs = [...needs.events];
+  const eventSlots = slots(eventSeqs.map((seq) => keys.event(chatId, seq)));
+  const editSeqs = [...needs.liveEdits];
+  const editSlots = slots(editSeqs.map((seq) => keys.liveEdit(chatId, seq)));
+  const banIds = [...needs.bans];
+  const banSlots = slots(banIds.map((id) => keys.chatBan(chatId, id)));
   const entries = await getManyChunked<unknown>(kv, all);
   const value = <T>(slot: number) => entries[slot]!.value as T | null;
   const clientSeqs = clientSlots.map((slot) => value<number>(slot));
@@ -169,6 +201,9 @@ export async function readRound(
     acks: new Set(acks.flatMap(([s, u], i) => value(ackSlots[i]!) !== null ? [pair(s, u)] : [])),
     org: value<Org>(orgSlot!),
     files: new Map(fileIds.map((id, i) => [id, value<FileRecord>(fileSlots[i]!)])),
+    events: new Map(eventSeqs.map((seq, i) => [seq, value<ChatEvent>(eventSlots[i]!)])),
+    liveEdits: new Map(editSeqs.map((seq, i) => [seq, value<LiveEdit>(editSlots[i]!)])),
+    chatBans: new Set(banIds.filter((_, i) => value(banSlots[i]!) !== null)),
     ...await readCalls(
       kv,
       [...needs.calls],
@@ -202,6 +237,10 @@ export class Plan {
   readonly ownReactions = new Map<string, string[]>();
   readonly memberChanges = new Map<UserId, ChatMember | null>();
   readonly pollVotes = new Map<string, number[]>();
+  /** Live edits as changed by this plan (null: none any more), by message seq. */
+  readonly liveEdits = new Map<number, LiveEdit | null>();
+  /** Events committed earlier whose stored form this plan replaces, by seq. */
+  readonly rewrites = new Map<number, ChatEvent>();
   /** Files sent with a message in this plan. */
   readonly attached = new Set<string>();
   /** The chat's active call as changed by this plan (null: ended); undefined when unchanged. */
@@ -239,12 +278,45 @@ export class Plan {
     this.bytes += 100;
   }
 
-  /** Appends an event with the next seq. */
+  /** Appends an event with the next seq (written by {@link finish}). */
   append(event: EventDraft, size = 0): ChatEvent {
     const full = { ...event, seq: ++this.seq, at: this.at } as ChatEvent;
     this.events.push(full);
-    this.set(keys.event(this.head.key[1] as ChatId, full.seq), full, size);
+    this.mutations++;
+    this.bytes += 200 + size;
     return full;
+  }
+
+  /**
+   * Replaces the stored form of the event at `seq` (so it no longer carries what a later edit or
+   * deletion took away). An event appended by this plan is replaced before it is written.
+   */
+  rewrite(event: ChatEvent, size = 0): void {
+    const staged = event.seq - this.head.value.seq - 1;
+    if (staged >= 0 && staged < this.events.length) {
+      this.events[staged] = event;
+      return;
+    }
+    if (!this.rewrites.has(event.seq)) {
+      this.mutations++;
+      this.bytes += 200;
+    }
+    this.bytes += size;
+    this.rewrites.set(event.seq, event);
+  }
+
+  /** The event at `seq` as this plan leaves it, if the plan appended or rewrote it. */
+  planned(seq: number): ChatEvent | undefined {
+    const staged = seq - this.head.value.seq - 1;
+    if (staged >= 0 && staged < this.events.length) return this.events[staged];
+    return this.rewrites.get(seq);
+  }
+
+  /** Writes the appended and rewritten events; call once, just before committing. */
+  finish(): void {
+    const chatId = this.head.key[1] as ChatId;
+    for (const event of this.rewrites.values()) this.op.set(keys.event(chatId, event.seq), event);
+    for (const event of this.events) this.op.set(keys.event(chatId, event.seq), event);
   }
 
   /** The head after this plan commits. */
@@ -286,6 +358,18 @@ export class Round {
   chatMember(userId: UserId): ChatMember | null {
     const changed = this.plan.memberChanges.get(userId);
     return changed !== undefined ? changed : this.reads.chatMembers.get(userId) ?? null;
+  }
+
+  /** The stored event at `seq` as of this plan, or null (before it, or out of the log). */
+  event(seq: number): ChatEvent | null {
+    if (seq > this.plan.seq) return null;
+    return this.plan.planned(seq) ?? this.reads.events.get(seq) ?? null;
+  }
+
+  /** The message's edit event that still carries its text, as of this plan. */
+  liveEdit(messageSeq: number): LiveEdit | null {
+    const changed = this.plan.liveEdits.get(messageSeq);
+    return changed !== undefined ? changed : this.reads.liveEdits.get(messageSeq) ?? null;
   }
 
   /** The message at `seq` as of this plan, or 404. */

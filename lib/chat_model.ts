@@ -121,6 +121,19 @@ export interface Poll {
   voterCount: number;
 }
 
+/**
+ * A poll's counts and state as a `poll.updated` event carries them: no question, no option
+ * texts. `votes` is null while an anonymous poll's counts are hidden.
+ */
+export interface PollResults {
+  options: { votes: number | null }[];
+  multiple: boolean;
+  anonymous: boolean;
+  closed: boolean;
+  closesAt?: string;
+  voterCount: number;
+}
+
 export interface Message {
   seq: number;
   id: string;
@@ -155,7 +168,15 @@ export type ChatEvent =
   & (
     | { type: "chat.created"; chat: Chat; memberIds: UserId[] }
     | { type: "message.created"; message: Message }
-    | { type: "message.edited"; messageSeq: number; text: string; editedAt: string }
+    | {
+      type: "message.edited";
+      messageSeq: number;
+      editedAt: string;
+      /** Only on the message's latest edit; a later edit or the deletion takes it away. */
+      text?: string;
+      /** A later edit or the deletion took this edit's text away. */
+      redacted?: true;
+    }
     | { type: "message.deleted"; messageSeq: number }
     | {
       type: "reaction.changed";
@@ -175,7 +196,7 @@ export type ChatEvent =
     | {
       type: "poll.updated";
       messageSeq: number;
-      poll: Poll;
+      poll: PollResults;
       /** For named polls: whose vote changed, and to what (empty when withdrawn). */
       vote?: { userId: UserId; options: number[] };
     }

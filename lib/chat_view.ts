@@ -26,7 +26,8 @@ export interface FileView {
 /** A poll as the viewer sees it: results, who voted (named polls) and their own vote. */
 export interface PollView {
   question: string;
-  options: { text: string; votes: number }[];
+  /** `votes` is null while an anonymous poll's counts are hidden (until it closes). */
+  options: { text: string; votes: number | null }[];
   multiple: boolean;
   anonymous: boolean;
   closed: boolean;
@@ -190,17 +191,25 @@ export function pollOpen(poll: PollView, now: number): boolean {
   return !poll.closed && (poll.closesAt === undefined || Date.parse(poll.closesAt) > now);
 }
 
+/** The poll after a `poll.updated` event, which carries counts and state but no texts. */
 function applyVote(poll: PollView, event: ChatEvent & { type: "poll.updated" }, me: string) {
   const vote = event.vote;
   let { voters, myVote } = poll;
   if (vote) {
-    voters = (voters ?? event.poll.options.map(() => [])).map((ids, i) => {
+    voters = (voters ?? poll.options.map(() => [])).map((ids, i) => {
       const rest = ids.filter((id) => id !== vote.userId);
       return vote.options.includes(i) ? [...rest, vote.userId] : rest;
     });
     if (vote.userId === me) myVote = vote.options;
   }
-  return pollOf({ ...event.poll, myVote, ...(voters ? { voters } : {}) });
+  const { options: counts, ...state } = event.poll;
+  return pollOf({
+    ...poll,
+    ...state,
+    options: poll.options.map((o, i) => ({ text: o.text, votes: counts[i]?.votes ?? null })),
+    myVote,
+    ...(voters ? { voters } : {}),
+  });
 }
 
 /** The message list after `event`; `me` is the viewer (their reactions are highlighted). */
@@ -212,12 +221,12 @@ export function applyToMessages(
   switch (event.type) {
     case "message.created":
       return upsert(messages, toView(event.message));
-    case "message.edited":
-      return patch(messages, event.messageSeq, (m) => ({
-        ...m,
-        text: event.text,
-        editedAt: event.editedAt,
-      }));
+    case "message.edited": {
+      // An edit whose text a later edit or the deletion took away changes nothing by itself.
+      const text = event.text;
+      if (text === undefined) return messages;
+      return patch(messages, event.messageSeq, (m) => ({ ...m, text, editedAt: event.editedAt }));
+    }
     case "message.deleted":
       return patch(messages, event.messageSeq, (m) => {
         // A tombstone keeps no content.
@@ -319,7 +328,7 @@ export function applyToSummary(
       break;
     }
     case "message.edited":
-      if (chat.lastMessage?.seq === event.messageSeq) {
+      if (chat.lastMessage?.seq === event.messageSeq && event.text !== undefined) {
         next.lastMessage = { ...chat.lastMessage, text: event.text, editedAt: event.editedAt };
       }
       break;

@@ -51,9 +51,9 @@ Deno.test("a poll from an event gets the viewer's empty vote, and voters only wh
 
 Deno.test("poll.updated moves counts, names voters in named polls and marks the viewer's vote", () => {
   let messages = [pollMessage()];
+  // Events carry counts and state only; the texts stay those of the message.
   const after = (poll: { votes: number[]; voterCount: number; closed?: boolean }) => ({
-    question: "Куда поедем?",
-    options: [{ text: "Музей", votes: poll.votes[0]! }, { text: "Парк", votes: poll.votes[1]! }],
+    options: [{ votes: poll.votes[0]! }, { votes: poll.votes[1]! }],
     multiple: false,
     anonymous: false,
     closed: poll.closed ?? false,
@@ -103,6 +103,51 @@ Deno.test("poll.updated moves counts, names voters in named polls and marks the 
   );
   assert.equal(pollOf(messages).closed, true);
   assert.deepEqual(pollOf(messages).voters, [[ME], ["A"]]);
+  assert.deepEqual(pollOf(messages).options.map((o) => o.text), ["Музей", "Парк"]);
+});
+
+Deno.test("an anonymous poll's hidden counts stay hidden until an event shows them", () => {
+  let messages = [pollMessage(true)];
+  const hidden = { options: [{ votes: null }, { votes: null }], voterCount: 1 };
+  const state = { multiple: false, anonymous: true, closed: false };
+  messages = applyToMessages(
+    messages,
+    ev(2, "poll.updated", { messageSeq: 1, poll: { ...state, ...hidden } }),
+    ME,
+  );
+  assert.deepEqual(pollOf(messages).options.map((o) => o.votes), [null, null]);
+  assert.equal(pollOf(messages).voterCount, 1);
+  assert.equal(pollOf(messages).voters, undefined);
+  messages = applyToMessages(
+    messages,
+    ev(3, "poll.updated", {
+      messageSeq: 1,
+      poll: { ...state, closed: true, options: [{ votes: 2 }, { votes: 1 }], voterCount: 3 },
+    }),
+    ME,
+  );
+  assert.deepEqual(pollOf(messages).options, [{ text: "Музей", votes: 2 }, {
+    text: "Парк",
+    votes: 1,
+  }]);
+});
+
+Deno.test("an edit whose text was taken away later changes nothing; the latest edit does", () => {
+  const base = pollMessage();
+  const text = toView({ ...base, kind: "text", text: "первое", poll: undefined });
+  let messages = [text];
+  messages = applyToMessages(
+    messages,
+    ev(2, "message.edited", { messageSeq: 1, editedAt: AT, redacted: true }),
+    ME,
+  );
+  assert.equal(messages[0]!.text, "первое");
+  messages = applyToMessages(
+    messages,
+    ev(3, "message.edited", { messageSeq: 1, editedAt: AT, text: "третье" }),
+    ME,
+  );
+  assert.equal(messages[0]!.text, "третье");
 });
 
 Deno.test("a poll closes by its deadline as well as by its author", () => {

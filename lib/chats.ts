@@ -10,6 +10,7 @@ import type { ChatCaller } from "./policy.ts";
 import { canReadChat } from "./policy.ts";
 import { notFound } from "./errors.ts";
 import { getUsers } from "./users.ts";
+import { publicMessage } from "./polls.ts";
 
 export interface ChatAccess {
   chat: Chat;
@@ -128,8 +129,11 @@ async function directPeers(kv: Deno.Kv, chats: Chat[], userId: UserId) {
   return out;
 }
 
-/** The user's chats with unread counts and last messages, most recent activity first. */
-export async function listChatsOfUser(kv: Deno.Kv, userId: UserId) {
+/**
+ * The user's chats with unread counts and last messages (as any member may see them at `now`),
+ * most recent activity first.
+ */
+export async function listChatsOfUser(kv: Deno.Kv, userId: UserId, now: number) {
   const open = await openChatsOfUser(kv, userId);
   const markers = await getManyChunked<number>(
     kv,
@@ -159,7 +163,7 @@ export async function listChatsOfUser(kv: Deno.Kv, userId: UserId) {
     lastReadSeq: r.lastReadSeq,
     unread: unread[i]!,
     lastActivityAt: r.head.lastActivityAt,
-    ...(lastMessages[i]!.value ? { lastMessage: lastMessages[i]!.value } : {}),
+    ...(lastMessages[i]!.value ? { lastMessage: publicMessage(lastMessages[i]!.value!, now) } : {}),
     ...(peers.has(r.chat.id) ? { peer: peers.get(r.chat.id) } : {}),
   })).sort((a, b) => b.lastActivityAt.localeCompare(a.lastActivityAt));
 }

@@ -48,9 +48,36 @@ export function canConfigureClass(caller: Caller | null, classId: ClassId): Deci
   );
 }
 
-/** Admins change members' roles, classes and family links, and remove members. */
+/**
+ * Admins change members' roles, classes and family links, remove members, and see and lift the
+ * bans their removals leave.
+ */
 export function canManageMembers(caller: Caller | null): Decision {
   return decide(caller, (c) => has(c, "admin"));
+}
+
+/**
+ * The first pair of `roles` that one person cannot hold together in a school, or null. A student
+ * is a pupil and nothing else there: never also a parent, a teacher or an admin. Staff may be
+ * parents too, and admins teachers.
+ */
+export function conflictingRoles(roles: readonly Role[]): readonly [Role, Role] | null {
+  if (!roles.includes("student")) return null;
+  const other = roles.find((r) => r !== "student");
+  return other === undefined ? null : ["student", other];
+}
+
+/** Whether one person may hold all of `roles` in one school (see {@link conflictingRoles}). */
+export function canHoldRoles(roles: readonly Role[]): boolean {
+  return conflictingRoles(roles) === null;
+}
+
+/**
+ * Teachers and admins: the school's staff, whose names other members may not take (nor anything
+ * that looks like them).
+ */
+export function isStaff(roles: readonly Role[]): boolean {
+  return roles.includes("teacher") || roles.includes("admin");
 }
 
 /** Emails and phone numbers of members are visible to admins only. */
@@ -215,7 +242,66 @@ export function canManageChat(c: ChatCaller, kind: ChatKind): Decision {
   return decideChat(c, (role) => kind !== "direct" && manages(role));
 }
 
+/**
+ * Who may join a chat through its invite link: members of its school, into a group or channel; a
+ * class chat only admits its class's members (parents and teachers with it among their classes)
+ * and the school's admins. `member` is the joiner's standing in the chat's school.
+ */
+export function canJoinChatByLink(
+  member: Caller | null,
+  chat: { kind: ChatKind; classId?: ClassId },
+): Decision {
+  return decide(member, (c) =>
+    chat.kind !== "direct" &&
+    (chat.classId === undefined || has(c, "admin") || c.classIds.includes(chat.classId)));
+}
+
 /** A member may leave a group or channel; managers may remove others. */
 export function canRemoveChatMember(c: ChatCaller, kind: ChatKind, userId: UserId): Decision {
   return decideChat(c, (role) => kind !== "direct" && (c.userId === userId || manages(role)));
+}
+
+// ── Calls ──────────────────────────────────────────────────────────────────────────────────
+
+/** Ranks in a call, lowest first. */
+export const CALL_RANKS = ["participant", "starter", "moderator", "staff"] as const;
+export type CallRank = typeof CALL_RANKS[number];
+
+/**
+ * Someone's rank in a call: the school's teachers and admins ("staff") above the chat's owners
+ * and moderators, above whoever started the call, above everyone else. Anyone no longer in the
+ * chat or the school is a plain participant, whatever they were.
+ */
+export function callRank(c: ChatCaller, startedBy: UserId): CallRank {
+  if (c.chatRole === null || c.orgRoles === null) return "participant";
+  if (c.orgRoles.includes("teacher") || c.orgRoles.includes("admin")) return "staff";
+  if (manages(c.chatRole)) return "moderator";
+  return c.userId === startedBy ? "starter" : "participant";
+}
+
+const rankOf = (c: ChatCaller, startedBy: UserId) => CALL_RANKS.indexOf(callRank(c, startedBy));
+
+/**
+ * Hosts (every rank above a plain participant) lower hands, see attendance, share their screen
+ * and end the call.
+ */
+export function canHostCall(c: ChatCaller, startedBy: UserId): Decision {
+  return decideChat(c, () => callRank(c, startedBy) !== "participant");
+}
+
+/**
+ * A host mutes or removes only someone of lower rank, so a student who started a call has no
+ * power over the teacher who joins it; teachers and admins, as colleagues, also one another.
+ * "not_found" for a target who is not a member of the call's chat.
+ */
+export function canControlCallParticipant(
+  actor: ChatCaller,
+  target: ChatCaller,
+  startedBy: UserId,
+): Decision {
+  if (canHostCall(actor, startedBy) !== "allow") return canHostCall(actor, startedBy);
+  if (target.chatRole === null) return "not_found";
+  const mine = rankOf(actor, startedBy);
+  const theirs = rankOf(target, startedBy);
+  return mine > theirs || callRank(actor, startedBy) === "staff" ? "allow" : "forbidden";
 }

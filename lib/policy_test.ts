@@ -4,10 +4,15 @@ import type { Role } from "./model.ts";
 import type { ChatKind, ChatRole } from "./chat_model.ts";
 import {
   type Caller,
+  callRank,
+  canControlCallParticipant,
   canCreateChat,
   canCreateInvite,
   canDeleteMessage,
   canEditMessage,
+  canHoldRoles,
+  canHostCall,
+  canJoinChatByLink,
   canListInvites,
   canManageChat,
   canManageClasses,
@@ -24,8 +29,10 @@ import {
   canUpdateOrg,
   canViewOrg,
   type ChatCaller,
+  conflictingRoles,
   type Decision,
   defaultInviteUses,
+  isStaff,
 } from "./policy.ts";
 
 const CLASS_A = "01JCLASSA00000000000000000" as ClassId;
@@ -255,6 +262,56 @@ Deno.test("policy lets admins remove anyone and any member leave", () => {
   );
 });
 
+Deno.test("policy lets a pupil hold no other role, and staff be parents and admins teachers", () => {
+  const combos: [Role[], readonly [Role, Role] | null][] = [
+    [["student"], null],
+    [["parent"], null],
+    [["teacher"], null],
+    [["admin"], null],
+    [["teacher", "parent"], null],
+    [["admin", "teacher"], null],
+    [["admin", "parent"], null],
+    [["admin", "teacher", "parent"], null],
+    [["student", "parent"], ["student", "parent"]],
+    [["parent", "student"], ["student", "parent"]],
+    [["student", "teacher"], ["student", "teacher"]],
+    [["admin", "student"], ["student", "admin"]],
+    [["teacher", "parent", "student"], ["student", "teacher"]],
+  ];
+  for (const [roles, clash] of combos) {
+    assert.deepEqual(conflictingRoles(roles), clash, roles.join("+"));
+    assert.equal(canHoldRoles(roles), clash === null, roles.join("+"));
+  }
+  assert.deepEqual(
+    (["admin", "teacher", "student", "parent"] as Role[]).map((r) => isStaff([r])),
+    [true, true, false, false],
+  );
+  assert.equal(isStaff(["teacher", "parent"]), true);
+});
+
+Deno.test("policy admits to a class chat by link only its class and the school's admins", () => {
+  const group = { kind: "group" as const };
+  const classChat = { kind: "group" as const, classId: CLASS_A };
+  const direct = { kind: "direct" as const };
+  check(
+    (c) => [
+      canJoinChatByLink(c, group),
+      canJoinChatByLink(c, classChat),
+      canJoinChatByLink(c, direct),
+    ],
+    {
+      admin: ["allow", "allow", "forbidden"],
+      "teacher of the class": ["allow", "allow", "forbidden"],
+      "teacher of another class": ["allow", "forbidden", "forbidden"],
+      student: ["allow", "allow", "forbidden"],
+      parent: ["allow", "forbidden", "forbidden"],
+      "teacher who is also a parent": ["allow", "forbidden", "forbidden"],
+      "member of another school": ["not_found", "not_found", "not_found"],
+      "removed member": ["not_found", "not_found", "not_found"],
+    } satisfies Table<Decision[]>,
+  );
+});
+
 Deno.test("policy lets staff create groups and channels and anyone ask for a direct chat", () => {
   const kinds: ChatKind[] = ["group", "channel", "direct"];
   const row = (group: Decision, channel: Decision, direct: Decision) => ({
@@ -431,4 +488,117 @@ Deno.test("chat policy lets members leave, managers remove others, and nobody le
     "school member outside the chat": everyKind("not_found"),
     "chat member removed from the school": everyKind("not_found"),
   });
+});
+
+// ── Calls ──────────────────────────────────────────────────────────────────────────────────
+
+const STARTER = "starter" as UserId;
+
+const inCall = (userId: string, chatRole: ChatRole | null, orgRoles: Role[] | null) => ({
+  userId: userId as UserId,
+  chatRole,
+  orgRoles,
+});
+
+/** Everyone a call started by a student (STARTER) meets. */
+const CALL_PEOPLE = {
+  admin: inCall("admin", "member", ["admin"]),
+  teacher: inCall("teacher", "owner", ["teacher"]),
+  "another teacher": inCall("teacher-2", "member", ["teacher"]),
+  "student moderator of the chat": inCall("moderator", "moderator", ["student"]),
+  "student who started the call": inCall(STARTER, "member", ["student"]),
+  student: inCall("student", "member", ["student"]),
+  parent: inCall("parent", "member", ["parent"]),
+  "starter since removed from the school": inCall(STARTER, "member", null),
+  "teacher outside the chat": inCall("outsider", null, ["teacher"]),
+} satisfies Record<string, ChatCaller>;
+
+type CallPerson = keyof typeof CALL_PEOPLE;
+const CALL_NAMES = Object.keys(CALL_PEOPLE) as CallPerson[];
+
+function checkCall<T>(decide: (c: ChatCaller) => T, expected: Record<CallPerson, T>): void {
+  const actual = Object.fromEntries(CALL_NAMES.map((n) => [n, decide(CALL_PEOPLE[n])]));
+  assert.deepEqual(actual, expected);
+}
+
+Deno.test("call policy ranks the school's staff over the chat's moderators over the starter", () => {
+  checkCall((c) => callRank(c, STARTER), {
+    admin: "staff",
+    teacher: "staff",
+    "another teacher": "staff",
+    "student moderator of the chat": "moderator",
+    "student who started the call": "starter",
+    student: "participant",
+    parent: "participant",
+    "starter since removed from the school": "participant",
+    "teacher outside the chat": "participant",
+  });
+});
+
+Deno.test("call policy makes every rank above a plain participant a host", () => {
+  checkCall((c) => canHostCall(c, STARTER), {
+    admin: "allow",
+    teacher: "allow",
+    "another teacher": "allow",
+    "student moderator of the chat": "allow",
+    "student who started the call": "allow",
+    student: "forbidden",
+    parent: "forbidden",
+    "starter since removed from the school": "not_found",
+    "teacher outside the chat": "not_found",
+  });
+});
+
+Deno.test("call policy lets a host mute or remove only lower ranks, and staff one another", () => {
+  /** A row: the targets `actor` may control; every other target in the chat is forbidden. */
+  const row = (...allowed: CallPerson[]): Record<CallPerson, Decision> =>
+    Object.fromEntries(
+      CALL_NAMES.map((n) => [
+        n,
+        n === "teacher outside the chat"
+          ? "not_found"
+          : allowed.includes(n)
+          ? "allow"
+          : "forbidden",
+      ]),
+    ) as Record<CallPerson, Decision>;
+  const every = (d: Decision) =>
+    Object.fromEntries(CALL_NAMES.map((n) => [n, d])) as Record<CallPerson, Decision>;
+  const everyoneInTheChat: CallPerson[] = [
+    "admin",
+    "teacher",
+    "another teacher",
+    "student moderator of the chat",
+    "student who started the call",
+    "student",
+    "parent",
+    "starter since removed from the school",
+  ];
+  const expected: Record<CallPerson, Record<CallPerson, Decision>> = {
+    admin: row(...everyoneInTheChat),
+    teacher: row(...everyoneInTheChat),
+    "another teacher": row(...everyoneInTheChat),
+    "student moderator of the chat": row(
+      "student who started the call",
+      "student",
+      "parent",
+      "starter since removed from the school",
+    ),
+    "student who started the call": row(
+      "student",
+      "parent",
+      "starter since removed from the school",
+    ),
+    student: every("forbidden"),
+    parent: every("forbidden"),
+    "starter since removed from the school": every("not_found"),
+    "teacher outside the chat": every("not_found"),
+  };
+  checkCall(
+    (actor) =>
+      Object.fromEntries(
+        CALL_NAMES.map((n) => [n, canControlCallParticipant(actor, CALL_PEOPLE[n], STARTER)]),
+      ),
+    expected,
+  );
 });

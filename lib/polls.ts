@@ -1,12 +1,20 @@
-/** How polls look to a reader: results, who voted for what (named polls), and their own vote. */
+/**
+ * How polls look to a reader: results, who voted for what (named polls), and their own vote.
+ * An anonymous poll shows its counts only once it is closed and enough members voted that no
+ * one's choice can be told from them; until then only how many voted moves.
+ */
 import type { ChatId, UserId } from "./ids.ts";
 import { keys } from "./kv_keys.ts";
 import { listAll } from "./kv_util.ts";
-import type { Message, Poll } from "./chat_model.ts";
+import type { Message, Poll, PollResults } from "./chat_model.ts";
+
+/** Fewest voters an anonymous poll needs before its counts are shown (once it is closed). */
+export const ANONYMOUS_MIN_VOTERS = 3;
 
 export interface PollView {
   question: string;
-  options: { text: string; votes: number }[];
+  /** `votes` is null while the counts of an anonymous poll are hidden. */
+  options: { text: string; votes: number | null }[];
   multiple: boolean;
   anonymous: boolean;
   closed: boolean;
@@ -16,6 +24,52 @@ export interface PollView {
   voters?: UserId[][];
   /** The reader's own choice. */
   myVote: number[];
+}
+
+/** Whether the poll takes no more votes at `now`: closed, or its closing time reached. */
+export function pollClosed(poll: Poll, now: number): boolean {
+  return poll.closed || (poll.closesAt !== undefined && Date.parse(poll.closesAt) <= now);
+}
+
+/**
+ * Whether anyone may see the poll's counts at `now`: always for named polls; for anonymous
+ * ones only after closing, and only with at least {@link ANONYMOUS_MIN_VOTERS} voters (with
+ * fewer, the counts would tell someone's choice to anyone who knows who voted).
+ */
+export function countsVisible(poll: Poll, now: number): boolean {
+  if (!poll.anonymous) return true;
+  return pollClosed(poll, now) && poll.voterCount >= ANONYMOUS_MIN_VOTERS;
+}
+
+/**
+ * What a `poll.updated` event carries: the counts as anyone may see them and the poll's state,
+ * without its question or options (a deleted poll must leave no text in the log).
+ */
+export function pollResults(poll: Poll, now: number): PollResults {
+  const visible = countsVisible(poll, now);
+  return {
+    options: poll.options.map((o) => ({ votes: visible ? o.votes : null })),
+    multiple: poll.multiple,
+    anonymous: poll.anonymous,
+    closed: pollClosed(poll, now),
+    ...(poll.closesAt !== undefined ? { closesAt: poll.closesAt } : {}),
+    voterCount: poll.voterCount,
+  };
+}
+
+/** A stored message as any member may see it: an anonymous poll's hidden counts left out. */
+export function publicMessage(message: Message, now: number): MessageView {
+  if (!message.poll || message.deleted) return message as MessageView;
+  const { poll } = message;
+  const visible = countsVisible(poll, now);
+  return {
+    ...message,
+    poll: {
+      ...poll,
+      closed: pollClosed(poll, now),
+      options: poll.options.map((o) => ({ text: o.text, votes: visible ? o.votes : null })),
+    },
+  } as MessageView;
 }
 
 /** Every vote of a poll: member → chosen options. */
@@ -35,13 +89,13 @@ export function pollView(
   votes: Map<UserId, number[]>,
   reader: UserId,
 ): PollView {
-  const closed = poll.closed || (poll.closesAt !== undefined && Date.parse(poll.closesAt) <= now);
+  const visible = countsVisible(poll, now);
   const view: PollView = {
     question: poll.question,
-    options: poll.options,
+    options: poll.options.map((o) => ({ text: o.text, votes: visible ? o.votes : null })),
     multiple: poll.multiple,
     anonymous: poll.anonymous,
-    closed,
+    closed: pollClosed(poll, now),
     ...(poll.closesAt !== undefined ? { closesAt: poll.closesAt } : {}),
     voterCount: poll.voterCount,
     myVote: votes.get(reader) ?? [],
@@ -54,7 +108,7 @@ export function pollView(
   return view;
 }
 
-export type MessageView = Omit<Message, "poll"> & { poll?: PollView };
+export type MessageView = Omit<Message, "poll"> & { poll?: PollView | Omit<PollView, "myVote"> };
 
 /** Messages with their polls as `reader` sees them (other messages unchanged). */
 export async function withPollViews(
@@ -65,7 +119,14 @@ export async function withPollViews(
 ): Promise<MessageView[]> {
   return await Promise.all(messages.map(async (m): Promise<MessageView> => {
     if (!m.poll || m.deleted) return m as MessageView;
-    const votes = await listVotes(kv, m.chatId, m.seq);
+    // An anonymous poll's votes are read for the reader's own choice only.
+    const votes = m.poll.anonymous
+      ? new Map(
+        await kv.get<number[]>(keys.pollVote(m.chatId, m.seq, reader)).then((e) =>
+          e.value ? [[reader, e.value] as const] : []
+        ),
+      )
+      : await listVotes(kv, m.chatId, m.seq);
     return { ...m, poll: pollView(m.poll, now, votes, reader) };
   }));
 }

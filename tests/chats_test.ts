@@ -649,7 +649,7 @@ Deno.test("a direct chat is not handed back to someone who left it with the scho
   assert.equal(first.status, 201);
   await post(t, s.pupil.token, first.body.chat.id, "old", "старое");
   assert.equal(
-    (await call(t, "DELETE", `/orgs/${s.orgId}/members/${s.pupil.id}`, s.admin)).status,
+    (await call(t, "DELETE", `/orgs/${s.orgId}/members/${s.pupil.id}`, s.pupil.token)).status,
     204,
   );
   const classId = (await json<{ classes: { id: string }[] }>(

@@ -626,6 +626,7 @@ const ROUTES: Route[] = [
     path: (fx) => `/orgs/${fx.orgId}/members/${fx.studentId}`,
     fields: ["roles", "classIds", "childIds", "phone"],
   },
+  { method: "DELETE", path: (fx) => `/orgs/${fx.orgId}/bans/${fx.removable}`, fields: [] },
   {
     method: "DELETE",
     path: (fx) => `/orgs/${fx.orgId}/members/${fx.removable}`,
@@ -758,6 +759,7 @@ const ROUTES: Route[] = [
     fields: [],
   },
   { method: "POST", path: (fx) => `/calls/${fx.callId}/hands/lower`, fields: [] },
+  { method: "POST", path: (fx) => `/calls/${fx.callId}/hand`, fields: ["raised"] },
   {
     method: "POST",
     path: (fx) => `/calls/${fx.callId}/end`,

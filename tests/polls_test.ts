@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createSchool, joinAs, json, testApp } from "./helpers.ts";
 
 interface PollView {
-  options: { text: string; votes: number }[];
+  options: { text: string; votes: number | null }[];
   closed: boolean;
   voterCount: number;
   voters?: string[][];
@@ -177,8 +177,119 @@ Deno.test("50 concurrent votes give exact counts", async () => {
     `/chats/${chatId}/messages`,
     teacher.token,
   );
+  const open = page.body.messages.find((m) => m.seq === seq)!.poll!;
+  assert.deepEqual(open.options.map((o) => o.votes), [null, null], "hidden until it closes");
+  assert.equal(open.voterCount, 50);
+  const closed = await json<{ poll: PollView }>(
+    t,
+    "POST",
+    `/chats/${chatId}/polls/${seq}/close`,
+    teacher.token,
+  );
+  assert.deepEqual(closed.body.poll.options.map((o) => o.votes), [25, 25]);
+  assert.equal(closed.body.poll.voterCount, 50);
+  assert.equal(closed.body.poll.voters, undefined, "an anonymous poll does not tell who voted");
+});
+
+type Event = {
+  seq: number;
+  type: string;
+  actorId: string;
+  poll?: { options: { votes: number | null }[]; voterCount: number; closed: boolean };
+  vote?: unknown;
+};
+
+Deno.test("an anonymous poll tells no one who chose what: no voter in any event, no counts until it closes with three or more voters", async () => {
+  const { t, teacher, students, chatId, seq } = await classChat(true);
+  await using _ = t;
+  const [a, b, c, observer] = students;
+  const events = async () =>
+    (await json<{ events: Event[] }>(t, "GET", `/chats/${chatId}/events?after=0`, observer!.token))
+      .body.events.filter((e) => e.type === "poll.updated");
+  const vote = (who: { token: string }, options: number[]) =>
+    json<{ poll: PollView }>(t, "PUT", `/chats/${chatId}/polls/${seq}/vote`, who.token, {
+      options,
+    });
+
+  const first = await vote(a!, [0]);
+  assert.equal(first.status, 200);
+  assert.deepEqual(first.body.poll.myVote, [0], "the voter sees their own choice");
+  assert.deepEqual(first.body.poll.options.map((o) => o.votes), [null, null, null]);
+  assert.equal(first.body.poll.voterCount, 1);
+  // Changing a vote in an anonymous poll shows nothing new to anyone.
+  const before = await events();
+  assert.equal((await vote(a!, [2])).status, 200);
+  assert.deepEqual(await events(), before);
+  await vote(b!, [1]);
+
+  for (const e of await events()) {
+    assert.notEqual(e.actorId, a!.id, "no event names a voter");
+    assert.notEqual(e.actorId, b!.id, "no event names a voter");
+    assert.equal(e.vote, undefined);
+    assert.deepEqual(e.poll!.options.map((o) => o.votes), [null, null, null]);
+  }
+  assert.deepEqual((await events()).map((e) => e.poll!.voterCount), [1, 2]);
+  for (const who of [teacher, observer!]) {
+    const page = await json<{ messages: { seq: number; poll?: PollView }[] }>(
+      t,
+      "GET",
+      `/chats/${chatId}/messages`,
+      who.token,
+    );
+    const poll = page.body.messages.find((m) => m.seq === seq)!.poll!;
+    assert.deepEqual(poll.options.map((o) => o.votes), [null, null, null]);
+    assert.deepEqual(poll.myVote, []);
+    const list = await json<{ chats: { lastMessage?: { poll?: PollView } }[] }>(
+      t,
+      "GET",
+      "/chats",
+      who.token,
+    );
+    const last = list.body.chats[0]!.lastMessage!.poll!;
+    assert.deepEqual(last.options.map((o) => o.votes), [null, null, null], "nor in the chat list");
+  }
+
+  // Closed with two voters, the counts would tell each one's choice: they stay hidden.
+  const early = await json<{ poll: PollView }>(
+    t,
+    "POST",
+    `/chats/${chatId}/polls/${seq}/close`,
+    teacher.token,
+  );
+  assert.equal(early.body.poll.closed, true);
+  assert.deepEqual(early.body.poll.options.map((o) => o.votes), [null, null, null]);
+  assert.ok(c, "a third student exists");
+});
+
+Deno.test("an anonymous poll with three or more voters shows its counts once closed, in the event and in history", async () => {
+  const { t, teacher, students, chatId, seq } = await classChat(true);
+  await using _ = t;
+  for (const [i, s] of students.slice(0, 3).entries()) {
+    const res = await json(t, "PUT", `/chats/${chatId}/polls/${seq}/vote`, s.token, {
+      options: [i === 2 ? 1 : 0],
+    });
+    assert.equal(res.status, 200);
+  }
+  assert.equal(
+    (await json(t, "POST", `/chats/${chatId}/polls/${seq}/close`, teacher.token)).status,
+    200,
+  );
+  const events = (await json<{ events: Event[] }>(
+    t,
+    "GET",
+    `/chats/${chatId}/events?after=0`,
+    students[4]!.token,
+  )).body.events.filter((e) => e.type === "poll.updated");
+  const last = events.at(-1)!;
+  assert.equal(last.poll!.closed, true);
+  assert.deepEqual(last.poll!.options.map((o) => o.votes), [2, 1, 0]);
+  assert.equal(last.actorId, teacher.id, "closing is the closer's act");
+  const page = await json<{ messages: { seq: number; poll?: PollView }[] }>(
+    t,
+    "GET",
+    `/chats/${chatId}/messages`,
+    students[4]!.token,
+  );
   const poll = page.body.messages.find((m) => m.seq === seq)!.poll!;
-  assert.deepEqual(poll.options.map((o) => o.votes), [25, 25]);
-  assert.equal(poll.voterCount, 50);
-  assert.equal(poll.voters, undefined, "an anonymous poll does not tell who voted");
+  assert.deepEqual(poll.options.map((o) => o.votes), [2, 1, 0]);
 });

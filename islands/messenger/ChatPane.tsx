@@ -130,6 +130,7 @@ export function ChatPane(props: ChatPaneProps) {
   const acts: MessageActs = useMemo(() => ({
     vote: (m, options) => ctl.life.vote(summary.id, m, options),
     closePoll: (m) => void ctl.life.closePoll(summary.id, m),
+    refreshPoll: (m) => void ctl.life.refreshPoll(summary.id, m),
     ack: (m) => void ctl.life.ack(summary.id, m),
     showAcks: (m) => ctl.show({ kind: "acks", chatId: summary.id, seq: m.seq }),
     report: (m) => ctl.show({ kind: "report", chatId: summary.id, seq: m.seq }),

@@ -13,11 +13,14 @@ import { messageGist, personName } from "./names.ts";
 import { MessageActions } from "./MessageActions.tsx";
 import { AckBar, CallCard, LessonCard, MessageFiles } from "./MessageCards.tsx";
 import { PollCard } from "./PollCard.tsx";
+import { Tick } from "../ui/Tick.tsx";
 
 /** Class life on a message: polls, confirmations, reports, pictures. */
 export interface MessageActs {
   vote: (m: MessageView, options: number[]) => Promise<void>;
   closePoll: (m: MessageView) => void;
+  /** Reads a poll again (an anonymous poll's counts once its closing time has passed). */
+  refreshPoll: (m: MessageView) => void;
   ack: (m: MessageView) => void;
   showAcks: (m: MessageView) => void;
   report: (m: MessageView) => void;
@@ -87,7 +90,8 @@ export function AuthorName(
       <span class="author-name">{personName(locale, people, userId)}</span>
       {people[userId]?.verified && (
         <span class="badge badge-verified" title={t(locale, "role.verified")}>
-          <span aria-hidden="true">✓ {t(locale, "chat.teacherBadge")}</span>
+          <Tick />
+          <span aria-hidden="true">{t(locale, "chat.teacherBadge")}</span>
           <span class="visually-hidden">{t(locale, "role.verified")}</span>
         </span>
       )}
@@ -165,6 +169,7 @@ export function MessageItem(props: MessageItemProps) {
               now={props.now}
               onVote={acts.vote}
               onClose={acts.closePoll}
+              onRefresh={acts.refreshPoll}
             />
           )}
           {card && m.call && <CallCard locale={locale} message={m} people={people} />}

@@ -1,6 +1,7 @@
 /**
- * A poll in the chat: options with live results, the viewer's vote (changeable until the poll
- * closes), who voted for what in named polls, and closing it early for its author and moderators.
+ * A poll in the chat: options with live results (an anonymous poll's once it has closed), the
+ * viewer's vote (changeable until the poll closes), who voted for what in named polls, and
+ * closing it early for its author and moderators.
  */
 import { useEffect, useState } from "preact/hooks";
 import type { Locale } from "../../lib/model.ts";
@@ -23,6 +24,8 @@ export interface PollCardProps {
   now: number;
   onVote: (m: MessageView, options: number[]) => Promise<void>;
   onClose: (m: MessageView) => void;
+  /** Reads the poll again (hidden counts, once its closing time has passed). */
+  onRefresh: (m: MessageView) => void;
 }
 
 const votesText = (locale: Locale, n: number) =>
@@ -43,6 +46,13 @@ export function PollCard(props: PollCardProps) {
   useEffect(() => setChoice(poll.myVote), [mine]);
 
   const open = pollOpen(poll, props.now);
+  // Anonymous counts are hidden (null) until the poll closes, and only shown with enough voters.
+  const hidden = poll.options.some((o) => o.votes === null);
+  const due = hidden && !open && !poll.closed;
+  // The closing time passed with no event: ask for the results once.
+  useEffect(() => {
+    if (due) props.onRefresh(m);
+  }, [due]);
   const voting = open && props.canVote && live && !busy;
   const changed = choice.slice().sort((a, b) => a - b).join(",") !== mine;
   const name = `poll-${m.id}`;
@@ -75,7 +85,7 @@ export function PollCard(props: PollCardProps) {
       </p>
       <ul class="poll-options">
         {poll.options.map((o, i) => {
-          const share = poll.voterCount ? o.votes / poll.voterCount : 0;
+          const share = poll.voterCount && o.votes !== null ? o.votes / poll.voterCount : 0;
           const chosen = poll.myVote.includes(i);
           return (
             <li key={i} class={`poll-option${chosen ? " is-mine" : ""}`}>
@@ -91,15 +101,22 @@ export function PollCard(props: PollCardProps) {
                   {o.text}
                   {chosen && <span class="poll-mine">{t(locale, "poll.yourChoice")}</span>}
                 </span>
-                <span class="poll-count">
-                  {votesText(locale, o.votes)} · {formatPercent(locale, share)}
-                </span>
+                {o.votes !== null && (
+                  <span class="poll-count">
+                    {votesText(locale, o.votes)} · {formatPercent(locale, share)}
+                  </span>
+                )}
               </label>
-              <meter aria-hidden="true" min={0} max={1} value={share} />
+              {o.votes !== null && <meter aria-hidden="true" min={0} max={1} value={share} />}
             </li>
           );
         })}
       </ul>
+      {hidden && (
+        <p class="poll-hidden">
+          {t(locale, open ? "poll.hiddenUntilClosed" : "poll.tooFewToShow")}
+        </p>
+      )}
       {!poll.anonymous && poll.voters && poll.voterCount > 0 && (
         <details class="poll-voters">
           <summary>{t(locale, "poll.whoVoted")}</summary>

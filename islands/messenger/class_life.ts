@@ -47,6 +47,29 @@ export class ClassLife {
     }
   }
 
+  /**
+   * Reads a poll again: an anonymous poll's counts are hidden until it closes, and reaching its
+   * closing time brings no event, so its card asks for them when the time has come.
+   */
+  async refreshPoll(chatId: string, message: MessageView): Promise<void> {
+    try {
+      const page = await api<{ messages: (MessageView & { poll?: PollInput })[] }>(
+        "GET",
+        `/chats/${chatId}/messages?before=${message.seq + 1}&limit=1`,
+      );
+      const found = page.messages[0];
+      if (found?.seq !== message.seq || !found.poll) return;
+      this.#o.dispatch({
+        type: "patch",
+        chatId,
+        seq: message.seq,
+        change: { poll: pollOf(found.poll) },
+      });
+    } catch {
+      /* the counts show on the next load */
+    }
+  }
+
   /** Closes a poll early (its author and moderators). */
   async closePoll(chatId: string, message: MessageView): Promise<void> {
     try {

@@ -118,7 +118,14 @@ export class Controller {
     this.#rt = new RealtimeClient(cursors, {
       event: (chatId, event) => this.#onEvent(chatId, event),
       frame: (frame) => this.#onFrame(frame),
-      status: (status) => this.#o.dispatch({ type: "status", status }),
+      status: (status) => {
+        // The session ended on the server: signing in again is the only way on.
+        if (status === "signedOut") {
+          this.#o.dispatch({ type: "status", status: "unauthenticated" });
+          return location.assign(`/signin?next=${encodeURIComponent(location.pathname)}`);
+        }
+        this.#o.dispatch({ type: "status", status });
+      },
     });
     this.#rt.start();
     document.addEventListener("visibilitychange", this.#onVisible);

@@ -29,15 +29,15 @@ import {
 import { conflict, forbidden, invalidInput, notFound } from "../../lib/errors.ts";
 import { inviteUrl, newChatInvite } from "../../lib/invites.ts";
 import { keys } from "../../lib/kv_keys.ts";
+import { commit } from "../../lib/kv_util.ts";
 import { canManageChat } from "../../lib/policy.ts";
 import type { Message } from "../../lib/chat_model.ts";
 import { createChat } from "../../actors/chat_create.ts";
-import { withPollViews } from "../../lib/polls.ts";
+import { publicMessage, withPollViews } from "../../lib/polls.ts";
 import { getOrg } from "../../lib/orgs.ts";
 import { orgSettings } from "../../lib/model.ts";
 import { quietEndsAt } from "../../lib/quiet.ts";
 import { ownAcks } from "../../lib/acks.ts";
-import { getFile, purgeFile } from "../../lib/files.ts";
 import type { SendOutcome } from "../../actors/chat_actor.ts";
 import { unwrap } from "../../actors/mailbox.ts";
 
@@ -89,7 +89,7 @@ export function chatRoutes(deps: Deps) {
 
   app.get("/chats", async (c) => {
     const user = requireUser(c);
-    return c.json({ chats: await listChatsOfUser(kv, user.id) });
+    return c.json({ chats: await listChatsOfUser(kv, user.id, deps.clock.now()) });
   });
 
   app.get("/chats/:chatId", async (c) => {
@@ -158,7 +158,10 @@ export function chatRoutes(deps: Deps) {
         fileIds: input.fileIds,
       }),
     ) as SendOutcome;
-    return c.json({ message: outcome.message }, outcome.created ? 201 : 200);
+    return c.json(
+      { message: publicMessage(outcome.message, deps.clock.now()) },
+      outcome.created ? 201 : 200,
+    );
   });
 
   /** Messages as `userId` sees them: their own reactions marked, polls with their results. */
@@ -219,13 +222,8 @@ export function chatRoutes(deps: Deps) {
     const { user, chat } = await access(c);
     const seq = seqParam(c);
     await readNoInput(c);
-    const before = (await kv.get<Message>(keys.message(chat.id, seq))).value;
+    // The deletion's commit also schedules its files' purge (the sweeper frees the space).
     unwrap(await deps.chats.get(chat.id).run({ type: "delete", actorId: user.id, seq }));
-    // Access to the files ended with the commit (they follow their message); free the space.
-    for (const ref of before?.files ?? []) {
-      const file = await getFile(kv, ref.id);
-      if (file && !file.deleted) await purgeFile(kv, file);
-    }
     return c.body(null, 204);
   });
 
@@ -264,10 +262,11 @@ export function chatRoutes(deps: Deps) {
       ttlHours: input.ttlHours,
     });
     const expireIn = Date.parse(invite.expiresAt) - deps.clock.now() + 24 * 3600_000;
-    const stored = await kv.atomic()
-      .check({ key: keys.invite(invite.token), versionstamp: null })
-      .set(keys.invite(invite.token), invite, { expireIn })
-      .commit();
+    const stored = await commit(
+      kv.atomic()
+        .check({ key: keys.invite(invite.token), versionstamp: null })
+        .set(keys.invite(invite.token), invite, { expireIn }),
+    );
     if (!stored.ok) throw conflict("Could not make the link; try again");
     return c.json({
       token: invite.token,

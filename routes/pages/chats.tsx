@@ -76,7 +76,7 @@ async function show(c: Ctx, deps: Deps, chatId: string | null) {
   }
 
   const [rows, orgRecords, upcoming, classLists] = await Promise.all([
-    listChatsOfUser(kv, me),
+    listChatsOfUser(kv, me, deps.clock.now()),
     Promise.all(v.orgs.map((o) => getOrg(kv, o.id))),
     listUpcoming(kv, me, deps.clock.now(), LESSONS),
     Promise.all(v.orgs.map((o) => listClasses(kv, o.id as OrgId))),

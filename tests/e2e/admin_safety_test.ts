@@ -239,7 +239,17 @@ Deno.test("a school admin sets child-safety rules and follows reports and the mo
   // ── Reports ─────────────────────────────────────────────────────────────────────────────
   const reports = page.locator("#reports");
   await reports.getByText(/^Жалоб нет\./).waitFor();
-  // Коля writes something hurtful, Аня reports it, the teacher deletes it.
+  // Коля writes something hurtful, Аня reports it, the teacher deletes it. Class chats must
+  // not be read-only for him now, whatever the time of day the test runs at.
+  const daytime = await page.evaluate(async (id) => {
+    const res = await fetch(`/api/v1/orgs/${id}`, {
+      method: "PATCH",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ settings: { quietReadOnlyForStudents: false } }),
+    });
+    return res.status;
+  }, s.orgId);
+  assert.equal(daytime, 200);
   const sent = await api<{ message: { seq: number } }>(
     base,
     "POST",

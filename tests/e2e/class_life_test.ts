@@ -359,6 +359,49 @@ Deno.test("a class shares files, votes, confirms an announcement, reports, and i
     assert.equal(await poll(boris).getByLabel("В зоопарк").isDisabled(), true);
     assert.equal(await poll(boris).getByRole("button", { name: "Изменить голос" }).count(), 0);
 
+    // An anonymous poll: only how many voted shows while it runs; counts once it is closed.
+    const secret = await api<{ message: { seq: number } }>(
+      e2e.base,
+      "POST",
+      `/chats/${school.chatId}/polls`,
+      school.teacher.token,
+      {
+        clientId: "anon-1",
+        question: "Было ли интересно на экскурсии?",
+        options: ["Да", "Нет"],
+        anonymous: true,
+        multiple: false,
+      },
+    );
+    assert.equal(secret.status, 201);
+    const anon = (page: Page) => page.locator(".poll", { hasText: "Было ли интересно" });
+    await anon(anya).getByLabel("Да").check();
+    await anon(anya).getByRole("button", { name: "Голосовать" }).click();
+    await anon(anya).getByText("ваш выбор").waitFor();
+    await anon(teacher).getByText("Проголосовал 1 человек").waitFor();
+    await anon(teacher).getByText("Итоги анонимного опроса появятся, когда он завершится.")
+      .waitFor();
+    assert.equal(await anon(teacher).locator(".poll-count").count(), 0, "no counts while open");
+    assert.equal(await anon(anya).locator(".poll-count").count(), 0, "not even for the voter");
+    await anon(boris).getByLabel("Нет").check();
+    await anon(boris).getByRole("button", { name: "Голосовать" }).click();
+    const veraVote = await api(
+      e2e.base,
+      "PUT",
+      `/chats/${school.chatId}/polls/${secret.body.message.seq}/vote`,
+      veraP.token,
+      { options: [0] },
+    );
+    assert.equal(veraVote.status, 200);
+    await anon(teacher).getByText("Проголосовали 3 человека").waitFor();
+    await teacher.screenshot({ path: `${SHOTS}/desktop-poll-anonymous.png` });
+    await anon(teacher).getByRole("button", { name: "Завершить опрос" }).click();
+    const yes = (page: Page) => anon(page).locator(".poll-option", { hasText: "Да" });
+    await yes(boris).getByText("2 голоса · 67 %").waitFor();
+    await yes(anya).getByText("2 голоса · 67 %").waitFor();
+    assert.equal(await anon(anya).locator(".poll-hidden").count(), 0);
+    assert.equal(await anon(teacher).locator(".poll-voters").count(), 0, "nobody sees who");
+
     // ── An announcement that asks for confirmation ─────────────────────────────────────
     // Students cannot ask for confirmation; the teacher (a moderator) can.
     assert.equal(await anya.getByLabel("Попросить подтвердить прочтение").count(), 0);
