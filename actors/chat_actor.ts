@@ -29,6 +29,8 @@ export interface ChatActorDeps {
   ids: Ids;
   /** Receives each commit's events, in seq order, right after the commit. */
   publish(chatId: ChatId, events: ChatEvent[]): void;
+  /** Told right after a commit that wrote effects, so they run without waiting for a poll. */
+  onEffects?: () => void;
 }
 
 /** Most commands in one commit; each send writes four keys at most. */
@@ -159,6 +161,7 @@ export class ChatActor implements Activation {
       if (res.ok) {
         this.#head = { key: state.head.key, value: head, versionstamp: res.versionstamp };
         if (plan.chat) this.#chat = plan.chat;
+        if (plan.effects > 0) this.#deps.onEffects?.();
         try {
           this.#deps.publish(this.chatId, plan.events);
         } catch (error) {

@@ -7,7 +7,7 @@ import * as policy from "../lib/policy.ts";
 import { SEND_RULE, take } from "../lib/allowance.ts";
 import { orgSettings } from "../lib/model.ts";
 import { isQuiet } from "../lib/quiet.ts";
-import { type FileRecord, fileRef, writeFilePurge, writeFileSent } from "../lib/files.ts";
+import { type FileRecord, fileRef, writeFileSent } from "../lib/files.ts";
 import {
   assertAllowed,
   audit,
@@ -357,7 +357,9 @@ export const del = {
       r.plan.liveEdits.set(message.seq, null);
       r.plan.delete(keys.liveEdit(r.chatId, message.seq));
     }
-    for (const file of message.files ?? []) writeFilePurge(r.plan, file.id, r.plan.at);
+    for (const file of message.files ?? []) {
+      r.plan.effect(r.ids.ulid(), { kind: "file.purge", fileId: file.id });
+    }
     if (message.lesson) {
       // A planned lesson whose message is gone is no longer on anyone's list.
       r.plan.delete(keys.lesson(message.lesson.id));

@@ -21,6 +21,7 @@ import type {
 import type { Member, Org } from "../lib/model.ts";
 import type { FileRecord } from "../lib/files.ts";
 import type { Call } from "../lib/calls.ts";
+import { type EffectBody, writeEffect } from "../effects/outbox.ts";
 import type { Bucket } from "../lib/allowance.ts";
 import { forbidden, notFound } from "../lib/errors.ts";
 import type { ChatCaller, Decision } from "../lib/policy.ts";
@@ -247,6 +248,8 @@ export class Plan {
   activeCall: Call | null | undefined = undefined;
   /** The chat record as changed by this plan (title, settings), if it was. */
   chat: Chat | null = null;
+  /** Effects written in this plan (effects/outbox.ts). */
+  effects = 0;
 
   constructor(kv: Deno.Kv, readonly head: Deno.KvEntry<ChatHead>, readonly at: string) {
     this.op = kv.atomic().check(head);
@@ -276,6 +279,12 @@ export class Plan {
     this.op.delete(key);
     this.mutations++;
     this.bytes += 100;
+  }
+
+  /** Adds follow-up work that runs once this plan has committed (and only then). */
+  effect(id: string, body: EffectBody): void {
+    writeEffect(this, id, body, Date.parse(this.at));
+    this.effects++;
   }
 
   /** Appends an event with the next seq (written by {@link finish}). */

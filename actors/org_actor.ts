@@ -3,6 +3,7 @@
  * invites and settings; every change runs through its mailbox and commits atomically with
  * checks on what it read, so concurrent activations on other isolates stay consistent.
  */
+import { writeEffect } from "../effects/outbox.ts";
 import type { ClassId, Clock, Ids, OrgId, UserId } from "../lib/ids.ts";
 import { isUlid } from "../lib/ids.ts";
 import { keys } from "../lib/kv_keys.ts";
@@ -30,8 +31,11 @@ export interface OrgActorDeps {
   kv: Deno.Kv;
   clock: Clock;
   ids: Ids;
-  /** Called after a member's removal is committed (chats drop them). */
-  onMemberRemoved?: (orgId: OrgId, userId: UserId) => Promise<void>;
+  /**
+   * Given the effects a commit wrote, right after it; the command answers once this resolves
+   * (a removal's chats are left by then).
+   */
+  onEffects?: (effectIds: string[]) => Promise<void>;
 }
 
 export interface OrgPatch {
@@ -312,6 +316,7 @@ export class OrgActor implements Activation {
    */
   removeMember(callerId: UserId, userId: UserId): Promise<Result<void>> {
     return this.#ask(async () => {
+      const effectId = this.#deps.ids.ulid();
       await transact(async () => {
         const { member, caller } = await this.#load(callerId);
         assertAllowed(policy.canRemoveMember(caller, userId), "remove members");
@@ -327,9 +332,12 @@ export class OrgActor implements Activation {
           op.set(keys.orgBan(this.orgId, userId), ban);
         }
         if (target.value.roles.includes("admin")) await this.#changeAdmins(op, -1);
+        // Their chats in the school drop them after the commit (effects/handlers.ts).
+        const left = { kind: "school.left", orgId: this.orgId, userId } as const;
+        writeEffect(op, effectId, left, this.#deps.clock.now());
         return { op, result: undefined };
       });
-      await this.#deps.onMemberRemoved?.(this.orgId, userId);
+      await this.#deps.onEffects?.([effectId]);
     });
   }
 

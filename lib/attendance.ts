@@ -5,48 +5,60 @@ import { isUlid } from "./ids.ts";
 import { keys } from "./kv_keys.ts";
 import { commit, listAll, transact } from "./kv_util.ts";
 import type { Attendance, Call } from "./calls.ts";
+import { writeEffect } from "../effects/outbox.ts";
+
+const DAY_MS = 24 * 3600_000;
 
 /**
  * Applies one verified LiveKit webhook: joins open an attendance entry, leaves close it, a
- * finished room ends the call. Each webhook id is handled once.
+ * finished room ends the call (as an effect). Each webhook id is handled once: the mark that it
+ * was seen is written in the same commit as what it changes, so a crash between the two cannot
+ * lose a join (LiveKit's retry of it would find the mark and stop). Returns the effects it wrote.
  */
 export async function recordWebhook(
   deps: { kv: Deno.Kv; clock: Clock; ids: Ids },
   event: WebhookEvent,
-  endCall: (call: Call) => Promise<void>,
-): Promise<void> {
+): Promise<{ effectIds: string[] }> {
   const { kv } = deps;
+  const none = { effectIds: [] };
   const room = event.room?.name;
-  if (!room) return;
+  if (!room) return none;
   const callId = (await kv.get<string>(keys.callByRoom(room))).value;
   const call = callId ? (await kv.get<Call>(keys.call(callId))).value : null;
-  if (!call) return;
-  if (event.id) {
-    const seen = await commit(
-      kv.atomic()
-        .check({ key: keys.webhookEvent(event.id), versionstamp: null })
-        .set(keys.webhookEvent(event.id), true, { expireIn: 24 * 3600_000 }),
-    );
-    if (!seen.ok) return;
-  }
+  if (!call) return none;
+  const seen = event.id ? keys.webhookEvent(event.id) : null;
+  /** A commit that also marks the webhook seen, and fails if it was seen already. */
+  const once = () => {
+    const op = kv.atomic();
+    if (seen) op.check({ key: seen, versionstamp: null }).set(seen, true, { expireIn: DAY_MS });
+    return op;
+  };
   const at = new Date(
     event.createdAt ? Number(event.createdAt) * 1000 : deps.clock.now(),
   ).toISOString();
   const identity = event.participant?.identity;
   if (event.event === "participant_joined" && identity && isUlid(identity)) {
     const entry: Attendance = { userId: identity as UserId, joinedAt: at };
-    await commit(kv.atomic().set(keys.callAttendanceEntry(call.id, deps.ids.ulid()), entry));
+    await commit(once().set(keys.callAttendanceEntry(call.id, deps.ids.ulid()), entry));
   } else if (event.event === "participant_left" && identity) {
     await transact(async () => {
+      // Seen already (or just now, by a delivery racing this one): nothing to do.
+      if (seen && (await kv.get(seen)).versionstamp !== null) {
+        return { op: null, result: undefined };
+      }
       const entries = await listAll<Attendance>(kv, keys.callAttendance(call.id));
       const open = entries.filter((e) => e.value.userId === identity && !e.value.leftAt).at(-1);
-      if (!open) return { op: null, result: undefined };
-      const op = kv.atomic().check(open).set(open.key, { ...open.value, leftAt: at });
+      const op = once();
+      if (open) op.check(open).set(open.key, { ...open.value, leftAt: at });
       return { op, result: undefined };
     });
   } else if (event.event === "room_finished" && !call.endedAt) {
-    await endCall(call);
+    const op = once();
+    const body = { kind: "call.finished", chatId: call.chatId, callId: call.id } as const;
+    const { id } = writeEffect(op, deps.ids.ulid(), body, deps.clock.now());
+    return { effectIds: (await commit(op)).ok ? [id] : [] };
   }
+  return none;
 }
 
 const cell = (s: string) => /[",\n\r;]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;

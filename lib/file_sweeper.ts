@@ -1,6 +1,7 @@
 /**
- * The file sweeper, one per isolate: removes the bytes of files whose message was deleted, of
- * uploads never sent within their day, and of uploads abandoned midway. Several isolates may
+ * The file sweeper, one per isolate: removes the bytes of uploads never sent within their day and
+ * of uploads abandoned midway, and finishes any purge left midway (a deleted message's files are
+ * purged by its `file.purge` effect, effects/handlers.ts). Several isolates may
  * sweep at once: every step is a checked commit, so a file's space is counted free exactly once
  * (see retireFile) and a sweeper that loses a race just moves on.
  */
@@ -17,7 +18,7 @@ export const STAGING_TTL_MS = 3600_000;
 const BATCH = 100;
 
 export interface SweepResult {
-  /** Files freed because their message was deleted. */
+  /** Purges finished that were left midway. */
   purged: number;
   /** Uploads freed because they were not sent in time. */
   expired: number;

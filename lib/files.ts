@@ -91,11 +91,6 @@ export function writeFileSent(w: Writes, file: FileRecord, messageSeq: number): 
   w.delete(keys.unsentFileOfUser(file.uploaderId, file.id));
 }
 
-/** Adds to a commit: the file's bytes are to be purged by the sweeper (its message was deleted). */
-export function writeFilePurge(w: Writes, fileId: string, nowIso: string): void {
-  w.set(keys.filePurge(fileId), { at: nowIso });
-}
-
 /** The file's record, or null. */
 export async function getFile(kv: Deno.Kv, id: string): Promise<FileRecord | null> {
   return (await kv.get<FileRecord>(keys.file(id))).value;

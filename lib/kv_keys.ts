@@ -18,6 +18,10 @@ export const keys = {
   // rate limits: one counter per bucket and subject
   rate: (bucket: string, subject: string) => ["rate_limits", bucket, subject] as const,
 
+  // effects: follow-up work written in the commit that calls for it (effects/outbox.ts)
+  effects: () => ["effects"] as const,
+  effect: (id: string) => ["effects", id] as const,
+
   // mail
   outbox: (id: string) => ["outbox", id] as const,
   outboxAll: () => ["outbox"] as const,
@@ -117,7 +121,7 @@ export const keys = {
   /** A member's uploads not sent yet (value: bytes stored), bounding what one member holds. */
   unsentFilesOfUser: (userId: UserId) => ["unsent_files_by_user", userId] as const,
   unsentFileOfUser: (userId: UserId, id: string) => ["unsent_files_by_user", userId, id] as const,
-  /** Files whose bytes the sweeper is to remove (their message was deleted, or they expired). */
+  /** Files marked deleted whose bytes are still to be removed (finished by the sweeper if left). */
   filePurges: () => ["file_purges"] as const,
   filePurge: (id: string) => ["file_purges", id] as const,
   /** Set once when a file's space is counted free, so it is never counted twice. */

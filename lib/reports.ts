@@ -6,6 +6,7 @@ import type { ChatId, Clock, Ids, OrgId, UserId } from "./ids.ts";
 import { keys } from "./kv_keys.ts";
 import { commit, getManyChunked, listAll } from "./kv_util.ts";
 import type { AuditEntry, Message } from "./chat_model.ts";
+import { writeEffect } from "../effects/outbox.ts";
 
 export interface Report {
   id: string;
@@ -19,7 +20,10 @@ export interface Report {
   message: Pick<Message, "authorId" | "kind" | "text" | "createdAt" | "editedAt">;
 }
 
-/** Stores a report of `message` by `reporterId`. */
+/**
+ * Stores a report of `message` by `reporterId`, and in the same commit the effect that tells the
+ * chat's moderators and the school's admins.
+ */
 export async function createReport(
   deps: { kv: Deno.Kv; clock: Clock; ids: Ids },
   orgId: OrgId,
@@ -43,11 +47,17 @@ export async function createReport(
       ...(message.editedAt ? { editedAt: message.editedAt } : {}),
     },
   };
-  await commit(
-    deps.kv.atomic()
-      .set(keys.report(orgId, report.id), report)
-      .set(keys.chatReport(message.chatId, report.id), true),
-  );
+  const op = deps.kv.atomic()
+    .set(keys.report(orgId, report.id), report)
+    .set(keys.chatReport(message.chatId, report.id), true);
+  writeEffect(op, deps.ids.ulid(), {
+    kind: "report.created",
+    orgId,
+    chatId: message.chatId,
+    reportId: report.id,
+    reporterId,
+  }, deps.clock.now());
+  await commit(op);
   return report;
 }
 

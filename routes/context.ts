@@ -11,6 +11,7 @@ import type { Gateway } from "../actors/gateway.ts";
 import type { Bus } from "../actors/bus.ts";
 import type { OidcClient } from "../lib/oidc.ts";
 import type { FileServices } from "../lib/uploads.ts";
+import type { EffectRunner } from "../effects/runner.ts";
 import { unauthenticated } from "../lib/errors.ts";
 
 export interface Deps {
@@ -26,6 +27,8 @@ export interface Deps {
   oidc: OidcClient | null;
   /** This isolate's image queue, upload gate and file sweeper. */
   files: FileServices;
+  /** This isolate's runner of the outbox (effects written with commits). */
+  effects: EffectRunner;
 }
 
 export interface AppEnv {

@@ -8,7 +8,10 @@ import { Hono } from "hono";
 // @ts-types="../lib/jimp.d.ts"
 import { Jimp } from "jimp";
 import { createSchool, joinAs, json, type TestApp, testApp } from "./helpers.ts";
-import { storageUsed, writeFilePurge } from "../lib/files.ts";
+import { storageUsed } from "../lib/files.ts";
+import { writeEffect } from "../effects/outbox.ts";
+import { EffectRunner } from "../effects/runner.ts";
+import { effectHandlers } from "../effects/handlers.ts";
 import { sweepFiles } from "../lib/file_sweeper.ts";
 import { keys } from "../lib/kv_keys.ts";
 import type { OrgId } from "../lib/ids.ts";
@@ -138,27 +141,26 @@ Deno.test("files of a deleted message are purged, and two sweepers at once free 
   await send(t, teacher.token, chatId, b.id);
   assert.equal(await storageUsed(t.kv, orgId), 200_000);
 
-  // Through the API: the file answers 404 at once, and its bytes go.
+  // Through the API: the file answers 404 at once, and its bytes go after the commit.
   const deleted = await json(t, "DELETE", `/chats/${chatId}/messages/${seqA}`, teacher.token);
   assert.equal(deleted.status, 204);
   assert.equal(await fetchStatus(t, student.token, a.id), 404);
-  await t.deps.files.sweeper.sweep();
+  await t.deps.effects.drain();
   assert.equal(await count(t.kv, keys.fileChunks(a.id)), 0);
   assert.equal(await storageUsed(t.kv, orgId), 70_000);
 
-  // As the chat actor's delete commit writes it, swept by two isolates at the same time.
+  // The purge as the chat actor's delete commit writes it, run by two isolates at the same time.
   const op = t.kv.atomic();
-  const writes = {
-    set: (k: Deno.KvKey, v: unknown) => op.set(k, v),
-    delete: (k: Deno.KvKey) => op.delete(k),
-  };
-  writeFilePurge(writes, b.id, new Date(t.clock.now()).toISOString());
+  writeEffect(op, t.deps.ids.ulid(), { kind: "file.purge", fileId: b.id }, t.clock.now());
   assert.ok((await op.commit()).ok);
-  const results = await Promise.all([sweepFiles(t.kv, t.clock), sweepFiles(t.kv, t.clock)]);
-  assert.equal(results[0]!.purged + results[1]!.purged, 1, "one sweeper freed it");
+  const isolates = [1, 2].map(() =>
+    new EffectRunner({ kv: t.kv, clock: t.clock, handlers: effectHandlers(t.deps) })
+  );
+  await Promise.all(isolates.map((runner) => runner.drain()));
   assert.equal(await storageUsed(t.kv, orgId), 0, "freed exactly once");
   assert.equal(await count(t.kv, keys.fileChunks(b.id)), 0);
   assert.equal(await count(t.kv, keys.filePurges()), 0);
+  assert.equal(await count(t.kv, keys.effects()), 0);
   assert.equal(await fetchStatus(t, student.token, b.id), 404);
 });
 

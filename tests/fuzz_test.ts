@@ -861,6 +861,8 @@ for (const [i, route] of ROUTES.entries()) {
     await using lk = fakeLiveKit();
     await using t = await testApp({ env: lk.env });
     const fx = await setUp(t);
+    // What accepted requests leave to do after their commit is done before each snapshot.
+    await t.deps.effects.drain();
     let before = await snapshot(t.kv);
     const statuses = new Set<number>();
     await fc.assert(
@@ -887,6 +889,7 @@ for (const [i, route] of ROUTES.entries()) {
           await res.body?.cancel();
           assert.equal(edge, null, `${context}: expected ${JSON.stringify(edge)}`);
           await route.refresh?.(t, fx);
+          await t.deps.effects.drain();
           before = await snapshot(t.kv);
           return;
         }

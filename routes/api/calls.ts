@@ -257,16 +257,8 @@ export function callRoutes(deps: Deps) {
     } catch {
       throw new AppError(401, "unauthenticated", "The webhook's signature is missing or wrong");
     }
-    await recordWebhook(deps, event, async (call) => {
-      unwrap(
-        await deps.chats.get(call.chatId).run<Call>({
-          type: "endCall",
-          actorId: call.startedBy,
-          callId: call.id,
-          system: true,
-        }),
-      );
-    });
+    const { effectIds } = await recordWebhook(deps, event);
+    await deps.effects.runNow(effectIds); // the call ends in its chat before LiveKit hears back
     return c.json({ ok: true });
   });
 

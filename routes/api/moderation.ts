@@ -15,10 +15,9 @@ import {
 } from "../../lib/chat_input.ts";
 import { conflict, forbidden, notFound } from "../../lib/errors.ts";
 import { keys } from "../../lib/kv_keys.ts";
-import { getManyChunked, listAll } from "../../lib/kv_util.ts";
+import { getManyChunked } from "../../lib/kv_util.ts";
 import { getUsers } from "../../lib/users.ts";
 import type { Chat, ChatMember, ChatSettings, Message } from "../../lib/chat_model.ts";
-import type { Member } from "../../lib/model.ts";
 import { canModerate, canUpdateOrg } from "../../lib/policy.ts";
 import { createReport, listAudit, listChatReports, listOrgReports } from "../../lib/reports.ts";
 import { loadOrgForCaller } from "../../lib/orgs.ts";
@@ -98,22 +97,7 @@ export function moderationRoutes(deps: Deps) {
     if (message.deleted) throw conflict("The message was already deleted");
     await enforce(kv, deps.clock, REPORT_RATE, user.id);
     const report = await createReport(deps, chat.orgId, message, user.id, reason);
-    // Tell the chat's moderators and the school's admins who are online.
-    const [chatMembers, orgMembers] = await Promise.all([
-      listAll<ChatMember>(kv, keys.chatMembers(chat.id)),
-      listAll<Member>(kv, keys.orgMembers(chat.orgId)),
-    ]);
-    const recipients = new Set<UserId>([
-      ...chatMembers.filter((e) => e.value.chatRole !== "member").map((e) => e.value.userId),
-      ...orgMembers.filter((e) => e.value.roles.includes("admin")).map((e) => e.value.userId),
-    ]);
-    recipients.delete(user.id);
-    deps.gateway.notify([...recipients], {
-      type: "report.created",
-      orgId: chat.orgId,
-      chatId: chat.id,
-      reportId: report.id,
-    });
+    deps.effects.poke(); // the notice to moderators online
     return c.json({ report: { id: report.id, at: report.at } }, 201);
   });
 

@@ -1,0 +1,76 @@
+/**
+ * What each kind of effect does. Every handler may run more than once for one effect (a runner
+ * that dies mid-way, a commit that fails after the work) and is written so that a second run
+ * changes nothing more.
+ */
+import type { Clock, UserId } from "../lib/ids.ts";
+import { keys } from "../lib/kv_keys.ts";
+import { getManyChunked, listAll } from "../lib/kv_util.ts";
+import type { Chat, ChatMember } from "../lib/chat_model.ts";
+import type { Member } from "../lib/model.ts";
+import type { Call } from "../lib/calls.ts";
+import { listChatIdsOfUser } from "../lib/chats.ts";
+import { retireFile } from "../lib/files.ts";
+import { unwrap } from "../actors/mailbox.ts";
+import type { ActorHost } from "../actors/host.ts";
+import type { ChatActor } from "../actors/chat_actor.ts";
+import type { Gateway } from "../actors/gateway.ts";
+import type { EffectHandlers } from "./runner.ts";
+
+export interface EffectHandlerDeps {
+  kv: Deno.Kv;
+  clock: Clock;
+  chats: ActorHost<ChatActor>;
+  gateway: Gateway;
+}
+
+export function effectHandlers(deps: EffectHandlerDeps): EffectHandlers {
+  const { kv, clock, chats, gateway } = deps;
+  return {
+    async "file.purge"({ fileId }) {
+      // A file already retired is only checked for chunks left behind.
+      await retireFile(kv, fileId, new Date(clock.now()).toISOString());
+    },
+
+    async "report.created"({ orgId, chatId, reportId, reporterId }) {
+      // A notice is a hint to whoever is online; the report itself is in KV already.
+      const [chatMembers, orgMembers] = await Promise.all([
+        listAll<ChatMember>(kv, keys.chatMembers(chatId)),
+        listAll<Member>(kv, keys.orgMembers(orgId)),
+      ]);
+      const recipients = new Set<UserId>([
+        ...chatMembers.filter((e) => e.value.chatRole !== "member").map((e) => e.value.userId),
+        ...orgMembers.filter((e) => e.value.roles.includes("admin")).map((e) => e.value.userId),
+      ]);
+      recipients.delete(reporterId);
+      gateway.notify([...recipients], { type: "report.created", orgId, chatId, reportId });
+    },
+
+    async "school.left"({ orgId, userId }) {
+      // Back in the school since (an admin let them return): the chats they are in now stay.
+      if ((await kv.get(keys.orgMember(orgId, userId))).value) return;
+      const chatIds = await listChatIdsOfUser(kv, userId);
+      const records = await getManyChunked<Chat>(kv, chatIds.map((id) => keys.chat(id)));
+      const inOrg = chatIds.filter((_, i) => records[i]!.value?.orgId === orgId);
+      // Their sockets stop hearing the school's chats everywhere before the log catches up.
+      gateway.leaveSchool(orgId, userId, inOrg);
+      for (const chatId of inOrg) {
+        const command = { type: "removeMember", actorId: userId, userId, system: true } as const;
+        unwrap(await chats.get(chatId).run(command));
+      }
+    },
+
+    async "call.finished"({ chatId, callId }) {
+      const call = (await kv.get<Call>(keys.call(callId))).value;
+      if (!call || call.endedAt) return;
+      unwrap(
+        await chats.get(chatId).run<Call>({
+          type: "endCall",
+          actorId: call.startedBy,
+          callId,
+          system: true,
+        }),
+      );
+    },
+  };
+}
