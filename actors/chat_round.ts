@@ -21,7 +21,7 @@ import type {
 import type { Member, Org } from "../lib/model.ts";
 import type { FileRecord } from "../lib/files.ts";
 import type { Call } from "../lib/calls.ts";
-import { type EffectBody, writeEffect } from "../effects/outbox.ts";
+import { type EffectBody, writeEffect } from "../lib/outbox.ts";
 import type { Bucket } from "../lib/allowance.ts";
 import { forbidden, notFound } from "../lib/errors.ts";
 import type { ChatCaller, Decision } from "../lib/policy.ts";
@@ -248,7 +248,7 @@ export class Plan {
   activeCall: Call | null | undefined = undefined;
   /** The chat record as changed by this plan (title, settings), if it was. */
   chat: Chat | null = null;
-  /** Effects written in this plan (effects/outbox.ts). */
+  /** Effects written in this plan (lib/outbox.ts). */
   effects = 0;
 
   constructor(kv: Deno.Kv, readonly head: Deno.KvEntry<ChatHead>, readonly at: string) {

@@ -3,7 +3,7 @@
  * invites and settings; every change runs through its mailbox and commits atomically with
  * checks on what it read, so concurrent activations on other isolates stay consistent.
  */
-import { writeEffect } from "../effects/outbox.ts";
+import { writeEffect } from "../lib/outbox.ts";
 import type { ClassId, Clock, Ids, OrgId, UserId } from "../lib/ids.ts";
 import { isUlid } from "../lib/ids.ts";
 import { keys } from "../lib/kv_keys.ts";

@@ -5,7 +5,7 @@ import { isUlid } from "./ids.ts";
 import { keys } from "./kv_keys.ts";
 import { commit, listAll, transact } from "./kv_util.ts";
 import type { Attendance, Call } from "./calls.ts";
-import { writeEffect } from "../effects/outbox.ts";
+import { writeEffect } from "./outbox.ts";
 
 const DAY_MS = 24 * 3600_000;
 

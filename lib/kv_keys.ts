@@ -18,7 +18,7 @@ export const keys = {
   // rate limits: one counter per bucket and subject
   rate: (bucket: string, subject: string) => ["rate_limits", bucket, subject] as const,
 
-  // effects: follow-up work written in the commit that calls for it (effects/outbox.ts)
+  // effects: follow-up work written in the commit that calls for it (lib/outbox.ts)
   effects: () => ["effects"] as const,
   effect: (id: string) => ["effects", id] as const,
 

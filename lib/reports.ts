@@ -6,7 +6,7 @@ import type { ChatId, Clock, Ids, OrgId, UserId } from "./ids.ts";
 import { keys } from "./kv_keys.ts";
 import { commit, getManyChunked, listAll } from "./kv_util.ts";
 import type { AuditEntry, Message } from "./chat_model.ts";
-import { writeEffect } from "../effects/outbox.ts";
+import { writeEffect } from "./outbox.ts";
 
 export interface Report {
   id: string;

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { FakeClock } from "./helpers.ts";
 import { api, signInReal, startServer } from "./server.ts";
-import { type EffectBody, writeEffect } from "../effects/outbox.ts";
+import { type EffectBody, writeEffect } from "../lib/outbox.ts";
 import { type EffectHandlers, EffectRunner } from "../effects/runner.ts";
 import { recordWebhook } from "../lib/attendance.ts";
 import { keys } from "../lib/kv_keys.ts";

@@ -7,9 +7,9 @@ import assert from "node:assert/strict";
 import { Hono } from "hono";
 // @ts-types="../lib/jimp.d.ts"
 import { Jimp } from "jimp";
-import { createSchool, joinAs, json, type TestApp, testApp } from "./helpers.ts";
+import { groupWithStudent, json, type TestApp, testApp } from "./helpers.ts";
 import { storageUsed } from "../lib/files.ts";
-import { writeEffect } from "../effects/outbox.ts";
+import { writeEffect } from "../lib/outbox.ts";
 import { EffectRunner } from "../effects/runner.ts";
 import { effectHandlers } from "../effects/handlers.ts";
 import { sweepFiles } from "../lib/file_sweeper.ts";
@@ -21,21 +21,8 @@ import { lockingKv } from "./locking_kv.ts";
 
 async function setup(options: Parameters<typeof testApp>[0] = {}) {
   const t = await testApp(options);
-  const { orgId, admin } = await createSchool(t);
-  const teacher = await joinAs(t, admin, orgId, "teacher", "Учитель");
-  const student = await joinAs(t, admin, orgId, "student", "Ученик");
-  const chat = await json<{ chat: { id: string } }>(
-    t,
-    "POST",
-    `/orgs/${orgId}/chats`,
-    teacher.token,
-    {
-      kind: "group",
-      title: "Файлы",
-      memberIds: [student.id],
-    },
-  );
-  return { t, orgId: orgId as OrgId, teacher, student, chatId: chat.body.chat.id };
+  const { orgId, teacher, student, chatId } = await groupWithStudent(t, "Файлы");
+  return { t, orgId: orgId as OrgId, teacher, student, chatId };
 }
 
 async function upload(t: TestApp, token: string, chatId: string, bytes: Uint8Array<ArrayBuffer>) {

@@ -5,8 +5,8 @@
  * record at least once, one isolate at a time, and deletes it when its handler succeeds; handlers
  * are therefore idempotent.
  */
-import type { ChatId, OrgId, UserId } from "../lib/ids.ts";
-import { keys } from "../lib/kv_keys.ts";
+import type { ChatId, OrgId, UserId } from "./ids.ts";
+import { keys } from "./kv_keys.ts";
 
 /** What an effect asks for; `kind` names its handler (effects/handlers.ts). */
 export type EffectBody =
