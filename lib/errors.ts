@@ -45,3 +45,15 @@ export const conflict = (message: string, details?: Record<string, unknown>) =>
 
 export const rateLimited = (retryAfterSeconds: number, message = "Too many requests, try later") =>
   new AppError(429, "rate_limited", message, { retryAfter: retryAfterSeconds });
+
+/** Whether `err` is SQLite's transient "database is locked" (another writer holds the file). */
+export function isLocked(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (/database is locked|SQLITE_BUSY/i.test(e.message)) return true;
+  }
+  return false;
+}
+
+/** 503 while the server drains for shutdown: the client retries against the next process. */
+export const shuttingDown = () =>
+  new AppError(503, "unavailable", "The server is shutting down; try again", { retryAfter: 1 });

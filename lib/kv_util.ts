@@ -1,17 +1,9 @@
 /** Small helpers over Deno KV: bounded retries of atomic commits, batched reads, listings. */
-import { AppError } from "./errors.ts";
+import { AppError, isLocked } from "./errors.ts";
 
 export interface RetryOptions {
   /** How many times a conflicting commit is rebuilt and retried; default 20. */
   attempts?: number;
-}
-
-/** Whether `err` is SQLite's transient "database is locked" (another writer holds the file). */
-export function isLocked(err: unknown): boolean {
-  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    if (/database is locked|SQLITE_BUSY/i.test(e.message)) return true;
-  }
-  return false;
 }
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -120,6 +120,11 @@ export function canListInvites(caller: Caller | null): Decision {
   return decide(caller, (c) => has(c, "admin") || has(c, "teacher"));
 }
 
+/** Of the invites a caller may list, the ones they see: admins every one, teachers their own. */
+export function canSeeInvite(caller: Caller, invite: Pick<Invite, "createdBy">): boolean {
+  return has(caller, "admin") || caller.userId === invite.createdBy;
+}
+
 /** Default use limit of a new invite: one person for staff, a class for students and parents. */
 export function defaultInviteUses(role: Role): number {
   return role === "admin" || role === "teacher" ? 1 : 40;
@@ -204,6 +209,29 @@ export function canReadChat(c: ChatCaller): Decision {
 /** Owners and moderators of the chat, and school admins who are in it, moderate it. */
 export function canModerate(c: ChatCaller): Decision {
   return decideChat(c, (role) => manages(role) || (c.orgRoles ?? []).includes("admin"));
+}
+
+/** An announcement's author and the chat's moderators see who has confirmed it. */
+export function canSeeAcks(c: ChatCaller, authorId: UserId): Decision {
+  return decideChat(
+    c,
+    (role) => c.userId === authorId || manages(role) || (c.orgRoles ?? []).includes("admin"),
+  );
+}
+
+/**
+ * A chat's invite link is revoked by its creator, the chat's managers and the school's admins
+ * (in the chat or not); it does not exist for anyone outside the school.
+ */
+export function canRevokeChatInvite(
+  c: ChatCaller,
+  kind: ChatKind,
+  invite: { createdBy: UserId },
+): Decision {
+  if (c.orgRoles === null) return "not_found";
+  const allowed = invite.createdBy === c.userId || c.orgRoles.includes("admin") ||
+    canManageChat(c, kind) === "allow";
+  return allowed ? "allow" : "forbidden";
 }
 
 /** Owners, and school admins in the chat, make members moderators or take it back. */

@@ -24,6 +24,7 @@ import {
   canRemoveChatMember,
   canRemoveMember,
   canRevokeInvite,
+  canSeeAcks,
   canSeeContacts,
   canSeeFamilyLinks,
   canUpdateOrg,
@@ -451,6 +452,20 @@ Deno.test("chat policy lets authors delete their messages and managers delete an
       "chat member removed from the school": { own: "not_found", "someone else's": "not_found" },
     },
   );
+});
+
+Deno.test("chat policy shows who confirmed an announcement to its author, managers and admins in the chat", () => {
+  checkChat(
+    (c) => ({ own: canSeeAcks(c, ME), "someone else's": canSeeAcks(c, OTHER) }),
+    {
+      owner: { own: "allow", "someone else's": "allow" },
+      moderator: { own: "allow", "someone else's": "allow" },
+      member: { own: "allow", "someone else's": "forbidden" },
+      "school member outside the chat": { own: "not_found", "someone else's": "not_found" },
+      "chat member removed from the school": { own: "not_found", "someone else's": "not_found" },
+    },
+  );
+  assert.equal(canSeeAcks(chatCaller("member", ["admin"]), OTHER), "allow");
 });
 
 Deno.test("chat policy lets school admins in the chat delete any message, as its moderators", () => {

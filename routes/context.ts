@@ -12,6 +12,12 @@ import type { Bus } from "../actors/bus.ts";
 import type { OidcClient } from "../lib/oidc.ts";
 import type { FileServices } from "../lib/uploads.ts";
 import type { EffectRunner } from "../effects/runner.ts";
+import type { ChatService } from "../services/chats.ts";
+import type { ModerationService } from "../services/moderation.ts";
+import type { SchoolService } from "../services/school.ts";
+import type { InviteService } from "../services/invites.ts";
+import type { FileService } from "../services/files.ts";
+import type { CallService } from "../services/calls.ts";
 import { unauthenticated } from "../lib/errors.ts";
 
 export interface Deps {
@@ -29,6 +35,17 @@ export interface Deps {
   files: FileServices;
   /** This isolate's runner of the outbox (effects written with commits). */
   effects: EffectRunner;
+  /** Each domain's way in; adapters call these. */
+  services: Services;
+}
+
+export interface Services {
+  chats: ChatService;
+  school: SchoolService;
+  invites: InviteService;
+  moderation: ModerationService;
+  files: FileService;
+  calls: CallService;
 }
 
 export interface AppEnv {

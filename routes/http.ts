@@ -3,9 +3,8 @@ import type { MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { getCookie } from "hono/cookie";
 import type { z } from "zod";
-import { AppError, invalidInput } from "../lib/errors.ts";
+import { AppError, invalidInput, isLocked } from "../lib/errors.ts";
 import { parseInput } from "../lib/validate.ts";
-import { isLocked } from "../lib/kv_util.ts";
 import { getSessionUser } from "../lib/auth.ts";
 import type { AppEnv, Ctx, Deps } from "./context.ts";
 

@@ -21,7 +21,6 @@ import { type Bucket, take } from "../lib/allowance.ts";
 import { Admission } from "../lib/admission.ts";
 import { CLOSE, type ServerFrame } from "../lib/wire.ts";
 import type { Connection } from "../actors/gateway.ts";
-import type { SendOutcome } from "../actors/chat_actor.ts";
 import {
   frameSize,
   HELLO_TIMEOUT_MS,
@@ -187,15 +186,11 @@ export function realtimeHandler(deps: Deps) {
         if (!isUlid(chatId) || !gateway.follows(conn!, chatId as ChatId)) {
           throw notFound("No such chat");
         }
-        const result = await deps.chats.get(chatId).send(conn!.userId, {
-          clientId: input.clientId,
-          text: input.text,
-          replyToSeq: input.replyToSeq,
-          needsAck: input.needsAck,
-          fileIds: input.fileIds,
-        });
-        if (!result.ok) throw result.error;
-        const { message } = result.value as SendOutcome;
+        const { message } = await deps.services.chats.sendFollowed(
+          conn!.userId,
+          chatId as ChatId,
+          input,
+        );
         write({ type: "ack", clientId: input.clientId, seq: message.seq });
       } catch (err) {
         write(errorFrame(err, clientId));

@@ -11,6 +11,12 @@ import { Gateway } from "../actors/gateway.ts";
 import { BroadcastBus, type Bus } from "../actors/bus.ts";
 import { EffectRunner } from "../effects/runner.ts";
 import { effectHandlers } from "../effects/handlers.ts";
+import { ChatService } from "../services/chats.ts";
+import { ModerationService } from "../services/moderation.ts";
+import { SchoolService } from "../services/school.ts";
+import { InviteService } from "../services/invites.ts";
+import { FileService } from "../services/files.ts";
+import { CallService } from "../services/calls.ts";
 import type { Deps } from "./context.ts";
 import { ImageProcessor } from "../lib/image.ts";
 import { UploadGate } from "../lib/upload_gate.ts";
@@ -73,8 +79,38 @@ export function createDeps(config: Config, kv: Deno.Kv, options: WiringOptions =
     gate: new UploadGate(),
     sweeper: startFileSweeper(kv, clock),
   };
+  const services = {
+    chats: new ChatService({
+      kv,
+      clock,
+      ids,
+      chats,
+      gateway,
+      effects,
+      appOrigin: config.appOrigin,
+    }),
+    school: new SchoolService({ kv, clock, orgs, appOrigin: config.appOrigin }),
+    invites: new InviteService({ kv, clock, orgs, chats }),
+    moderation: new ModerationService({ kv }),
+    files: new FileService({ kv, clock, ids, config, files }),
+    calls: new CallService({ kv, clock, ids, config, chats, effects }),
+  };
   effects.start();
-  return { config, kv, clock, ids, mailer, orgs, chats, gateway, bus, oidc, files, effects };
+  return {
+    config,
+    kv,
+    clock,
+    ids,
+    mailer,
+    orgs,
+    chats,
+    gateway,
+    bus,
+    oidc,
+    files,
+    effects,
+    services,
+  };
 }
 
 /** Lets queued actor work finish, closes sockets, and releases connections. */

@@ -6,78 +6,39 @@
 import { Hono } from "hono";
 import type { AppEnv, Ctx, Deps } from "../context.ts";
 import { requireUser } from "../context.ts";
-import { AppError, forbidden, invalidInput, notFound } from "../../lib/errors.ts";
-import { isUlid } from "../../lib/ids.ts";
-import { loadChatAccess } from "../../lib/chats.ts";
-import { canPost } from "../../lib/policy.ts";
-import { contentDisposition, type FilePart, fileView, getFile, readPart } from "../../lib/files.ts";
-import { ENVELOPE, receiveUpload, tooLarge } from "../../lib/uploads.ts";
-import { enforce } from "../../lib/rate_limit.ts";
-import { keys } from "../../lib/kv_keys.ts";
-import type { Message } from "../../lib/chat_model.ts";
-
-const UPLOAD_RATE = { bucket: "uploads_user", limit: 120, windowMs: 3600_000 };
+import { AppError } from "../../lib/errors.ts";
+import { contentDisposition, type FilePart } from "../../lib/files.ts";
+import { ENVELOPE, tooLarge } from "../../lib/uploads.ts";
 
 export function fileRoutes(deps: Deps) {
-  const { kv, config } = deps;
+  const files = deps.services.files;
   const app = new Hono<AppEnv>();
 
   app.post("/chats/:chatId/files", async (c) => {
     const user = requireUser(c);
-    const { chat, caller } = await loadChatAccess(kv, c.req.param("chatId"), user.id);
-    if (canPost(caller, chat.kind) !== "allow") {
-      throw forbidden("Cannot upload: you cannot post here");
-    }
-    const max = config.maxUploadBytes;
+    const receive = await files.openUpload(user.id, c.req.param("chatId"));
+    const max = deps.config.maxUploadBytes;
     const length = Number(c.req.header("Content-Length") ?? "0");
     if (length > max + ENVELOPE) throw tooLarge(max);
     const type = c.req.header("Content-Type") ?? "";
     if (!/^multipart\/form-data;/i.test(type)) {
       throw new AppError(415, "unsupported_media_type", "Upload the file as multipart/form-data");
     }
-    const leave = deps.files.gate.enter(user.id);
-    try {
-      await enforce(kv, deps.clock, UPLOAD_RATE, user.id);
-      if (!c.req.raw.body) throw invalidInput("No file was sent", "file");
-      const record = await receiveUpload(
-        deps,
-        {
-          orgId: chat.orgId,
-          chatId: chat.id,
-          uploaderId: user.id,
-        },
-        c.req.raw.body,
-        type,
-      );
-      return c.json({ file: fileView(record) }, 201);
-    } finally {
-      leave();
-    }
+    return c.json({ file: await receive(c.req.raw.body, type) }, 201);
   });
 
   async function serve(c: Ctx, part: FilePart): Promise<Response> {
     const user = requireUser(c);
-    const id = c.req.param("fileId")!;
-    const file = isUlid(id) ? await getFile(kv, id) : null;
-    if (!file || file.deleted) throw notFound("No such file");
-    await loadChatAccess(kv, file.chatId, user.id);
-    if (file.messageSeq === null) {
-      if (file.uploaderId !== user.id) throw notFound("No such file");
-    } else {
-      const message = (await kv.get<Message>(keys.message(file.chatId, file.messageSeq))).value;
-      if (!message || message.deleted) throw notFound("No such file");
-    }
-    const size = part === "thumb" ? file.thumb?.size : file.size;
-    if (size === undefined) throw notFound("This file has no preview");
-    const type = part === "thumb" ? file.thumb!.type : file.type;
+    const opened = await files.open(user.id, c.req.param("fileId")!, part);
+    const { file, size } = opened;
     const headers = new Headers({
-      "Content-Type": type,
+      "Content-Type": opened.type,
       "Accept-Ranges": "bytes",
       "Cache-Control": "private, max-age=86400, immutable",
-      "ETag": `"${file.sha256}${part === "thumb" ? "-t" : ""}"`,
+      "ETag": opened.etag,
       "Content-Disposition": contentDisposition(
         file.kind === "image" ? "inline" : "attachment",
-        part === "thumb" ? `preview-${file.name}` : file.name,
+        opened.name,
       ),
       "Content-Security-Policy": "default-src 'none'; sandbox; frame-ancestors 'none'",
     });
@@ -99,10 +60,7 @@ export function fileRoutes(deps: Deps) {
     headers.set("Content-Length", String(end - start + 1));
     if (range) headers.set("Content-Range", `bytes ${start}-${end}/${size}`);
     if (c.req.method === "HEAD") return new Response(null, { status: range ? 206 : 200, headers });
-    return new Response(readPart(kv, file.id, part, start, end), {
-      status: range ? 206 : 200,
-      headers,
-    });
+    return new Response(opened.read(start, end), { status: range ? 206 : 200, headers });
   }
 
   app.get("/files/:fileId", (c) => serve(c, "main"));

@@ -11,11 +11,7 @@ import { Island, renderPage } from "./render.tsx";
 import { signInRedirect, type Viewer, viewer } from "./context.ts";
 import { notFoundPage } from "./public.tsx";
 import { formatDateTime, t } from "../../lib/i18n.ts";
-import { isUlid } from "../../lib/ids.ts";
-import { AppError } from "../../lib/errors.ts";
-import { type Call, callMembers, getCall, listAttendance } from "../../lib/calls.ts";
-import { type ChatAccess, listChatMembers, loadChatAccess } from "../../lib/chats.ts";
-import { canHostCall } from "../../lib/policy.ts";
+import { callMembers } from "../../lib/calls.ts";
 import { getOrg } from "../../lib/orgs.ts";
 import { orgSettings } from "../../lib/model.ts";
 import CallPage from "../../islands/CallPage.tsx";
@@ -45,29 +41,20 @@ export function callPages(deps: Deps) {
   app.get("/calls/:callId", async (c) => {
     const v = await viewer(c, deps);
     if (!v.user) return signInRedirect(c);
-    const id = c.req.param("callId");
-    const call = isUlid(id) ? await getCall(deps.kv, id) : null;
-    if (!call) return notFoundPage(c, v);
-    let access: ChatAccess;
-    try {
-      access = await loadChatAccess(deps.kv, call.chatId, v.user.id);
-    } catch (err) {
-      if (err instanceof AppError && err.status === 404) return notFoundPage(c, v);
-      throw err;
-    }
-    const host = canHostCall(access.caller, call.startedBy) === "allow";
-    return await show(c, deps, v, call, access, host);
+    const page = await deps.services.calls.page(v.user.id, c.req.param("callId"));
+    if (!page) return notFoundPage(c, v);
+    return await show(c, deps, v, page);
   });
   return app;
 }
 
-async function show(c: Ctx, deps: Deps, v: Viewer, call: Call, access: ChatAccess, host: boolean) {
+type CallPageData = NonNullable<Awaited<ReturnType<Deps["services"]["calls"]["page"]>>>;
+
+async function show(c: Ctx, deps: Deps, v: Viewer, page: CallPageData) {
   const { locale } = v;
-  const { kv, config } = deps;
-  const [members, org] = await Promise.all([
-    listChatMembers(kv, access.chat),
-    getOrg(kv, access.chat.orgId),
-  ]);
+  const { config } = deps;
+  const { call, access, host, members } = page;
+  const org = await getOrg(deps.kv, access.chat.orgId);
   const chatName = access.chat.kind === "direct"
     ? members.find((m) => m.userId !== v.user!.id)?.displayName ?? t(locale, "call.unnamed")
     : access.chat.title ?? t(locale, "call.unnamed");
@@ -99,9 +86,7 @@ async function show(c: Ctx, deps: Deps, v: Viewer, call: Call, access: ChatAcces
   let body: ComponentChildren;
   let status = 200;
   if (call.endedAt) {
-    const rows = host
-      ? attendanceRows(members, await listAttendance(kv, call.id), Date.parse(call.endedAt))
-      : null;
+    const rows = host ? attendanceRows(members, page.attendance, Date.parse(call.endedAt)) : null;
     status = 410;
     body = (
       <section class="call-outcome card stack" aria-labelledby="call-ended-title">

@@ -4,16 +4,13 @@ import type { AppEnv, Ctx, Deps } from "../context.ts";
 import { Island, renderPage } from "./render.tsx";
 import { safeNext, signInRedirect, type Viewer, viewer } from "./context.ts";
 import { formatDateTime, type MessageKey, t } from "../../lib/i18n.ts";
-import { getAnyInvite, inviteState, isChatInvite } from "../../lib/invites.ts";
-import { getClass, getOrg } from "../../lib/orgs.ts";
+import { isChatInvite } from "../../lib/invites.ts";
 import { listApplications } from "../../lib/applications.ts";
 import SignIn from "../../islands/SignIn.tsx";
 import InviteAccept from "../../islands/InviteAccept.tsx";
 import Profile from "../../islands/Profile.tsx";
 import ApplyForm from "../../islands/ApplyForm.tsx";
 import OperatorApplications from "../../islands/OperatorApplications.tsx";
-import type { Chat } from "../../lib/chat_model.ts";
-import { keys } from "../../lib/kv_keys.ts";
 
 /** Renders a page for `v` with the shared chrome. */
 export function page(
@@ -86,9 +83,8 @@ export function publicPages(deps: Deps) {
   app.get("/invite/:token", async (c) => {
     const v = await viewer(c, deps);
     const { locale } = v;
-    const invite = await getAnyInvite(deps.kv, c.req.param("token"));
-    const org = invite ? await getOrg(deps.kv, invite.orgId) : null;
-    if (!invite || !org) {
+    const found = await deps.services.invites.describe(c.req.param("token"));
+    if (!found) {
       return page(
         c,
         v,
@@ -100,12 +96,9 @@ export function publicPages(deps: Deps) {
         404,
       );
     }
-    const usable = inviteState(invite, deps.clock.now()) === "usable";
+    const { invite, org, chat, cls } = found;
+    const usable = found.state === "usable";
     const chatInvite = isChatInvite(invite) ? invite : null;
-    const chat = chatInvite ? (await deps.kv.get<Chat>(keys.chat(chatInvite.chatId))).value : null;
-    const cls = !isChatInvite(invite) && invite.classId
-      ? await getClass(deps.kv, invite.orgId, invite.classId)
-      : null;
     return page(
       c,
       v,

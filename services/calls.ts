@@ -1,0 +1,298 @@
+/**
+ * The calls domain's way in: starting a call in a chat, its token, roster and attendance, host
+ * controls and raised hands through LiveKit's RoomService, ending it, and LiveKit's webhooks.
+ * Who hosts and who may act on whom is lib/policy.ts's (canHostCall, canControlCallParticipant).
+ */
+import { RoomServiceClient, ServerError, TrackSource, WebhookReceiver } from "livekit-server-sdk";
+import type { Clock, Ids, UserId } from "../lib/ids.ts";
+import { isUlid } from "../lib/ids.ts";
+import type { Config, LiveKitConfig } from "../lib/config.ts";
+import type { User } from "../lib/model.ts";
+import { type ChatAccess, listChatMembers, loadChatAccess } from "../lib/chats.ts";
+import {
+  type Call,
+  callsUnavailable,
+  callView,
+  getCall,
+  HAND_RATE,
+  issueToken,
+  listAttendance,
+  listCallMembers,
+  newRoomName,
+} from "../lib/calls.ts";
+import { callRank, canControlCallParticipant, canHostCall } from "../lib/policy.ts";
+import { AppError, forbidden, notFound } from "../lib/errors.ts";
+import { enforce } from "../lib/rate_limit.ts";
+import { attendanceCsv, recordWebhook } from "../lib/attendance.ts";
+import type { ActorHost } from "../actors/host.ts";
+import type { ChatActor } from "../actors/chat_actor.ts";
+import { unwrap } from "../actors/mailbox.ts";
+import type { EffectRunner } from "../effects/runner.ts";
+
+export interface CallServiceDeps {
+  kv: Deno.Kv;
+  clock: Clock;
+  ids: Ids;
+  config: Config;
+  chats: ActorHost<ChatActor>;
+  effects: EffectRunner;
+}
+
+/** LiveKit's HTTP API lives at the same host as its WebSocket URL. */
+function apiHost(config: LiveKitConfig): string {
+  return config.url.replace(/^ws(s?):/, "http$1:");
+}
+
+function livekit(d: CallServiceDeps): LiveKitConfig {
+  if (!d.config.livekit) throw callsUnavailable();
+  return d.config.livekit;
+}
+
+export interface NewCall {
+  kind: Call["kind"];
+  title?: string | null;
+  screenShareForAll?: boolean;
+}
+
+export class CallService {
+  readonly #d: CallServiceDeps;
+
+  constructor(deps: CallServiceDeps) {
+    this.#d = deps;
+  }
+
+  /**
+   * Starts a call in a chat: 404 outside the chat, then 503 without LiveKit (only members learn
+   * that calls are not set up), then the request is read.
+   */
+  async start(userId: UserId, chatId: string, read: () => Promise<NewCall>) {
+    const { chat } = await loadChatAccess(this.#d.kv, chatId, userId);
+    livekit(this.#d);
+    const input = await read();
+    const call = unwrap(
+      await this.#d.chats.get(chat.id).run<Call>({
+        type: "startCall",
+        actorId: userId,
+        id: this.#d.ids.ulid(),
+        kind: input.kind,
+        title: input.title ?? null,
+        room: newRoomName(),
+        screenShareForAll: input.screenShareForAll ?? false,
+      }),
+    );
+    return callView(call);
+  }
+
+  /** The call as a member of its chat uses it; 404 for anyone else. */
+  async open(user: User, callId: string): Promise<CallScope> {
+    const call = isUlid(callId) ? await getCall(this.#d.kv, callId) : null;
+    if (!call) throw notFound("No such call");
+    const access = await loadChatAccess(this.#d.kv, call.chatId, user.id);
+    return new CallScope(this.#d, user, call, access);
+  }
+
+  /** The call page's view: null when the call does not exist for the caller. */
+  async page(userId: UserId, callId: string) {
+    const call = isUlid(callId) ? await getCall(this.#d.kv, callId) : null;
+    if (!call) return null;
+    let access: ChatAccess;
+    try {
+      access = await loadChatAccess(this.#d.kv, call.chatId, userId);
+    } catch (err) {
+      if (err instanceof AppError && err.status === 404) return null;
+      throw err;
+    }
+    const [members, attendance] = await Promise.all([
+      listChatMembers(this.#d.kv, access.chat),
+      call.endedAt ? listAttendance(this.#d.kv, call.id) : Promise.resolve([]),
+    ]);
+    const host = canHostCall(access.caller, call.startedBy) === "allow";
+    return { call, access, host, members, attendance };
+  }
+
+  /**
+   * Applies one LiveKit webhook (401 unless LiveKit signed it); a finished room's call is ended
+   * in its chat before this returns.
+   */
+  async webhook(read: () => Promise<string>, authorization: string | undefined): Promise<void> {
+    const lk = livekit(this.#d);
+    const body = await read();
+    const receiver = new WebhookReceiver(lk.apiKey, lk.apiSecret);
+    let event;
+    try {
+      event = await receiver.receive(body, authorization);
+    } catch {
+      throw new AppError(401, "unauthenticated", "The webhook's signature is missing or wrong");
+    }
+    const { effectIds } = await recordWebhook(this.#d, event);
+    await this.#d.effects.runNow(effectIds);
+  }
+}
+
+/** One member of a call's chat and the call (see {@link CallService.open}). */
+export class CallScope {
+  readonly #d: CallServiceDeps;
+  readonly #user: User;
+  readonly call: Call;
+  readonly access: ChatAccess;
+  /** Whether the caller hosts this call (lib/policy.ts: canHostCall). */
+  readonly host: boolean;
+
+  constructor(deps: CallServiceDeps, user: User, call: Call, access: ChatAccess) {
+    this.#d = deps;
+    this.#user = user;
+    this.call = call;
+    this.access = access;
+    this.host = canHostCall(access.caller, call.startedBy) === "allow";
+  }
+
+  #requireHost() {
+    if (!this.host) throw forbidden("Only the call's hosts can do this");
+  }
+
+  /** A LiveKit token for the caller (503 without LiveKit, then the request is read). */
+  async token(read: () => Promise<void>) {
+    const lk = livekit(this.#d);
+    await read();
+    if (this.call.endedAt) throw new AppError(410, "call_ended", "This call has ended");
+    const token = await issueToken(lk, this.call, {
+      userId: this.#user.id,
+      displayName: this.#user.displayName ?? "",
+      host: this.host,
+    });
+    return { url: lk.url, token };
+  }
+
+  /** The call, its attendance, its roster (names and badges as Parta knows them) and the caller. */
+  async view() {
+    const [attendance, members] = await Promise.all([
+      listAttendance(this.#d.kv, this.call.id),
+      listCallMembers(this.#d.kv, this.call, this.access.chat, this.access.caller),
+    ]);
+    return {
+      call: callView(this.call),
+      attendance,
+      members,
+      you: { userId: this.#user.id, host: this.host },
+    };
+  }
+
+  /** Attendance against the chat's members as CSV (hosts). */
+  async attendanceCsv(): Promise<string> {
+    this.#requireHost();
+    const [members, attendance] = await Promise.all([
+      listChatMembers(this.#d.kv, this.access.chat),
+      listAttendance(this.#d.kv, this.call.id),
+    ]);
+    return attendanceCsv(this.call, members, attendance, this.#d.clock.now());
+  }
+
+  /** Ends the call in Parta (its hosts), then its LiveKit room for everyone in it. */
+  async end(read: () => Promise<void>) {
+    await read();
+    const ended = unwrap(
+      await this.#d.chats.get(this.call.chatId).run<Call>({
+        type: "endCall",
+        actorId: this.#user.id,
+        callId: this.call.id,
+      }),
+    );
+    const lk = this.#d.config.livekit;
+    if (lk) {
+      const rooms = new RoomServiceClient(apiHost(lk), lk.apiKey, lk.apiSecret);
+      await rooms.deleteRoom(this.call.room).catch((err) => {
+        console.error("ending the LiveKit room failed:", err instanceof Error ? err.message : err);
+      });
+    }
+    return callView(ended);
+  }
+
+  /**
+   * Work on the call's LiveKit room, through its RoomService, once the caller is authorized:
+   * 503 without LiveKit, 410 once the call ended, 404 for someone LiveKit does not have in the
+   * room, 503 when LiveKit fails.
+   */
+  async #room<T>(work: (rooms: RoomServiceClient) => Promise<T>) {
+    const lk = livekit(this.#d);
+    if (this.call.endedAt) throw new AppError(410, "call_ended", "This call has ended");
+    const rooms = new RoomServiceClient(apiHost(lk), lk.apiKey, lk.apiSecret);
+    try {
+      return await work(rooms);
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      // LiveKit's own "no such participant or room": the person is not in the call (any more).
+      if (err instanceof ServerError && err.code === "not_found") {
+        throw notFound("No such participant in this call");
+      }
+      console.error("LiveKit RoomService failed:", err instanceof Error ? err.message : err);
+      throw new AppError(503, "calls_unavailable", "The call server did not answer; try again");
+    }
+  }
+
+  /**
+   * The participant a host control names, once the caller may act on them: 403 for a caller
+   * who hosts nothing, 404 for someone outside the call's chat, 403 for someone who ranks as
+   * high as the caller.
+   */
+  async #controlled(targetId: string, action: "mute" | "remove"): Promise<UserId> {
+    this.#requireHost();
+    const target = isUlid(targetId)
+      ? (await loadChatAccess(this.#d.kv, this.call.chatId, targetId as UserId, false)).caller
+      : null;
+    if (!target) throw notFound("No such participant");
+    const decision = canControlCallParticipant(this.access.caller, target, this.call.startedBy);
+    if (decision === "not_found") throw notFound("No such participant");
+    if (decision === "forbidden") {
+      throw forbidden(
+        callRank(target, this.call.startedBy) === "staff"
+          ? `Cannot ${action} this participant: only teachers and admins ${action} a teacher or admin`
+          : `Cannot ${action} this participant: they rank as high as you or higher in this call`,
+      );
+    }
+    return targetId as UserId;
+  }
+
+  async mute(targetId: string, source: "microphone" | "camera" | "all"): Promise<void> {
+    const identity = await this.#controlled(targetId, "mute");
+    const room = this.call.room;
+    await this.#room(async (rooms) => {
+      const info = await rooms.getParticipant(room, identity);
+      const wanted = source === "all"
+        ? [TrackSource.MICROPHONE, TrackSource.CAMERA, TrackSource.SCREEN_SHARE]
+        : [source === "camera" ? TrackSource.CAMERA : TrackSource.MICROPHONE];
+      for (const track of info.tracks.filter((t) => wanted.includes(t.source))) {
+        await rooms.mutePublishedTrack(room, identity, track.sid, true);
+      }
+    });
+  }
+
+  async remove(targetId: string): Promise<void> {
+    const identity = await this.#controlled(targetId, "remove");
+    await this.#room((rooms) => rooms.removeParticipant(this.call.room, identity));
+  }
+
+  /**
+   * Raises or lowers the caller's own hand: any participant, since tokens let nobody set their
+   * own attributes. The hand carries the server's time, so hands are ordered by Parta's clock.
+   */
+  async hand(raised: boolean): Promise<void> {
+    const { kv, clock } = this.#d;
+    await enforce(kv, clock, HAND_RATE, `${this.call.id}:${this.#user.id}`);
+    const hand = raised ? new Date(clock.now()).toISOString() : "";
+    await this.#room(async (rooms) => {
+      await rooms.updateParticipant(this.call.room, this.#user.id, { attributes: { hand } });
+    });
+  }
+
+  /** Lowers every raised hand (hosts). */
+  async lowerHands(): Promise<void> {
+    this.#requireHost();
+    await this.#room(async (rooms) => {
+      for (const p of await rooms.listParticipants(this.call.room)) {
+        if (p.attributes?.hand) {
+          await rooms.updateParticipant(this.call.room, p.identity, { attributes: { hand: "" } });
+        }
+      }
+    });
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * Read models of the chat domain that the API and the server-rendered pages both show, written
+ * once: messages as one reader sees them, when students' quiet hours end, direct chats' peers and
+ * how far the others have read.
+ */
+import type { ChatId, UserId } from "../lib/ids.ts";
+import { keys } from "../lib/kv_keys.ts";
+import { getManyChunked } from "../lib/kv_util.ts";
+import type { Chat, ChatMember, Message } from "../lib/chat_model.ts";
+import { listOwnReactions } from "../lib/chats.ts";
+import { type MessageView, withPollViews } from "../lib/polls.ts";
+import { ownAcks } from "../lib/acks.ts";
+import { getOrg } from "../lib/orgs.ts";
+import { orgSettings } from "../lib/model.ts";
+import { quietEndsAt } from "../lib/quiet.ts";
+
+/** A message as its reader sees it: their own reactions, their poll view and acknowledgement. */
+export type ReaderMessage = MessageView & { myReactions: string[]; myAck?: boolean };
+
+/** `messages` as `userId` sees them (in the order given). */
+export async function readerMessages(
+  kv: Deno.Kv,
+  now: number,
+  chatId: ChatId,
+  userId: UserId,
+  messages: Message[],
+): Promise<ReaderMessage[]> {
+  // Only a message with reactions (or a tombstone, which keeps the reader's emojis but no
+  // counts) can have the reader's own: a page of plain history costs no per-message reads
+  // (the counts and the reader's emojis change in the same commit).
+  const reacted = messages.filter((m) => m.deleted || Object.keys(m.reactions).length > 0);
+  const [own, withPolls, acked] = await Promise.all([
+    listOwnReactions(kv, chatId, userId, reacted.map((m) => m.seq)),
+    withPollViews(kv, messages, now, userId),
+    ownAcks(kv, chatId, userId, messages),
+  ]);
+  return withPolls.map((m) => ({
+    ...m,
+    myReactions: own.get(m.seq) ?? [],
+    ...(m.needsAck ? { myAck: acked.has(m.seq) } : {}),
+  }));
+}
+
+/**
+ * When the quiet hours of the chat's students end (ms), if they are in them now: writers see
+ * when students will be told of new messages. Null when no student is a member or it is not
+ * quiet time.
+ */
+export async function quietUntil(
+  kv: Deno.Kv,
+  now: number,
+  chat: Chat,
+  members: readonly { roles: readonly string[] }[],
+): Promise<number | null> {
+  if (!members.some((m) => m.roles.includes("student"))) return null;
+  const org = await getOrg(kv, chat.orgId);
+  if (!org) return null;
+  const settings = orgSettings(org);
+  return quietEndsAt(settings.quietHours, settings.timeZone, now);
+}
+
+/** The other member of each direct chat (a direct chat has two; the first few are read). */
+export async function directPeers(
+  kv: Deno.Kv,
+  me: UserId,
+  chatIds: readonly ChatId[],
+): Promise<Map<ChatId, UserId | null>> {
+  const peers = await Promise.all(chatIds.map(async (chatId) => {
+    for await (
+      const entry of kv.list<ChatMember>({ prefix: keys.chatMembers(chatId) }, { limit: 3 })
+    ) {
+      if (entry.value.userId !== me) return entry.value.userId;
+    }
+    return null;
+  }));
+  return new Map(chatIds.map((id, i) => [id, peers[i] ?? null]));
+}
+
+/** How far each given reader has read in a chat (0 when they have not), in the order given. */
+export async function readMarkers(
+  kv: Deno.Kv,
+  pairs: readonly { chatId: ChatId; userId: UserId }[],
+): Promise<number[]> {
+  const entries = await getManyChunked<number>(
+    kv,
+    pairs.map((p) => keys.readMarker(p.chatId, p.userId)),
+  );
+  return entries.map((e) => e.value ?? 0);
+}

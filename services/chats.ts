@@ -1,0 +1,471 @@
+/**
+ * The chat domain's way in: chats, members, messages, reactions, read markers, the event log,
+ * polls, announcements' acknowledgements, planned lessons and chat invite links. HTTP routes and
+ * WebSocket frames call these functions with parsed input and render what they return; the
+ * checks and the commands are here and in the chat actor, nowhere else.
+ */
+import type { ChatId, ClassId, Clock, Ids, UserId } from "../lib/ids.ts";
+import { isUlid } from "../lib/ids.ts";
+import type {
+  ChatKind,
+  ChatMember,
+  ChatSettings,
+  Lesson,
+  Message,
+  Poll,
+} from "../lib/chat_model.ts";
+import type { SendInput } from "../lib/chat_input.ts";
+import {
+  type ChatAccess,
+  chatView,
+  listChatMembers,
+  listChatsOfUser,
+  listEvents,
+  listMessages,
+  loadChatAccess,
+  markRead,
+} from "../lib/chats.ts";
+import { ackReport } from "../lib/acks.ts";
+import { listUpcoming } from "../lib/lessons.ts";
+import { listVotes, pollView, publicMessage, withPollViews } from "../lib/polls.ts";
+import { inviteUrl, newChatInvite } from "../lib/invites.ts";
+import { keys } from "../lib/kv_keys.ts";
+import { commit } from "../lib/kv_util.ts";
+import { canManageChat, canModerate, canSeeAcks } from "../lib/policy.ts";
+import { createReport, listChatReports } from "../lib/reports.ts";
+import { enforce } from "../lib/rate_limit.ts";
+import { conflict, forbidden, invalidInput, notFound } from "../lib/errors.ts";
+import type { Role } from "../lib/model.ts";
+import { createChat } from "../actors/chat_create.ts";
+import type { ChatActor, SendOutcome } from "../actors/chat_actor.ts";
+import type { ChatCommand } from "../actors/chat_commands.ts";
+import type { ActorHost } from "../actors/host.ts";
+import type { Gateway } from "../actors/gateway.ts";
+import { unwrap } from "../actors/mailbox.ts";
+import type { EffectRunner } from "../effects/runner.ts";
+import { directPeers, quietUntil, readerMessages, readMarkers } from "./chat_queries.ts";
+
+export interface ChatServiceDeps {
+  kv: Deno.Kv;
+  clock: Clock;
+  ids: Ids;
+  chats: ActorHost<ChatActor>;
+  gateway: Gateway;
+  effects: EffectRunner;
+  /** Where invite links point (APP_ORIGIN). */
+  appOrigin: string;
+}
+
+export interface NewChat {
+  kind: ChatKind;
+  title?: string | null;
+  memberIds: string[];
+  classId?: string;
+  classRoles?: Role[];
+}
+
+export interface HistoryPage {
+  /** Seq below which to read (default: from the newest). */
+  before?: number;
+  limit: number;
+}
+
+export class ChatService {
+  readonly #d: ChatServiceDeps;
+
+  constructor(deps: ChatServiceDeps) {
+    this.#d = deps;
+  }
+
+  /**
+   * The chat as the caller may use it: 404 unless they may read it. Everything done in one
+   * chat goes through the scope this returns, so access is read once per request.
+   */
+  async open(userId: UserId, chatId: string): Promise<ChatScope> {
+    return new ChatScope(this.#d, userId, await loadChatAccess(this.#d.kv, chatId, userId));
+  }
+
+  /**
+   * Sends from a socket that follows the chat (the gateway drops a follow the moment access
+   * ends), so no access read is needed; the chat actor still authorizes. Same command as
+   * {@link ChatScope.send}.
+   */
+  async sendFollowed(userId: UserId, chatId: ChatId, input: SendInput): Promise<SendOutcome> {
+    return await send(this.#d, userId, chatId, input);
+  }
+
+  async create(userId: UserId, orgId: string, input: NewChat) {
+    if (input.kind !== "direct" && !input.title) {
+      throw invalidInput("title is required for groups and channels", "title");
+    }
+    if (!isUlid(orgId)) throw notFound("No such school");
+    const publish = this.#d.gateway.publishEvents.bind(this.#d.gateway);
+    const { chat, head, created } = await createChat({ ...this.#d, publish }, {
+      orgId,
+      kind: input.kind,
+      title: input.title ?? null,
+      creatorId: userId,
+      memberIds: input.memberIds as UserId[],
+      classId: input.classId as ClassId | undefined,
+      classRoles: input.classRoles,
+    });
+    return { chat: { ...chatView(chat, head), members: await members(this.#d, chat) }, created };
+  }
+
+  /** The caller's chats with unread counts and last messages. */
+  list(userId: UserId) {
+    return listChatsOfUser(this.#d.kv, userId, this.#d.clock.now());
+  }
+
+  /**
+   * The caller's chat list as the messenger shows it: each chat with, for a direct chat, the
+   * other person and how far they have read.
+   */
+  async overview(userId: UserId) {
+    const rows = await this.list(userId);
+    const directIds = rows.filter((r) => r.kind === "direct").map((r) => r.id as ChatId);
+    const peers = await directPeers(this.#d.kv, userId, directIds);
+    const withPeers = rows.map((r) => ({
+      ...r,
+      peerId: r.kind === "direct" ? peers.get(r.id as ChatId) ?? null : null,
+    }));
+    const directs = withPeers.filter((r) => r.peerId !== null);
+    const read = await readMarkers(
+      this.#d.kv,
+      directs.map((r) => ({ chatId: r.id as ChatId, userId: r.peerId! })),
+    );
+    const peerRead = new Map(directs.map((r, i) => [r.id, read[i]!]));
+    return withPeers.map((r) => ({ ...r, peerReadSeq: peerRead.get(r.id) ?? 0 }));
+  }
+
+  /** The lessons and meetings ahead of the caller across their chats, soonest first. */
+  upcomingLessons(userId: UserId, limit?: number) {
+    return listUpcoming(this.#d.kv, userId, this.#d.clock.now(), limit);
+  }
+}
+
+async function command<R>(d: ChatServiceDeps, chatId: ChatId, c: ChatCommand): Promise<R> {
+  return unwrap(await d.chats.get(chatId).run<R>(c));
+}
+
+function send(d: ChatServiceDeps, userId: UserId, chatId: ChatId, input: SendInput) {
+  return command<SendOutcome>(d, chatId, {
+    type: "send",
+    actorId: userId,
+    clientId: input.clientId,
+    text: input.text,
+    replyToSeq: input.replyToSeq,
+    needsAck: input.needsAck,
+    fileIds: input.fileIds,
+  });
+}
+
+/** Members with their names, roles and whether they are online. */
+async function members(d: ChatServiceDeps, chat: ChatAccess["chat"]) {
+  const list = await listChatMembers(d.kv, chat);
+  return list.map((m) => ({ ...m, online: d.gateway.isOnline(m.userId) }));
+}
+
+/** Reports one member may file in an hour. */
+const REPORT_RATE = { bucket: "reports_user", limit: 30, windowMs: 3600_000 };
+
+/** A member named in a request (a path segment): 404 unless it can be one. */
+export function memberId(id: string): UserId {
+  if (!isUlid(id)) throw notFound("No such member in this chat");
+  return id as UserId;
+}
+
+/** One caller in one chat they may read (see {@link ChatService.open}). */
+export class ChatScope {
+  readonly #d: ChatServiceDeps;
+  readonly #userId: UserId;
+  readonly access: ChatAccess;
+
+  constructor(deps: ChatServiceDeps, userId: UserId, access: ChatAccess) {
+    this.#d = deps;
+    this.#userId = userId;
+    this.access = access;
+  }
+
+  get #chatId(): ChatId {
+    return this.access.chat.id;
+  }
+
+  #command<R>(c: ChatCommand): Promise<R> {
+    return command<R>(this.#d, this.#chatId, c);
+  }
+
+  #asReader(messages: Message[]) {
+    return readerMessages(this.#d.kv, this.#d.clock.now(), this.#chatId, this.#userId, messages);
+  }
+
+  /** The chat with its members, and when its students' quiet hours end if they are on. */
+  async view() {
+    const { chat, head } = this.access;
+    const list = await members(this.#d, chat);
+    const until = await quietUntil(this.#d.kv, this.#d.clock.now(), chat, list);
+    return {
+      ...chatView(chat, head),
+      members: list,
+      ...(until !== null ? { quietUntil: new Date(until).toISOString() } : {}),
+    };
+  }
+
+  async rename(title: string) {
+    await this.#command({ type: "rename", actorId: this.#userId, title });
+    const fresh = await loadChatAccess(this.#d.kv, this.#chatId, this.#userId);
+    return chatView(fresh.chat, fresh.head);
+  }
+
+  addMembers(userIds: string[]) {
+    return this.#command<{ added: UserId[] }>({
+      type: "addMembers",
+      actorId: this.#userId,
+      userIds: userIds as UserId[],
+    });
+  }
+
+  async removeMember(targetId: string): Promise<void> {
+    if (!isUlid(targetId)) throw notFound("No such member in this chat");
+    await this.#command({
+      type: "removeMember",
+      actorId: this.#userId,
+      userId: targetId as UserId,
+    });
+  }
+
+  /** Sends a message; idempotent by `clientId` (`created` is false for a repeat). */
+  async send(input: SendInput) {
+    const outcome = await send(this.#d, this.#userId, this.#chatId, input);
+    return {
+      message: publicMessage(outcome.message, this.#d.clock.now()),
+      created: outcome.created,
+    };
+  }
+
+  /** A page of history, newest first, below `before` (default: from the newest). */
+  async messages(page: HistoryPage) {
+    const { head } = this.access;
+    const list = await listMessages(
+      this.#d.kv,
+      this.#chatId,
+      page.before ?? head.seq + 1,
+      page.limit,
+    );
+    return { messages: await this.#asReader(list), lastSeq: head.seq };
+  }
+
+  /**
+   * What the messenger shows of an open chat: members (online or not), the newest `limit`
+   * messages as the caller sees them (oldest first), whether there are older ones, how far the
+   * furthest other member has read, and when students' quiet hours end.
+   */
+  async opening(limit: number) {
+    const { chat, head } = this.access;
+    const [list, newestFirst] = await Promise.all([
+      members(this.#d, chat),
+      listMessages(this.#d.kv, this.#chatId, head.seq + 1, limit),
+    ]);
+    const others = list.filter((m) => m.userId !== this.#userId);
+    const [messages, read, until] = await Promise.all([
+      this.#asReader(newestFirst),
+      readMarkers(this.#d.kv, others.map((m) => ({ chatId: this.#chatId, userId: m.userId }))),
+      quietUntil(this.#d.kv, this.#d.clock.now(), chat, list),
+    ]);
+    return {
+      members: list,
+      messages: messages.reverse(),
+      lastSeq: head.seq,
+      hasMore: newestFirst.length === limit,
+      othersReadSeq: Math.max(0, ...read),
+      quietUntil: until === null ? null : new Date(until).toISOString(),
+    };
+  }
+
+  /** The event log after `after`. */
+  async events(after: number, limit: number) {
+    const events = await listEvents(this.#d.kv, this.#chatId, after, limit);
+    return { events, lastSeq: this.access.head.seq };
+  }
+
+  edit(seq: number, text: string): Promise<Message> {
+    return this.#command<Message>({ type: "edit", actorId: this.#userId, seq, text });
+  }
+
+  /** Deletes a message; its commit also schedules its files' purge (effects). */
+  async delete(seq: number): Promise<void> {
+    await this.#command({ type: "delete", actorId: this.#userId, seq });
+  }
+
+  async react(seq: number, emoji: string, add: boolean) {
+    const message = await this.#command<Message>({
+      type: "react",
+      actorId: this.#userId,
+      seq,
+      emoji,
+      add,
+    });
+    const [view] = await this.#asReader([message]);
+    return view!;
+  }
+
+  /** Moves the caller's read marker forward and tells the chat's sockets. */
+  async markRead(seq: number): Promise<void> {
+    const moved = await markRead(this.#d.kv, this.#chatId, this.#userId, seq, this.access.head.seq);
+    if (moved !== null) this.#d.gateway.read(this.#chatId, this.#userId, moved);
+  }
+
+  /** A link that lets school members join the chat (its owners and moderators make them). */
+  async createInvite(input: { maxUses?: number; ttlHours?: number }) {
+    const { chat, caller } = this.access;
+    if (canManageChat(caller, chat.kind) !== "allow") {
+      throw forbidden("Cannot make an invite link: only the chat's owners and moderators can");
+    }
+    const { kv, clock, ids } = this.#d;
+    const invite = newChatInvite(clock, ids, {
+      chatId: chat.id,
+      orgId: chat.orgId,
+      createdBy: this.#userId,
+      maxUses: input.maxUses,
+      ttlHours: input.ttlHours,
+    });
+    const expireIn = Date.parse(invite.expiresAt) - clock.now() + 24 * 3600_000;
+    const stored = await commit(
+      kv.atomic()
+        .check({ key: keys.invite(invite.token), versionstamp: null })
+        .set(keys.invite(invite.token), invite, { expireIn }),
+    );
+    if (!stored.ok) throw conflict("Could not make the link; try again");
+    return {
+      token: invite.token,
+      url: inviteUrl(this.#d.appOrigin, invite.token),
+      expiresAt: invite.expiresAt,
+    };
+  }
+
+  // Polls
+
+  async createPoll(input: {
+    clientId: string;
+    question: string;
+    options: string[];
+    multiple: boolean;
+    anonymous: boolean;
+    closesAt?: string;
+  }) {
+    const outcome = await this.#command<SendOutcome>({
+      type: "createPoll",
+      actorId: this.#userId,
+      clientId: input.clientId,
+      question: input.question,
+      options: input.options,
+      multiple: input.multiple,
+      anonymous: input.anonymous,
+      closesAt: input.closesAt === undefined ? undefined : new Date(input.closesAt).toISOString(),
+    });
+    const now = this.#d.clock.now();
+    const [message] = await withPollViews(this.#d.kv, [outcome.message], now, this.#userId);
+    return { message: message!, created: outcome.created };
+  }
+
+  async vote(seq: number, options: number[]) {
+    const poll = await this.#command<Poll>({ type: "vote", actorId: this.#userId, seq, options });
+    return await this.#pollView(seq, poll);
+  }
+
+  async closePoll(seq: number) {
+    const poll = await this.#command<Poll>({ type: "closePoll", actorId: this.#userId, seq });
+    return await this.#pollView(seq, poll);
+  }
+
+  async #pollView(seq: number, poll: Poll) {
+    const votes = await listVotes(this.#d.kv, this.#chatId, seq);
+    return pollView(poll, this.#d.clock.now(), votes, this.#userId);
+  }
+
+  // Announcements that ask for confirmation
+
+  async acknowledge(seq: number) {
+    const message = await this.#command<Message>({ type: "ack", actorId: this.#userId, seq });
+    return { ...message, myAck: true };
+  }
+
+  /** Who has confirmed an announcement and who not yet (its author and moderators). */
+  async acknowledgements(seq: number) {
+    const message = (await this.#d.kv.get<Message>(keys.message(this.#chatId, seq))).value;
+    if (!message || !message.needsAck) throw notFound("No such announcement");
+    if (canSeeAcks(this.access.caller, message.authorId) !== "allow") {
+      throw forbidden("Only the author and moderators see who has confirmed");
+    }
+    return await ackReport(this.#d.kv, this.#chatId, message);
+  }
+
+  // Moderation in the chat
+
+  setSettings(settings: Partial<ChatSettings>): Promise<ChatSettings> {
+    return this.#command<ChatSettings>({ type: "setSettings", actorId: this.#userId, settings });
+  }
+
+  mute(userId: UserId, minutes: number): Promise<ChatMember> {
+    return this.#command<ChatMember>({
+      type: "mute",
+      actorId: this.#userId,
+      userId,
+      minutes,
+    });
+  }
+
+  setRole(userId: UserId, chatRole: "moderator" | "member"): Promise<ChatMember> {
+    return this.#command<ChatMember>({
+      type: "setRole",
+      actorId: this.#userId,
+      userId,
+      chatRole,
+    });
+  }
+
+  /**
+   * Reports a message to the chat's moderators and the school's admins: the report keeps a copy
+   * of the message; the notice to those online is an effect of the same commit.
+   */
+  async report(seq: number, reason: string): Promise<{ id: string; at: string }> {
+    const { kv, clock } = this.#d;
+    const message = (await kv.get<Message>(keys.message(this.#chatId, seq))).value;
+    if (!message) throw notFound("No such message");
+    if (message.deleted) throw conflict("The message was already deleted");
+    await enforce(kv, clock, REPORT_RATE, this.#userId);
+    const report = await createReport(
+      this.#d,
+      this.access.chat.orgId,
+      message,
+      this.#userId,
+      reason,
+    );
+    this.#d.effects.poke();
+    return { id: report.id, at: report.at };
+  }
+
+  /** The chat's reports (its moderators). */
+  async reports() {
+    if (canModerate(this.access.caller) !== "allow") {
+      throw forbidden("Only moderators see reports");
+    }
+    return await listChatReports(this.#d.kv, this.access.chat.orgId, this.#chatId);
+  }
+
+  // Planned lessons and meetings
+
+  scheduleLesson(
+    input: { kind: "lesson" | "meeting"; title: string; startsAt: string; durationMinutes: number },
+  ): Promise<Lesson> {
+    return this.#command<Lesson>({
+      type: "scheduleLesson",
+      actorId: this.#userId,
+      id: this.#d.ids.ulid(),
+      kind: input.kind,
+      title: input.title,
+      startsAt: new Date(input.startsAt).toISOString(),
+      durationMinutes: input.durationMinutes,
+    });
+  }
+}
