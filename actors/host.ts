@@ -3,6 +3,7 @@
  * passivated after it has been idle for a while. Time is injected.
  */
 import type { Clock } from "../lib/ids.ts";
+import { shuttingDown } from "../lib/errors.ts";
 
 /** What the host needs of an activation. */
 export interface Activation {
@@ -44,7 +45,7 @@ export class ActorHost<A extends Activation> {
 
   /** The activation for `address`, created if there is none. */
   get(address: string): A {
-    if (this.#stopped) throw new Error("actor host is stopped");
+    if (this.#stopped) throw shuttingDown();
     let actor = this.#actors.get(address);
     if (!actor) {
       actor = this.#create(address);

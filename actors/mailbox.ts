@@ -3,7 +3,7 @@
  * new commands queue up and are handed over together as the next batch (up to `maxBatch`), which
  * is what lets an actor group many commands into one commit. The queue is bounded.
  */
-import { AppError } from "../lib/errors.ts";
+import { AppError, shuttingDown } from "../lib/errors.ts";
 
 export type Result<R> = { ok: true; value: R } | { ok: false; error: unknown };
 
@@ -46,9 +46,7 @@ export class Mailbox<C, R> {
     if (this.#closed) {
       return Promise.resolve({
         ok: false,
-        error: new AppError(503, "unavailable", "The server is shutting down; try again", {
-          retryAfter: 1,
-        }),
+        error: shuttingDown(),
       });
     }
     if (this.#queue.length >= this.#maxQueue) {

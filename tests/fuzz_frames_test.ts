@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { createSchool, joinAs, json, serve, testApp } from "./helpers.ts";
-import { connect, type WsClient } from "./ws_client.ts";
+import { closedWithin, connect } from "./ws_client.ts";
 import { CLOSE } from "../lib/wire.ts";
 import { MAX_FRAME } from "../routes/realtime_limits.ts";
 
@@ -16,19 +16,6 @@ const SEED = SEED_ENV === "random" ? Math.floor(Math.random() * 2 ** 31) : Numbe
 const RUNS = Number(Deno.env.get("FUZZ_RUNS") ?? 200);
 
 /** Hostile values; long ones stay under the frame limit even eight in one frame. */
-/** The close event, or a failure if the socket is still open after `ms`. */
-async function closedWithin(ws: WsClient, ms: number): Promise<CloseEvent> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`the socket is still open after ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([ws.closed, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 const value: fc.Arbitrary<unknown> = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
   fc.constantFrom("\ud800", "a\udc00", "", " ", "\u202e", "x".repeat(7_000), -1, 0, 1e308, null),

@@ -186,6 +186,25 @@ export async function joinAs(
   return { token, id: me.body.user.id };
 }
 
+/** A school with a teacher and a student, in a group chat of the teacher's called `title`. */
+export async function groupWithStudent(t: TestApp, title: string) {
+  const { orgId, admin } = await createSchool(t);
+  const teacher = await joinAs(t, admin, orgId, "teacher", "Учитель");
+  const student = await joinAs(t, admin, orgId, "student", "Ученик");
+  const chat = await json<{ chat: { id: string } }>(
+    t,
+    "POST",
+    `/orgs/${orgId}/chats`,
+    teacher.token,
+    {
+      kind: "group",
+      title,
+      memberIds: [student.id],
+    },
+  );
+  return { orgId, admin, teacher, student, chatId: chat.body.chat.id };
+}
+
 export interface Served extends AsyncDisposable {
   url: string;
   wsUrl: string;

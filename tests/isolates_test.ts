@@ -13,7 +13,7 @@ import {
   type TestApp,
   testApp,
 } from "./helpers.ts";
-import { connect, type WsClient } from "./ws_client.ts";
+import { barrier, connect, eventsOf, type WsClient } from "./ws_client.ts";
 import { type Bus, type BusMessage, MemoryBusHub } from "../actors/bus.ts";
 import type { ServerFrame } from "../lib/wire.ts";
 import type { ChatEvent, Message } from "../lib/chat_model.ts";
@@ -33,10 +33,6 @@ async function greeted(url: string, token: string): Promise<WsClient> {
   }
 }
 
-function eventsOf(ws: WsClient, chatId: string): ChatEvent[] {
-  return ws.frames.flatMap((f) => f.type === "event" && f.chatId === chatId ? [f.event] : []);
-}
-
 async function untilEvents(ws: WsClient, chatId: string, n: number, ms = 10_000) {
   let seen = 0;
   let count = 0;
@@ -47,13 +43,6 @@ async function untilEvents(ws: WsClient, chatId: string, n: number, ms = 10_000)
     }
     return count >= n;
   }, ms);
-}
-
-async function barrier(ws: WsClient): Promise<void> {
-  const pongs = () => ws.frames.filter((f) => f.type === "pong").length;
-  const before = pongs();
-  ws.send({ type: "ping" });
-  await ws.until(() => pongs() > before, 5000);
 }
 
 /** Sends over the socket and waits for every answer. */

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { createSchool, ORIGIN, serve, signIn, testApp } from "./helpers.ts";
-import { connect, type WsClient } from "./ws_client.ts";
+import { barrier, closedWithin, connect, type WsClient } from "./ws_client.ts";
 import { CLOSE, type ServerFrame } from "../lib/wire.ts";
 import { MAX_FRAME, WAITING_PER_ADDRESS } from "../routes/realtime_limits.ts";
 
@@ -20,26 +20,6 @@ async function greeted(url: string, token: string): Promise<WsClient> {
   } catch (err) {
     await ws.close();
     throw err;
-  }
-}
-
-async function barrier(ws: WsClient): Promise<void> {
-  const pongs = () => ws.frames.filter((f) => f.type === "pong").length;
-  const before = pongs();
-  ws.send({ type: "ping" });
-  await ws.until(() => pongs() > before, 5000);
-}
-
-/** Resolves with the close event, or fails if the socket is still open after `ms`. */
-async function closedWithin(ws: WsClient, ms = 5000): Promise<CloseEvent> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`the socket is still open after ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([ws.closed, late]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -16,7 +16,7 @@ import {
   type TestApp,
   testApp,
 } from "./helpers.ts";
-import { connect, type WsClient } from "./ws_client.ts";
+import { barrier, closedWithin, connect, eventsOf, type WsClient } from "./ws_client.ts";
 import { api, signInReal, startServer } from "./server.ts";
 import { type Bus, type BusMessage, MemoryBusHub } from "../actors/bus.ts";
 import { SESSION_TTL_MS } from "../lib/auth.ts";
@@ -40,31 +40,6 @@ async function greeted(
   } catch (err) {
     await ws.close();
     throw err;
-  }
-}
-
-function eventsOf(ws: WsClient, chatId: string): ChatEvent[] {
-  return ws.frames.flatMap((f) => f.type === "event" && f.chatId === chatId ? [f.event] : []);
-}
-
-/** Pings and waits for the pong: everything written to the socket before it has arrived. */
-async function barrier(ws: WsClient): Promise<void> {
-  const pongs = () => ws.frames.filter((f) => f.type === "pong").length;
-  const before = pongs();
-  ws.send({ type: "ping" });
-  await ws.until(() => pongs() > before, 5000);
-}
-
-/** Resolves with the close event, or fails if the socket is still open after `ms`. */
-async function closedWithin(ws: WsClient, ms = 5000): Promise<CloseEvent> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`the socket is still open after ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([ws.closed, late]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

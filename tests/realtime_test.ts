@@ -9,7 +9,7 @@ import {
   type TestApp,
   testApp,
 } from "./helpers.ts";
-import { connect, type WsClient } from "./ws_client.ts";
+import { barrier, connect, eventsOf, type WsClient } from "./ws_client.ts";
 import type { ServerFrame } from "../lib/wire.ts";
 import type { ChatEvent, Message } from "../lib/chat_model.ts";
 
@@ -41,11 +41,6 @@ function readyOf(ws: WsClient): ReadyFrame {
   return ready;
 }
 
-/** The events of `chatId` the socket has received, in arrival order. */
-function eventsOf(ws: WsClient, chatId: string): ChatEvent[] {
-  return ws.frames.flatMap((f) => f.type === "event" && f.chatId === chatId ? [f.event] : []);
-}
-
 /** Waits until the socket has received `n` events of `chatId`. */
 async function untilEvents(ws: WsClient, chatId: string, n: number, ms = 10_000) {
   let seen = 0;
@@ -63,13 +58,6 @@ async function untilEvents(ws: WsClient, chatId: string, n: number, ms = 10_000)
  * Pings and waits for the pong: every frame the server wrote to this socket before handling
  * the ping has then arrived.
  */
-async function barrier(ws: WsClient): Promise<void> {
-  const pongs = () => ws.frames.filter((f) => f.type === "pong").length;
-  const before = pongs();
-  ws.send({ type: "ping" });
-  await ws.until(() => pongs() > before, 5000);
-}
-
 type Answer = Extract<ServerFrame, { type: "ack" | "error" }>;
 
 /** The answers (ack or error) to `send`s with `clientIds`, among frames from index `from`. */

@@ -4,27 +4,15 @@
  */
 import assert from "node:assert/strict";
 import { deflateSync } from "node:zlib";
-import { createSchool, joinAs, json, type TestApp, testApp } from "./helpers.ts";
+import { groupWithStudent, type TestApp, testApp } from "./helpers.ts";
+import { until } from "./until.ts";
 
 const encoder = new TextEncoder();
 
 async function setup(env: Record<string, string> = {}) {
   const t = await testApp({ env });
-  const { orgId, admin } = await createSchool(t);
-  const teacher = await joinAs(t, admin, orgId, "teacher", "Учитель");
-  const student = await joinAs(t, admin, orgId, "student", "Ученик");
-  const chat = await json<{ chat: { id: string } }>(
-    t,
-    "POST",
-    `/orgs/${orgId}/chats`,
-    teacher.token,
-    {
-      kind: "group",
-      title: "Загрузки",
-      memberIds: [student.id],
-    },
-  );
-  return { t, orgId, teacher, student, chatId: chat.body.chat.id };
+  const { orgId, teacher, student, chatId } = await groupWithStudent(t, "Загрузки");
+  return { t, orgId, teacher, student, chatId };
 }
 
 /** A multipart body written by hand: `disposition` goes into the part's header as it is. */
@@ -49,13 +37,7 @@ function post(t: TestApp, token: string, chatId: string, type: string, body: Bod
   });
 }
 
-async function until(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+const soon = { ms: 10_000, every: 5 };
 
 async function count(kv: Deno.Kv, prefix: string): Promise<number> {
   let n = 0;
@@ -166,7 +148,7 @@ Deno.test("an upload's bytes reach storage while its body is still arriving", as
   });
   const answer = post(t, teacher.token, chatId, m.type, body);
   // Nothing more is sent until chunks of the first 400,000 bytes are in KV.
-  await until("chunks in storage", async () => await count(t.kv, "file_chunks") >= 4);
+  await until("chunks in storage", async () => await count(t.kv, "file_chunks") >= 4, soon);
   release();
   const res = await answer;
   const file = (await res.json()).file;
@@ -229,7 +211,7 @@ Deno.test("a member has at most three uploads in flight; the fourth is 429, othe
       },
     });
   const open = [1, 2, 3].map(() => post(t, teacher.token, chatId, m.type, slow()));
-  await until("three uploads in flight", () => t.deps.files.gate.inFlight === 3);
+  await until("three uploads in flight", () => t.deps.files.gate.inFlight === 3, soon);
   const fourth = await post(
     t,
     teacher.token,

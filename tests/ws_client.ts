@@ -1,5 +1,6 @@
 /** A realtime client for tests: connects, greets, and collects frames for assertions. */
 import type { ServerFrame } from "../lib/wire.ts";
+import type { ChatEvent } from "../lib/chat_model.ts";
 
 export interface WsClient extends AsyncDisposable {
   socket: WebSocket;
@@ -90,4 +91,30 @@ function wait(waiters: Set<() => void>, deadline: number): Promise<void> {
     const timer = setTimeout(done, Math.max(1, Math.min(250, deadline - Date.now())));
     waiters.add(done);
   });
+}
+
+/** The chat events `ws` has received for `chatId`, in the order they came. */
+export function eventsOf(ws: WsClient, chatId: string): ChatEvent[] {
+  return ws.frames.flatMap((f) => f.type === "event" && f.chatId === chatId ? [f.event] : []);
+}
+
+/** Pings and waits for the pong: everything written to the socket before it has arrived. */
+export async function barrier(ws: WsClient): Promise<void> {
+  const pongs = () => ws.frames.filter((f) => f.type === "pong").length;
+  const before = pongs();
+  ws.send({ type: "ping" });
+  await ws.until(() => pongs() > before, 5000);
+}
+
+/** Resolves with the close event, or fails if the socket is still open after `ms`. */
+export async function closedWithin(ws: WsClient, ms = 5000): Promise<CloseEvent> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the socket is still open after ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([ws.closed, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -8,19 +8,10 @@ import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { approvedSchool, assertAccessible, signInThroughUi, startE2E } from "./browser.ts";
 import { api, signInReal } from "../server.ts";
+import { until } from "../until.ts";
 
 const SHOTS = "/tmp/parta-admin";
 const ADMIN = "director@school7.test";
-
-/** Polls `check` until it holds, or fails with `what` after `ms`. */
-async function until(what: string, check: () => Promise<boolean>, ms = 15_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** The console, hydrated (its forms come alive once the island runs). */
 async function openConsole(page: Page, orgId: string) {

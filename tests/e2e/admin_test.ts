@@ -8,20 +8,11 @@ import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { approvedSchool, assertAccessible, signInThroughUi, startE2E } from "./browser.ts";
 import { api, signInReal } from "../server.ts";
+import { until } from "../until.ts";
 
 const SHOTS = "/tmp/parta-admin";
 const ADMIN = "director@school12.test";
 const TEACHER = "teacher@school12.test";
-
-/** Polls `check` until it holds, or fails with `what` after `ms`. */
-async function until(what: string, check: () => Promise<boolean>, ms = 15_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Joins through the invite page open on `page`: sign in, give a name, accept. */
 async function joinThroughInvite(page: Page, base: string, email: string, name: string) {

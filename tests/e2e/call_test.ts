@@ -15,6 +15,7 @@ import {
   startE2E,
 } from "./browser.ts";
 import { api, type RealServer, signInReal, startServer } from "../server.ts";
+import { until } from "../until.ts";
 
 const SHOTS = "/tmp/parta-call";
 const KEY = "APIpartae2e";
@@ -47,16 +48,6 @@ function closedPort(): number {
   const { port } = listener.addr as Deno.NetAddr;
   listener.close();
   return port;
-}
-
-/** Polls `check` until it holds, or fails with `what` after `ms`. */
-async function until(what: string, check: () => Promise<boolean>, ms = 15_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 async function shot(page: Page, name: string) {

@@ -7,20 +7,11 @@ import assert from "node:assert/strict";
 import type { BrowserContext, Page } from "playwright-core";
 import { approvedSchool, assertAccessible, signInThroughUi, startE2E } from "./browser.ts";
 import { api, signInReal } from "../server.ts";
+import { until } from "../until.ts";
 
 /** JavaScript the chat page may ship on first load, gzipped. */
 const JS_BUDGET = 60 * 1024;
 const SHOTS = "/tmp/parta-messenger";
-
-/** Polls `check` until it holds, or fails with `what` after `ms`. */
-async function until(what: string, check: () => Promise<boolean>, ms = 15_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 interface School {
   orgId: string;
@@ -287,7 +278,11 @@ Deno.test("a class talks in its chat live, across browsers, on desktop and phone
       async () => (await anya.getByText("Нет соединения").count()) === 0,
     );
     await until("no pending left", async () => (await anya.locator(".msg-pending").count()) === 0);
-    await new Promise((r) => setTimeout(r, 500));
+    // A later message reaches every page after any copy of the earlier one would have (events
+    // arrive in seq order), so once it shows, "once" is known rather than hoped for.
+    await teacher.fill("#composer-input", "Аня снова на связи");
+    await teacher.keyboard.press("Enter");
+    for (const page of [teacher, anya, boris]) await message(page, "Аня снова на связи").waitFor();
     assert.equal(await message(teacher, "Пишу из метро").count(), 1);
     assert.equal(await message(anya, "Пишу из метро").count(), 1);
     assert.equal(await message(boris, "Пишу из метро").count(), 1);

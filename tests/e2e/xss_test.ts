@@ -11,6 +11,7 @@ import type { BrowserContext, Page } from "playwright-core";
 import { OPERATOR, startE2E } from "./browser.ts";
 import { signInReal } from "../server.ts";
 import { normalizeDisplayName } from "../../lib/display_names.ts";
+import { until } from "../until.ts";
 
 /** Each payload is 2..60 characters, so it fits every name field; all differ ignoring case. */
 const PAYLOADS = [
@@ -53,15 +54,6 @@ const refusals = new Map<string, number>();
 
 function note(where: string, what: string) {
   problems.push({ where, what });
-}
-
-async function until(what: string, check: () => Promise<boolean>, ms = 15_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** Calls the API with a bearer token and, optionally, a forwarded client address. */
