@@ -13,6 +13,7 @@ import { ackRoutes } from "./api/acks.ts";
 import { fileRoutes } from "./api/files.ts";
 import { callRoutes } from "./api/calls.ts";
 import { lessonRoutes } from "./api/lessons.ts";
+import { openApiRoutes } from "./api/openapi.ts";
 import { realtimeHandler } from "./realtime.ts";
 import { webRoutes } from "./web.ts";
 import { notFound } from "../lib/errors.ts";
@@ -34,6 +35,7 @@ export function apiRoutes(deps: Deps) {
   api.route("/", fileRoutes(deps));
   api.route("/", callRoutes(deps));
   api.route("/", lessonRoutes(deps));
+  api.route("/", openApiRoutes(deps.config.appOrigin));
   api.all("*", () => {
     throw notFound("No such route");
   });

@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { AppEnv, Ctx, Deps } from "../context.ts";
 import { requireUser } from "../context.ts";
 import { clientAddress, readJson, readNoInput } from "../http.ts";
-import { email, line, text } from "../../lib/validate.ts";
+import { applicationInput, rejectInput } from "../../lib/api_input.ts";
 import {
   approveApplication,
   createApplication,
@@ -16,19 +16,6 @@ import { notFound } from "../../lib/errors.ts";
 import { createdInvite } from "../../lib/invites.ts";
 import { formatDateTime, t } from "../../lib/i18n.ts";
 import type { User } from "../../lib/model.ts";
-
-const phone = () =>
-  line(5, 32).refine((s) => /^\+?[0-9 ()\-]+$/.test(s) && s.replace(/\D/g, "").length >= 7, {
-    message: "must be a phone number",
-  });
-
-const applicationInput = z.object({
-  schoolName: line(2, 200),
-  region: line(2, 100),
-  adminName: line(2, 100),
-  adminEmail: email(),
-  adminPhone: phone(),
-});
 
 const APPLY_RATE = { bucket: "org_application_addr", limit: 20, windowMs: 3600_000 };
 
@@ -102,7 +89,7 @@ export function applicationRoutes(deps: Deps) {
 
   app.post("/org-applications/:id/reject", async (c) => {
     const operator = requireOperator(c);
-    const { reason } = await readJson(c, z.object({ reason: text(1, 1000) }));
+    const { reason } = await readJson(c, rejectInput);
     const application = await rejectApplication(deps, c.req.param("id"), operator.id, reason);
     await mailQuietly(
       application.adminEmail,

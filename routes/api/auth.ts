@@ -1,16 +1,15 @@
 /** Sign-in by email code or single sign-on, sign-out, and the caller's own profile. */
 import { Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import { z } from "zod";
 import type { AppEnv, Ctx, Deps } from "../context.ts";
 import { requireUser } from "../context.ts";
 import { clientAddress, readJson, readNoInput, SESSION_COOKIE } from "../http.ts";
-import { displayName, email, parseInput } from "../../lib/validate.ts";
+import { email, parseInput } from "../../lib/validate.ts";
 import * as auth from "../../lib/auth.ts";
+import { codeRequestInput, profilePatch, verifyInput } from "../../lib/api_input.ts";
 import { sha256Hex } from "../../lib/ids.ts";
 import { publicSelf, updateUser } from "../../lib/users.ts";
 import { listOrgsOfUser } from "../../lib/orgs.ts";
-import { LOCALES } from "../../lib/model.ts";
 import { listOutbox } from "../../lib/mail.ts";
 import { notFound } from "../../lib/errors.ts";
 import { enforce } from "../../lib/rate_limit.ts";
@@ -41,13 +40,13 @@ export function authRoutes(deps: Deps) {
   }
 
   app.post("/auth/code", async (c) => {
-    const body = await readJson(c, z.object({ email: email() }));
+    const body = await readJson(c, codeRequestInput);
     await auth.requestCode(deps, body.email, clientAddress(c, config.trustProxy));
     return c.json({}, 202);
   });
 
   app.post("/auth/verify", async (c) => {
-    const body = await readJson(c, z.object({ email: email(), code: z.string().max(100) }));
+    const body = await readJson(c, verifyInput);
     const signedIn = await auth.verifyCode(
       deps,
       body.email,
@@ -119,10 +118,7 @@ export function authRoutes(deps: Deps) {
 
   app.patch("/me", async (c) => {
     const user = requireUser(c);
-    const body = await readJson(
-      c,
-      z.object({ displayName: displayName().optional(), locale: z.enum(LOCALES).optional() }),
-    );
+    const body = await readJson(c, profilePatch);
     const updated = await updateUser(deps.kv, user.id, body);
     return c.json({ user: publicSelf(updated) });
   });

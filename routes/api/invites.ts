@@ -1,10 +1,9 @@
 /** Invite links: the public preview, acceptance, revocation. */
 import { Hono } from "hono";
-import { z } from "zod";
 import type { AppEnv, Deps } from "../context.ts";
 import { requireUser } from "../context.ts";
 import { readJson, readNoInput } from "../http.ts";
-import { displayName as displayNameInput } from "../../lib/validate.ts";
+import { acceptInviteInput } from "../../lib/api_input.ts";
 
 export function inviteRoutes(deps: Deps) {
   const invites = deps.services.invites;
@@ -16,10 +15,7 @@ export function inviteRoutes(deps: Deps) {
 
   app.post("/invites/:token/accept", async (c) => {
     const user = requireUser(c);
-    const { displayName } = await readJson(
-      c,
-      z.object({ displayName: displayNameInput().optional() }),
-    );
+    const { displayName } = await readJson(c, acceptInviteInput);
     return c.json(await invites.accept(user.id, c.req.param("token"), displayName));
   });
 

@@ -1,63 +1,13 @@
 /** A school: its record, classes, members, bans and invites (services/school.ts). */
 import { Hono } from "hono";
-import { z } from "zod";
 import type { AppEnv, Ctx, Deps } from "../context.ts";
 import { requireUser } from "../context.ts";
 import { readJson, readNoInput } from "../http.ts";
-import { httpUrl, line, ulidString } from "../../lib/validate.ts";
+import { classInput, classPatch, inviteInput, memberPatch, orgPatch } from "../../lib/api_input.ts";
 import type { ClassId, UserId } from "../../lib/ids.ts";
 import { isUlid } from "../../lib/ids.ts";
 import { type Role, ROLES } from "../../lib/model.ts";
 import { invalidInput } from "../../lib/errors.ts";
-import { MAX_TTL_HOURS, MAX_USES } from "../../lib/invites.ts";
-import { HHMM } from "../../lib/quiet.ts";
-
-const timeZone = () =>
-  line(1, 64).refine((tz) => {
-    try {
-      new Intl.DateTimeFormat("en", { timeZone: tz });
-      return true;
-    } catch {
-      return false;
-    }
-  }, { message: "must be an IANA time zone such as Europe/Moscow" });
-
-const orgPatch = z.object({
-  name: line(2, 200).optional(),
-  journalUrl: httpUrl().nullable().optional(),
-  settings: z.object({
-    timeZone: timeZone().optional(),
-    studentDirectMessages: z.boolean().optional(),
-    quietHours: z.object({
-      enabled: z.boolean(),
-      start: z.string().regex(HHMM, "must be a time like 21:00"),
-      end: z.string().regex(HHMM, "must be a time like 08:00"),
-    }).optional(),
-    quietReadOnlyForStudents: z.boolean().optional(),
-  }).optional(),
-});
-
-const uniqueIds = <T extends z.ZodType>(item: T, max: number) =>
-  z.array(item).max(max).refine((a) => new Set(a).size === a.length, {
-    message: "must not repeat an id",
-  });
-
-const memberPatch = z.object({
-  roles: z.array(z.enum(ROLES)).min(1).max(4)
-    .refine((a) => new Set(a).size === a.length, { message: "must not repeat a role" })
-    .optional(),
-  classIds: uniqueIds(ulidString(), 100).optional(),
-  childIds: uniqueIds(ulidString(), 20).optional(),
-  phone: line(5, 32).nullable().optional(),
-});
-
-const inviteInput = z.object({
-  role: z.enum(ROLES),
-  classId: ulidString().nullable().optional(),
-  childId: ulidString().nullable().optional(),
-  maxUses: z.number().int().min(1).max(MAX_USES).optional(),
-  ttlHours: z.number().int().min(1).max(MAX_TTL_HOURS).optional(),
-});
 
 export function orgRoutes(deps: Deps) {
   const schools = deps.services.school;
@@ -82,20 +32,13 @@ export function orgRoutes(deps: Deps) {
 
   app.post("/orgs/:orgId/classes", async (c) => {
     const school = await open(c);
-    const created = await school.createClass(() => readJson(c, z.object({ name: line(1, 60) })));
+    const created = await school.createClass(() => readJson(c, classInput));
     return c.json(created, 201);
   });
 
   app.patch("/orgs/:orgId/classes/:classId", async (c) => {
     const school = await open(c);
-    const patch = await readJson(
-      c,
-      z.object({
-        name: line(1, 60).optional(),
-        scheduleUrl: httpUrl().nullable().optional(),
-        studentDirectMessages: z.boolean().optional(),
-      }),
-    );
+    const patch = await readJson(c, classPatch);
     return c.json(await school.updateClass(c.req.param("classId"), patch));
   });
 
