@@ -15,6 +15,7 @@ import type { Activation } from "./host.ts";
 import {
   applyCommand,
   type ChatCommand,
+  type CommandResult,
   costOf,
   needsOf,
   type SendOutcome,
@@ -67,14 +68,16 @@ export class ChatActor implements Activation {
     await this.#mailbox.close();
   }
 
-  /** Runs `command` through the mailbox. */
-  async run<R>(command: ChatCommand): Promise<Result<R>> {
+  /** Runs `command` through the mailbox; its result is typed by the command's spec. */
+  async run<C extends ChatCommand>(command: C): Promise<Result<CommandResult<C>>> {
     this.#lastActive = this.#deps.clock.now();
-    const result = await this.#mailbox.post(command) as Result<R>;
+    // The mailbox carries every command's result as `unknown`; the spec of C made this one.
+    const result = await this.#mailbox.post(command) as Result<CommandResult<C>>;
     this.#lastActive = this.#deps.clock.now();
     return result;
   }
 
+  /** Sends a message as `actorId` (the `send` command). */
   send(
     actorId: UserId,
     input: {

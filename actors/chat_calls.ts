@@ -20,13 +20,9 @@ export type StartCallCommand = {
   room: string;
   screenShareForAll: boolean;
 };
-export type EndCallCommand = {
-  type: "endCall";
-  actorId: UserId;
-  callId: string;
-  /** The room finished on the LiveKit side: no permission check. */
-  system?: boolean;
-};
+export type EndCallCommand = { type: "endCall"; actorId: UserId; callId: string };
+/** The call's room finished on LiveKit's side (its webhook): ended as by its starter. */
+export type FinishCallCommand = { type: "finishCall"; actorId: UserId; callId: string };
 
 export const start = {
   needs(c: StartCallCommand, n: Needs) {
@@ -84,46 +80,66 @@ export const start = {
   },
 };
 
+/** The chat's call `callId`, as this round sees it; 404 for any other. */
+function callOf(r: Round, callId: string): Call {
+  const call = r.reads.calls.get(callId) ?? null;
+  if (!call || call.chatId !== r.chatId) throw notFound("No such call");
+  return call;
+}
+
+const callNeeds = (c: { callId: string }, n: Needs) => {
+  n.activeCall();
+  n.call(c.callId);
+};
+
 export const end = {
-  needs(c: EndCallCommand, n: Needs) {
-    n.activeCall();
-    n.call(c.callId);
-  },
+  needs: callNeeds,
   cost: (): Cost => [5, 6000, 0],
   apply(r: Round, c: EndCallCommand): Call {
-    const call = r.reads.calls.get(c.callId) ?? null;
-    if (!call || call.chatId !== r.chatId) throw notFound("No such call");
+    const call = callOf(r, c.callId);
     if (call.endedAt) return call;
-    if (!c.system) {
-      const decision = policy.canHostCall(r.caller(c.actorId), call.startedBy);
-      if (decision === "not_found") throw notFound("No such call");
-      if (decision === "forbidden") throw forbidden("Only the call's hosts end it");
-    }
-    const durationSeconds = Math.max(0, Math.round((r.now - Date.parse(call.startedAt)) / 1000));
-    const ended: Call = { ...call, endedAt: r.plan.at, durationSeconds };
-    r.plan.set(keys.call(call.id), ended, 600);
-    const active = r.plan.activeCall !== undefined ? r.plan.activeCall : r.reads.activeCall;
-    if (active?.id === call.id) {
-      r.plan.activeCall = null;
-      r.plan.delete(keys.activeCall(r.chatId));
-    }
-    const message = r.plan.messages.get(call.messageSeq) ??
-      r.reads.messages.get(call.messageSeq) ?? null;
-    if (message && !message.deleted && message.call) {
-      const updated: Message = {
-        ...message,
-        call: { ...message.call, endedAt: ended.endedAt, durationSeconds },
-      };
-      r.plan.messages.set(message.seq, updated);
-      r.plan.set(keys.message(r.chatId, message.seq), updated, 600);
-    }
-    r.plan.append({
-      type: "call.ended",
-      actorId: c.actorId,
-      callId: call.id,
-      messageSeq: call.messageSeq,
-      durationSeconds,
-    });
-    return ended;
+    const decision = policy.canHostCall(r.caller(c.actorId), call.startedBy);
+    if (decision === "not_found") throw notFound("No such call");
+    if (decision === "forbidden") throw forbidden("Only the call's hosts end it");
+    return endNow(r, call, c.actorId);
   },
 };
+
+export const finish = {
+  needs: callNeeds,
+  cost: (): Cost => [5, 6000, 0],
+  apply(r: Round, c: FinishCallCommand): Call {
+    const call = callOf(r, c.callId);
+    return call.endedAt ? call : endNow(r, call, c.actorId);
+  },
+};
+
+/** Stages the end of `call`: its record, the chat's active call, its message, `call.ended`. */
+function endNow(r: Round, call: Call, actorId: UserId): Call {
+  const durationSeconds = Math.max(0, Math.round((r.now - Date.parse(call.startedAt)) / 1000));
+  const ended: Call = { ...call, endedAt: r.plan.at, durationSeconds };
+  r.plan.set(keys.call(call.id), ended, 600);
+  const active = r.plan.activeCall !== undefined ? r.plan.activeCall : r.reads.activeCall;
+  if (active?.id === call.id) {
+    r.plan.activeCall = null;
+    r.plan.delete(keys.activeCall(r.chatId));
+  }
+  const message = r.plan.messages.get(call.messageSeq) ??
+    r.reads.messages.get(call.messageSeq) ?? null;
+  if (message && !message.deleted && message.call) {
+    const updated: Message = {
+      ...message,
+      call: { ...message.call, endedAt: ended.endedAt, durationSeconds },
+    };
+    r.plan.messages.set(message.seq, updated);
+    r.plan.set(keys.message(r.chatId, message.seq), updated, 600);
+  }
+  r.plan.append({
+    type: "call.ended",
+    actorId,
+    callId: call.id,
+    messageSeq: call.messageSeq,
+    durationSeconds,
+  });
+  return ended;
+}

@@ -18,6 +18,7 @@ export type ChatCommand =
   | members.AddMembersCommand
   | members.JoinCommand
   | members.RemoveMemberCommand
+  | members.LeftSchoolCommand
   | members.RenameCommand
   | polls.CreatePollCommand
   | polls.VoteCommand
@@ -27,6 +28,7 @@ export type ChatCommand =
   | moderation.SetRoleCommand
   | calls.StartCallCommand
   | calls.EndCallCommand
+  | calls.FinishCallCommand
   | lessons.ScheduleLessonCommand;
 
 interface Spec<C> {
@@ -37,7 +39,7 @@ interface Spec<C> {
 
 type Specs = { [T in ChatCommand["type"]]: Spec<Extract<ChatCommand, { type: T }>> };
 
-const specs: Specs = {
+const specs = {
   send: messages.send,
   edit: messages.edit,
   delete: messages.del,
@@ -46,6 +48,7 @@ const specs: Specs = {
   addMembers: members.add,
   join: members.join,
   removeMember: members.remove,
+  leftSchool: members.leftSchool,
   rename: members.rename,
   createPoll: polls.create,
   vote: polls.vote,
@@ -55,11 +58,15 @@ const specs: Specs = {
   setRole: moderation.setRole,
   startCall: calls.start,
   endCall: calls.end,
+  finishCall: calls.finish,
   scheduleLesson: lessons.schedule,
-};
+} satisfies Specs;
+
+/** What a command of the type of `C` returns when it succeeds. */
+export type CommandResult<C extends ChatCommand> = ReturnType<(typeof specs)[C["type"]]["apply"]>;
 
 function spec(command: ChatCommand): Spec<ChatCommand> {
-  return specs[command.type] as Spec<ChatCommand>;
+  return (specs as Specs)[command.type] as Spec<ChatCommand>;
 }
 
 /** Notes what `command` needs read (its actor always). */

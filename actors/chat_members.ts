@@ -22,13 +22,9 @@ import {
 
 export type AddMembersCommand = { type: "addMembers"; actorId: UserId; userIds: UserId[] };
 export type JoinCommand = { type: "join"; actorId: UserId; inviteToken: string };
-export type RemoveMemberCommand = {
-  type: "removeMember";
-  actorId: UserId;
-  userId: UserId;
-  /** The school removed the person: no permission check, and no error if already gone. */
-  system?: boolean;
-};
+export type RemoveMemberCommand = { type: "removeMember"; actorId: UserId; userId: UserId };
+/** The person left the school (or was removed from it): they leave the chat, if still in it. */
+export type LeftSchoolCommand = { type: "leftSchool"; actorId: UserId };
 export type RenameCommand = { type: "rename"; actorId: UserId; title: string };
 
 /**
@@ -129,29 +125,37 @@ export const remove = {
   },
   cost: (): Cost => [5, 1300, 0],
   apply(r: Round, c: RemoveMemberCommand): void {
-    if (!c.system) {
-      assertAllowed(
-        policy.canRemoveChatMember(r.caller(c.actorId), r.chat.kind, c.userId),
-        "remove this member",
-      );
-    }
-    if (!r.chatMember(c.userId)) {
-      if (c.system) return;
-      throw notFound("No such member in this chat");
-    }
-    if (!c.system && c.userId !== c.actorId) {
+    assertAllowed(
+      policy.canRemoveChatMember(r.caller(c.actorId), r.chat.kind, c.userId),
+      "remove this member",
+    );
+    if (!r.chatMember(c.userId)) throw notFound("No such member in this chat");
+    if (c.userId !== c.actorId) {
       audit(r, { actorId: c.actorId, action: "member.removed", targetUserId: c.userId });
       const ban: Ban = { userId: c.userId, bannedAt: r.plan.at, bannedBy: c.actorId };
       r.plan.set(keys.chatBan(r.chatId, c.userId), ban);
       r.reads.chatBans.add(c.userId);
     }
-    r.plan.memberChanges.set(c.userId, null);
-    r.plan.memberCount--;
-    r.plan.delete(keys.chatMember(r.chatId, c.userId));
-    r.plan.delete(keys.chatByUser(c.userId, r.chatId));
-    r.plan.append({ type: "member.left", actorId: c.actorId, userId: c.userId });
+    leave(r, c.actorId, c.userId);
   },
 };
+
+export const leftSchool = {
+  needs() {},
+  cost: (): Cost => [5, 1300, 0],
+  apply(r: Round, c: LeftSchoolCommand): void {
+    if (r.chatMember(c.actorId)) leave(r, c.actorId, c.actorId);
+  },
+};
+
+/** Stages `userId` leaving the chat (`member.left` by `actorId`). */
+function leave(r: Round, actorId: UserId, userId: UserId): void {
+  r.plan.memberChanges.set(userId, null);
+  r.plan.memberCount--;
+  r.plan.delete(keys.chatMember(r.chatId, userId));
+  r.plan.delete(keys.chatByUser(userId, r.chatId));
+  r.plan.append({ type: "member.left", actorId, userId });
+}
 
 export const rename = {
   needs() {},

@@ -14,7 +14,7 @@ import process from "node:process";
 import type { ChatId, UserId } from "../lib/ids.ts";
 import { keys } from "../lib/kv_keys.ts";
 import type { ChatEvent, ChatHead, Message } from "../lib/chat_model.ts";
-import { ChatActor, type SendOutcome } from "../actors/chat_actor.ts";
+import { ChatActor } from "../actors/chat_actor.ts";
 import { addPeople, createGroupChat, createSchool, fixtures, type Person } from "./school.ts";
 
 const { values } = parseArgs({
@@ -142,7 +142,7 @@ async function actorRun(actor: ChatActor, members: Person[], perMember: number, 
         clientId: `${label}-${j}-${i}`,
         text: payload(j * perMember + i),
       });
-      if (result.ok && (result.value as SendOutcome).created) {
+      if (result.ok && result.value.created) {
         acked++;
         latencies.push(performance.now() - t);
       } else {

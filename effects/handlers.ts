@@ -55,8 +55,7 @@ export function effectHandlers(deps: EffectHandlerDeps): EffectHandlers {
       // Their sockets stop hearing the school's chats everywhere before the log catches up.
       gateway.leaveSchool(orgId, userId, inOrg);
       for (const chatId of inOrg) {
-        const command = { type: "removeMember", actorId: userId, userId, system: true } as const;
-        unwrap(await chats.get(chatId).run(command));
+        unwrap(await chats.get(chatId).run({ type: "leftSchool", actorId: userId }));
       }
     },
 
@@ -64,11 +63,10 @@ export function effectHandlers(deps: EffectHandlerDeps): EffectHandlers {
       const call = (await kv.get<Call>(keys.call(callId))).value;
       if (!call || call.endedAt) return;
       unwrap(
-        await chats.get(chatId).run<Call>({
-          type: "endCall",
+        await chats.get(chatId).run({
+          type: "finishCall",
           actorId: call.startedBy,
           callId,
-          system: true,
         }),
       );
     },

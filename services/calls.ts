@@ -70,7 +70,7 @@ export class CallService {
     livekit(this.#d);
     const input = await read();
     const call = unwrap(
-      await this.#d.chats.get(chat.id).run<Call>({
+      await this.#d.chats.get(chat.id).run({
         type: "startCall",
         actorId: userId,
         id: this.#d.ids.ulid(),
@@ -191,7 +191,7 @@ export class CallScope {
   async end(read: () => Promise<void>) {
     await read();
     const ended = unwrap(
-      await this.#d.chats.get(this.call.chatId).run<Call>({
+      await this.#d.chats.get(this.call.chatId).run({
         type: "endCall",
         actorId: this.#user.id,
         callId: this.call.id,

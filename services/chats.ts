@@ -38,7 +38,7 @@ import { conflict, forbidden, invalidInput, notFound } from "../lib/errors.ts";
 import type { Role } from "../lib/model.ts";
 import { createChat } from "../actors/chat_create.ts";
 import type { ChatActor, SendOutcome } from "../actors/chat_actor.ts";
-import type { ChatCommand } from "../actors/chat_commands.ts";
+import type { ChatCommand, CommandResult } from "../actors/chat_commands.ts";
 import type { ActorHost } from "../actors/host.ts";
 import type { Gateway } from "../actors/gateway.ts";
 import { unwrap } from "../actors/mailbox.ts";
@@ -144,12 +144,16 @@ export class ChatService {
   }
 }
 
-async function command<R>(d: ChatServiceDeps, chatId: ChatId, c: ChatCommand): Promise<R> {
-  return unwrap(await d.chats.get(chatId).run<R>(c));
+async function command<C extends ChatCommand>(
+  d: ChatServiceDeps,
+  chatId: ChatId,
+  c: C,
+): Promise<CommandResult<C>> {
+  return unwrap(await d.chats.get(chatId).run(c));
 }
 
 function send(d: ChatServiceDeps, userId: UserId, chatId: ChatId, input: SendInput) {
-  return command<SendOutcome>(d, chatId, {
+  return command(d, chatId, {
     type: "send",
     actorId: userId,
     clientId: input.clientId,
@@ -191,8 +195,8 @@ export class ChatScope {
     return this.access.chat.id;
   }
 
-  #command<R>(c: ChatCommand): Promise<R> {
-    return command<R>(this.#d, this.#chatId, c);
+  #command<C extends ChatCommand>(c: C): Promise<CommandResult<C>> {
+    return command(this.#d, this.#chatId, c);
   }
 
   #asReader(messages: Message[]) {
@@ -218,7 +222,7 @@ export class ChatScope {
   }
 
   addMembers(userIds: string[]) {
-    return this.#command<{ added: UserId[] }>({
+    return this.#command({
       type: "addMembers",
       actorId: this.#userId,
       userIds: userIds as UserId[],
@@ -289,7 +293,7 @@ export class ChatScope {
   }
 
   edit(seq: number, text: string): Promise<Message> {
-    return this.#command<Message>({ type: "edit", actorId: this.#userId, seq, text });
+    return this.#command({ type: "edit", actorId: this.#userId, seq, text });
   }
 
   /** Deletes a message; its commit also schedules its files' purge (effects). */
@@ -298,7 +302,7 @@ export class ChatScope {
   }
 
   async react(seq: number, emoji: string, add: boolean) {
-    const message = await this.#command<Message>({
+    const message = await this.#command({
       type: "react",
       actorId: this.#userId,
       seq,
@@ -353,7 +357,7 @@ export class ChatScope {
     anonymous: boolean;
     closesAt?: string;
   }) {
-    const outcome = await this.#command<SendOutcome>({
+    const outcome = await this.#command({
       type: "createPoll",
       actorId: this.#userId,
       clientId: input.clientId,
@@ -369,12 +373,12 @@ export class ChatScope {
   }
 
   async vote(seq: number, options: number[]) {
-    const poll = await this.#command<Poll>({ type: "vote", actorId: this.#userId, seq, options });
+    const poll = await this.#command({ type: "vote", actorId: this.#userId, seq, options });
     return await this.#pollView(seq, poll);
   }
 
   async closePoll(seq: number) {
-    const poll = await this.#command<Poll>({ type: "closePoll", actorId: this.#userId, seq });
+    const poll = await this.#command({ type: "closePoll", actorId: this.#userId, seq });
     return await this.#pollView(seq, poll);
   }
 
@@ -386,7 +390,7 @@ export class ChatScope {
   // Announcements that ask for confirmation
 
   async acknowledge(seq: number) {
-    const message = await this.#command<Message>({ type: "ack", actorId: this.#userId, seq });
+    const message = await this.#command({ type: "ack", actorId: this.#userId, seq });
     return { ...message, myAck: true };
   }
 
@@ -403,11 +407,11 @@ export class ChatScope {
   // Moderation in the chat
 
   setSettings(settings: Partial<ChatSettings>): Promise<ChatSettings> {
-    return this.#command<ChatSettings>({ type: "setSettings", actorId: this.#userId, settings });
+    return this.#command({ type: "setSettings", actorId: this.#userId, settings });
   }
 
   mute(userId: UserId, minutes: number): Promise<ChatMember> {
-    return this.#command<ChatMember>({
+    return this.#command({
       type: "mute",
       actorId: this.#userId,
       userId,
@@ -416,7 +420,7 @@ export class ChatScope {
   }
 
   setRole(userId: UserId, chatRole: "moderator" | "member"): Promise<ChatMember> {
-    return this.#command<ChatMember>({
+    return this.#command({
       type: "setRole",
       actorId: this.#userId,
       userId,
@@ -458,7 +462,7 @@ export class ChatScope {
   scheduleLesson(
     input: { kind: "lesson" | "meeting"; title: string; startsAt: string; durationMinutes: number },
   ): Promise<Lesson> {
-    return this.#command<Lesson>({
+    return this.#command({
       type: "scheduleLesson",
       actorId: this.#userId,
       id: this.#d.ids.ulid(),
