@@ -29,13 +29,8 @@ import {
 import { createdInvite, inviteState } from "../lib/invites.ts";
 import { listAudit, listOrgReports } from "../lib/reports.ts";
 import { getUsers } from "../lib/users.ts";
-import type {
-  ClassPatch,
-  InviteInput,
-  MemberPatch,
-  OrgActor,
-  OrgPatch,
-} from "../actors/org_actor.ts";
+import type { OrgActor } from "../actors/org_actor.ts";
+import type { ClassPatch, InviteInput, MemberPatch, OrgPatch } from "../actors/org_commands.ts";
 import type { ActorHost } from "../actors/host.ts";
 import { unwrap } from "../actors/mailbox.ts";
 

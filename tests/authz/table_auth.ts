@@ -66,6 +66,12 @@ export const authSpecs: Spec[] = [
     build: () => Promise.resolve({ path: "/auth/providers", expect: "2xx" }),
   },
   {
+    route: "GET /api/v1/openapi.json",
+    rule: "public: the API's description (docs/api.md)",
+    ...PUBLIC,
+    build: () => Promise.resolve({ path: "/openapi.json", expect: "2xx" }),
+  },
+  {
     route: "GET /api/v1/auth/oidc/start",
     rule: "public; 404 when SSO is not configured (docs/api.md), as here",
     ...PUBLIC,
