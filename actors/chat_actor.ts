@@ -10,7 +10,7 @@ import { keys } from "../lib/kv_keys.ts";
 import { commit } from "../lib/kv_util.ts";
 import type { Chat, ChatEvent, ChatHead } from "../lib/chat_model.ts";
 import { conflict, notFound } from "../lib/errors.ts";
-import { Mailbox, type Result } from "./mailbox.ts";
+import { MailboxActor, type Result } from "./mailbox.ts";
 import type { Activation } from "./host.ts";
 import {
   applyCommand,
@@ -38,43 +38,21 @@ export interface ChatActorDeps {
 const MAX_BATCH = 200;
 const MAX_ATTEMPTS = 30;
 
-export class ChatActor implements Activation {
+export class ChatActor extends MailboxActor<ChatCommand> implements Activation {
   readonly chatId: ChatId;
   readonly #deps: ChatActorDeps;
-  readonly #mailbox: Mailbox<ChatCommand, unknown>;
-  #lastActive: number;
   #chat: Chat | null = null;
   #head: Deno.KvEntry<ChatHead> | null = null;
 
   constructor(chatId: ChatId, deps: ChatActorDeps) {
+    super(deps.clock, { maxBatch: MAX_BATCH, maxQueue: 5000 });
     this.chatId = chatId;
     this.#deps = deps;
-    this.#lastActive = deps.clock.now();
-    this.#mailbox = new Mailbox((batch) => this.#handle(batch), {
-      maxBatch: MAX_BATCH,
-      maxQueue: 5000,
-    });
-  }
-
-  get pending(): number {
-    return this.#mailbox.pending;
-  }
-
-  get lastActive(): number {
-    return this.#lastActive;
-  }
-
-  async stop(): Promise<void> {
-    await this.#mailbox.close();
   }
 
   /** Runs `command` through the mailbox; its result is typed by the command's spec. */
-  async run<C extends ChatCommand>(command: C): Promise<Result<CommandResult<C>>> {
-    this.#lastActive = this.#deps.clock.now();
-    // The mailbox carries every command's result as `unknown`; the spec of C made this one.
-    const result = await this.#mailbox.post(command) as Result<CommandResult<C>>;
-    this.#lastActive = this.#deps.clock.now();
-    return result;
+  run<C extends ChatCommand>(command: C): Promise<Result<CommandResult<C>>> {
+    return this.ask<CommandResult<C>>(command);
   }
 
   /** Sends a message as `actorId` (the `send` command). */
@@ -110,7 +88,7 @@ export class ChatActor implements Activation {
     return { chat: this.#chat, head: this.#head };
   }
 
-  async #handle(batch: ChatCommand[]): Promise<Result<unknown>[]> {
+  protected async handle(batch: ChatCommand[]): Promise<Result<unknown>[]> {
     const results: Result<unknown>[] = new Array(batch.length);
     let pending = batch.map((_, i) => i);
     let attempt = 0;
@@ -131,25 +109,27 @@ export class ChatActor implements Activation {
       const staged: number[] = [];
       const deferred: number[] = [];
       for (const i of pending) {
-        if (deferred.length > 0 || (plan.events.length > 0 && !plan.fits(costOf(batch[i]!)))) {
+        if (deferred.length > 0 || (staged.length > 0 && !plan.fits(costOf(batch[i]!)))) {
           deferred.push(i);
           continue;
         }
         try {
-          const before = plan.events.length;
+          const before = plan.mutations;
           results[i] = { ok: true, value: applyCommand(round, batch[i]!) };
-          if (plan.events.length > before) staged.push(i);
+          if (plan.mutations > before) staged.push(i);
         } catch (error) {
           results[i] = { ok: false, error };
         }
       }
-      if (plan.events.length === 0) {
+      if (staged.length === 0) {
         pending = deferred;
         continue;
       }
-      const head = plan.nextHead();
+      // A commit with events moves the head; one without (an anonymous re-vote, an invite
+      // link) leaves it as it is, but is still decided on the head it checks.
+      const head = plan.events.length > 0 ? plan.nextHead() : state.head.value;
       plan.finish();
-      plan.op.set(keys.chatHead(this.chatId), head);
+      if (plan.events.length > 0) plan.op.set(keys.chatHead(this.chatId), head);
       if (plan.chat) plan.op.set(keys.chat(this.chatId), plan.chat);
       let res: Deno.KvCommitResult | Deno.KvCommitError;
       try {
@@ -162,11 +142,13 @@ export class ChatActor implements Activation {
         continue;
       }
       if (res.ok) {
-        this.#head = { key: state.head.key, value: head, versionstamp: res.versionstamp };
+        if (plan.events.length > 0) {
+          this.#head = { key: state.head.key, value: head, versionstamp: res.versionstamp };
+        }
         if (plan.chat) this.#chat = plan.chat;
         if (plan.effects > 0) this.#deps.onEffects?.();
         try {
-          this.#deps.publish(this.chatId, plan.events);
+          if (plan.events.length > 0) this.#deps.publish(this.chatId, plan.events);
         } catch (error) {
           console.error("chat event delivery failed:", error);
         }

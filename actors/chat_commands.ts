@@ -20,12 +20,14 @@ export type ChatCommand =
   | members.RemoveMemberCommand
   | members.LeftSchoolCommand
   | members.RenameCommand
+  | members.CreateLinkCommand
   | polls.CreatePollCommand
   | polls.VoteCommand
   | polls.ClosePollCommand
   | moderation.SetSettingsCommand
   | moderation.MuteCommand
   | moderation.SetRoleCommand
+  | moderation.ReportCommand
   | calls.StartCallCommand
   | calls.EndCallCommand
   | calls.FinishCallCommand
@@ -50,12 +52,14 @@ const specs = {
   removeMember: members.remove,
   leftSchool: members.leftSchool,
   rename: members.rename,
+  createLink: members.createLink,
   createPoll: polls.create,
   vote: polls.vote,
   closePoll: polls.close,
   setSettings: moderation.setSettings,
   mute: moderation.mute,
   setRole: moderation.setRole,
+  report: moderation.report,
   startCall: calls.start,
   endCall: calls.end,
   finishCall: calls.finish,

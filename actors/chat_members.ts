@@ -5,11 +5,11 @@
  */
 import type { UserId } from "../lib/ids.ts";
 import { keys } from "../lib/kv_keys.ts";
-import type { ChatMember, ChatRole } from "../lib/chat_model.ts";
+import type { ChatInvite, ChatMember, ChatRole } from "../lib/chat_model.ts";
 import { MAX_CHAT_MEMBERS } from "../lib/chat_model.ts";
 import { AppError, conflict, forbidden, invalidInput, notFound } from "../lib/errors.ts";
 import * as policy from "../lib/policy.ts";
-import { inviteGone, inviteState } from "../lib/invites.ts";
+import { inviteGone, inviteState, newChatInvite } from "../lib/invites.ts";
 import { type Ban, callerOf } from "../lib/orgs.ts";
 import {
   assertAllowed,
@@ -26,6 +26,13 @@ export type RemoveMemberCommand = { type: "removeMember"; actorId: UserId; userI
 /** The person left the school (or was removed from it): they leave the chat, if still in it. */
 export type LeftSchoolCommand = { type: "leftSchool"; actorId: UserId };
 export type RenameCommand = { type: "rename"; actorId: UserId; title: string };
+/** Make an invite link into the chat, for members of its school. */
+export type CreateLinkCommand = {
+  type: "createLink";
+  actorId: UserId;
+  maxUses?: number;
+  ttlHours?: number;
+};
 
 /**
  * Adds school members who are not in the chat yet, lifting any ban on them; returns who was
@@ -166,5 +173,27 @@ export const rename = {
     r.plan.chat = chat;
     r.plan.append({ type: "chat.updated", actorId: c.actorId, title: c.title });
     return chat;
+  },
+};
+
+export const createLink = {
+  needs() {},
+  cost: (): Cost => [1, 1500, 1],
+  apply(r: Round, c: CreateLinkCommand): ChatInvite {
+    if (policy.canManageChat(r.caller(c.actorId), r.chat.kind) !== "allow") {
+      throw forbidden("Cannot make an invite link: only the chat's owners and moderators can");
+    }
+    const invite = newChatInvite({ now: () => r.now }, r.ids, {
+      chatId: r.chatId,
+      orgId: r.chat.orgId,
+      createdBy: c.actorId,
+      maxUses: c.maxUses,
+      ttlHours: c.ttlHours,
+    });
+    // Kept a day past its expiry, so that a late visitor is told it expired.
+    const expireIn = Date.parse(invite.expiresAt) - r.now + 24 * 3600_000;
+    r.plan.check({ key: keys.invite(invite.token), versionstamp: null });
+    r.plan.set(keys.invite(invite.token), invite, 1000, { expireIn });
+    return invite;
   },
 };

@@ -5,6 +5,7 @@
 import type { UserId } from "../lib/ids.ts";
 import { keys } from "../lib/kv_keys.ts";
 import type { ChatMember, ChatSettings } from "../lib/chat_model.ts";
+import { newReport, type Report } from "../lib/reports.ts";
 import { conflict, forbidden, notFound } from "../lib/errors.ts";
 import * as policy from "../lib/policy.ts";
 import {
@@ -14,8 +15,11 @@ import {
   type Needs,
   type Round,
   settingsOf,
+  utf8Bound,
 } from "./chat_round.ts";
 
+/** Report message `seq` to the chat's moderators and the school's admins. */
+export type ReportCommand = { type: "report"; actorId: UserId; seq: number; reason: string };
 export type SetSettingsCommand = {
   type: "setSettings";
   actorId: UserId;
@@ -125,5 +129,30 @@ export const setRole = {
     const next = { ...member, chatRole: c.chatRole };
     updateMember(r, c.actorId, next);
     return next;
+  },
+};
+
+export const report = {
+  needs(c: ReportCommand, n: Needs) {
+    n.message(c.seq);
+  },
+  cost: (c: ReportCommand): Cost => [3, 2000 + 2 * utf8Bound(c.reason) + 8000, 0],
+  apply(r: Round, c: ReportCommand): Report {
+    assertAllowed(policy.canReadChat(r.caller(c.actorId)), "report");
+    const message = r.plan.messages.get(c.seq) ?? r.reads.messages.get(c.seq) ?? null;
+    if (!message) throw notFound("No such message");
+    if (message.deleted) throw conflict("The message was already deleted");
+    const found = newReport(r.ids.ulid(), r.plan.at, r.chat.orgId, message, c.actorId, c.reason);
+    r.plan.set(keys.report(found.orgId, found.id), found, 8000);
+    r.plan.set(keys.chatReport(r.chatId, found.id), true);
+    // Moderators and admins online are told once it is committed.
+    r.plan.effect(r.ids.ulid(), {
+      kind: "report.created",
+      orgId: found.orgId,
+      chatId: r.chatId,
+      reportId: found.id,
+      reporterId: c.actorId,
+    });
+    return found;
   },
 };

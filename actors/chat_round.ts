@@ -269,8 +269,8 @@ export class Plan {
     this.checks++;
   }
 
-  set(key: Deno.KvKey, value: unknown, size = 0): void {
-    this.op.set(key, value);
+  set(key: Deno.KvKey, value: unknown, size = 0, options?: { expireIn?: number }): void {
+    this.op.set(key, value, options);
     this.mutations++;
     this.bytes += 200 + size;
   }

@@ -97,3 +97,45 @@ export function unwrap<R>(result: Result<R>): R {
   if (result.ok) return result.value;
   throw result.error;
 }
+
+/**
+ * What every actor shares: its mailbox, when it was last used (for passivation), and stopping.
+ * A subclass says how a batch of commands is handled and how a command's result is typed.
+ */
+export abstract class MailboxActor<C> {
+  readonly #mailbox: Mailbox<C, unknown>;
+  readonly #clock: { now(): number };
+  #lastActive: number;
+
+  constructor(clock: { now(): number }, options: MailboxOptions) {
+    this.#clock = clock;
+    this.#lastActive = clock.now();
+    this.#mailbox = new Mailbox((batch) => this.handle(batch), options);
+  }
+
+  /** Runs a batch of commands in arrival order; one result per command, never a throw. */
+  protected abstract handle(batch: C[]): Promise<Result<unknown>[]>;
+
+  /** Commands waiting or running; an actor with work is never passivated. */
+  get pending(): number {
+    return this.#mailbox.pending;
+  }
+
+  /** When the actor last received or finished a command (clock milliseconds). */
+  get lastActive(): number {
+    return this.#lastActive;
+  }
+
+  /** Lets queued commands finish and refuses new ones (503). */
+  async stop(): Promise<void> {
+    await this.#mailbox.close();
+  }
+
+  /** Posts `command` and waits for its result, which the subclass's spec of it types as R. */
+  protected async ask<R>(command: C): Promise<Result<R>> {
+    this.#lastActive = this.#clock.now();
+    const result = await this.#mailbox.post(command) as Result<R>;
+    this.#lastActive = this.#clock.now();
+    return result;
+  }
+}

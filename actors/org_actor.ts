@@ -17,50 +17,33 @@ import {
   type OrgPatch,
 } from "./org_commands.ts";
 import { type OrgActorDeps, OrgContext } from "./org_context.ts";
-import { Mailbox, type Result } from "./mailbox.ts";
+import { MailboxActor, type Result } from "./mailbox.ts";
 import type { Activation } from "./host.ts";
 
-export class OrgActor implements Activation {
+export class OrgActor extends MailboxActor<OrgCommand> implements Activation {
   readonly orgId: OrgId;
   readonly #deps: OrgActorDeps;
-  readonly #mailbox: Mailbox<OrgCommand, unknown>;
-  #lastActive: number;
 
   constructor(orgId: OrgId, deps: OrgActorDeps) {
+    super(deps.clock, { maxBatch: 1, maxQueue: 1000 });
     this.orgId = orgId;
     this.#deps = deps;
-    this.#lastActive = deps.clock.now();
-    this.#mailbox = new Mailbox<OrgCommand, unknown>(async ([command]) => {
-      const ctx = new OrgContext(this.orgId, this.#deps);
-      try {
-        const value = await applyOrgCommand(ctx, command!);
-        if (ctx.effects.length > 0) await this.#deps.onEffects?.(ctx.effects);
-        return [{ ok: true, value }];
-      } catch (error) {
-        return [{ ok: false, error }];
-      }
-    }, { maxBatch: 1, maxQueue: 1000 });
   }
 
-  get pending(): number {
-    return this.#mailbox.pending;
-  }
-
-  get lastActive(): number {
-    return this.#lastActive;
-  }
-
-  async stop(): Promise<void> {
-    await this.#mailbox.close();
+  protected async handle([command]: OrgCommand[]): Promise<Result<unknown>[]> {
+    const ctx = new OrgContext(this.orgId, this.#deps);
+    try {
+      const value = await applyOrgCommand(ctx, command!);
+      if (ctx.effects.length > 0) await this.#deps.onEffects?.(ctx.effects);
+      return [{ ok: true, value }];
+    } catch (error) {
+      return [{ ok: false, error }];
+    }
   }
 
   /** Runs `command` through the mailbox; its result is typed by the command's spec. */
-  async run<C extends OrgCommand>(command: C): Promise<Result<OrgCommandResult<C>>> {
-    this.#lastActive = this.#deps.clock.now();
-    // The mailbox carries every command's result as `unknown`; the spec of C made this one.
-    const result = await this.#mailbox.post(command) as Result<OrgCommandResult<C>>;
-    this.#lastActive = this.#deps.clock.now();
-    return result;
+  run<C extends OrgCommand>(command: C): Promise<Result<OrgCommandResult<C>>> {
+    return this.ask<OrgCommandResult<C>>(command);
   }
 
   /** Changes the school's name, gradebook link or settings (admins). */

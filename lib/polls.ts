@@ -7,24 +7,10 @@ import type { ChatId, UserId } from "./ids.ts";
 import { keys } from "./kv_keys.ts";
 import { listAll } from "./kv_util.ts";
 import type { Message, Poll, PollResults } from "./chat_model.ts";
+import type { PollView } from "./chat_view.ts";
 
 /** Fewest voters an anonymous poll needs before its counts are shown (once it is closed). */
 export const ANONYMOUS_MIN_VOTERS = 3;
-
-export interface PollView {
-  question: string;
-  /** `votes` is null while the counts of an anonymous poll are hidden. */
-  options: { text: string; votes: number | null }[];
-  multiple: boolean;
-  anonymous: boolean;
-  closed: boolean;
-  closesAt?: string;
-  voterCount: number;
-  /** Per option, who chose it; only for polls that are not anonymous. */
-  voters?: UserId[][];
-  /** The reader's own choice. */
-  myVote: number[];
-}
 
 /** Whether the poll takes no more votes at `now`: closed, or its closing time reached. */
 export function pollClosed(poll: Poll, now: number): boolean {
@@ -58,8 +44,8 @@ export function pollResults(poll: Poll, now: number): PollResults {
 }
 
 /** A stored message as any member may see it: an anonymous poll's hidden counts left out. */
-export function publicMessage(message: Message, now: number): MessageView {
-  if (!message.poll || message.deleted) return message as MessageView;
+export function publicMessage(message: Message, now: number): PublicMessage {
+  if (!message.poll || message.deleted) return message as PublicMessage;
   const { poll } = message;
   const visible = countsVisible(poll, now);
   return {
@@ -69,7 +55,7 @@ export function publicMessage(message: Message, now: number): MessageView {
       closed: pollClosed(poll, now),
       options: poll.options.map((o) => ({ text: o.text, votes: visible ? o.votes : null })),
     },
-  } as MessageView;
+  } as PublicMessage;
 }
 
 /** Every vote of a poll: member → chosen options. */
@@ -108,7 +94,8 @@ export function pollView(
   return view;
 }
 
-export type MessageView = Omit<Message, "poll"> & { poll?: PollView | Omit<PollView, "myVote"> };
+/** A message as any member may see it: a poll carries its view, counts hidden as its rules say. */
+export type PublicMessage = Omit<Message, "poll"> & { poll?: PollView | Omit<PollView, "myVote"> };
 
 /** Messages with their polls as `reader` sees them (other messages unchanged). */
 export async function withPollViews(
@@ -116,9 +103,9 @@ export async function withPollViews(
   messages: Message[],
   now: number,
   reader: UserId,
-): Promise<MessageView[]> {
-  return await Promise.all(messages.map(async (m): Promise<MessageView> => {
-    if (!m.poll || m.deleted) return m as MessageView;
+): Promise<PublicMessage[]> {
+  return await Promise.all(messages.map(async (m): Promise<PublicMessage> => {
+    if (!m.poll || m.deleted) return m as PublicMessage;
     // An anonymous poll's votes are read for the reader's own choice only.
     const votes = m.poll.anonymous
       ? new Map(

@@ -2,11 +2,10 @@
  * Reports of messages to a chat's moderators and the school's admins. A report keeps a copy of
  * the message as it was, so deleting the message later does not erase the evidence.
  */
-import type { ChatId, Clock, Ids, OrgId, UserId } from "./ids.ts";
+import type { ChatId, OrgId, UserId } from "./ids.ts";
 import { keys } from "./kv_keys.ts";
-import { commit, getManyChunked, listAll } from "./kv_util.ts";
+import { getManyChunked, listAll } from "./kv_util.ts";
 import type { AuditEntry, Message } from "./chat_model.ts";
-import { writeEffect } from "./outbox.ts";
 
 export interface Report {
   id: string;
@@ -20,25 +19,23 @@ export interface Report {
   message: Pick<Message, "authorId" | "kind" | "text" | "createdAt" | "editedAt">;
 }
 
-/**
- * Stores a report of `message` by `reporterId`, and in the same commit the effect that tells the
- * chat's moderators and the school's admins.
- */
-export async function createReport(
-  deps: { kv: Deno.Kv; clock: Clock; ids: Ids },
+/** A report of `message` by `reporterId`, with its copy of the message as it is now. */
+export function newReport(
+  id: string,
+  at: string,
   orgId: OrgId,
   message: Message,
   reporterId: UserId,
   reason: string,
-): Promise<Report> {
-  const report: Report = {
-    id: deps.ids.ulid(),
+): Report {
+  return {
+    id,
     orgId,
     chatId: message.chatId,
     messageSeq: message.seq,
     reporterId,
     reason,
-    at: new Date(deps.clock.now()).toISOString(),
+    at,
     message: {
       authorId: message.authorId,
       kind: message.kind,
@@ -47,18 +44,6 @@ export async function createReport(
       ...(message.editedAt ? { editedAt: message.editedAt } : {}),
     },
   };
-  const op = deps.kv.atomic()
-    .set(keys.report(orgId, report.id), report)
-    .set(keys.chatReport(message.chatId, report.id), true);
-  writeEffect(op, deps.ids.ulid(), {
-    kind: "report.created",
-    orgId,
-    chatId: message.chatId,
-    reportId: report.id,
-    reporterId,
-  }, deps.clock.now());
-  await commit(op);
-  return report;
 }
 
 /** The school's reports, newest first. */

@@ -80,15 +80,7 @@ export function createDeps(config: Config, kv: Deno.Kv, options: WiringOptions =
     sweeper: startFileSweeper(kv, clock),
   };
   const services = {
-    chats: new ChatService({
-      kv,
-      clock,
-      ids,
-      chats,
-      gateway,
-      effects,
-      appOrigin: config.appOrigin,
-    }),
+    chats: new ChatService({ kv, clock, ids, chats, gateway, appOrigin: config.appOrigin }),
     school: new SchoolService({ kv, clock, orgs, appOrigin: config.appOrigin }),
     invites: new InviteService({ kv, clock, orgs, chats }),
     moderation: new ModerationService({ kv }),

@@ -1,21 +1,21 @@
 /**
  * Read models of the chat domain that the API and the server-rendered pages both show, written
- * once: messages as one reader sees them, when students' quiet hours end, direct chats' peers and
- * how far the others have read.
+ * once: messages as one reader sees them, when students' quiet hours end, how far others have
+ * read.
  */
 import type { ChatId, UserId } from "../lib/ids.ts";
 import { keys } from "../lib/kv_keys.ts";
 import { getManyChunked } from "../lib/kv_util.ts";
-import type { Chat, ChatMember, Message } from "../lib/chat_model.ts";
+import type { Chat, Message } from "../lib/chat_model.ts";
 import { listOwnReactions } from "../lib/chats.ts";
-import { type MessageView, withPollViews } from "../lib/polls.ts";
+import { type PublicMessage, withPollViews } from "../lib/polls.ts";
 import { ownAcks } from "../lib/acks.ts";
 import { getOrg } from "../lib/orgs.ts";
 import { orgSettings } from "../lib/model.ts";
 import { quietEndsAt } from "../lib/quiet.ts";
 
 /** A message as its reader sees it: their own reactions, their poll view and acknowledgement. */
-export type ReaderMessage = MessageView & { myReactions: string[]; myAck?: boolean };
+export type ReaderMessage = PublicMessage & { myReactions: string[]; myAck?: boolean };
 
 /** `messages` as `userId` sees them (in the order given). */
 export async function readerMessages(
@@ -57,23 +57,6 @@ export async function quietUntil(
   if (!org) return null;
   const settings = orgSettings(org);
   return quietEndsAt(settings.quietHours, settings.timeZone, now);
-}
-
-/** The other member of each direct chat (a direct chat has two; the first few are read). */
-export async function directPeers(
-  kv: Deno.Kv,
-  me: UserId,
-  chatIds: readonly ChatId[],
-): Promise<Map<ChatId, UserId | null>> {
-  const peers = await Promise.all(chatIds.map(async (chatId) => {
-    for await (
-      const entry of kv.list<ChatMember>({ prefix: keys.chatMembers(chatId) }, { limit: 3 })
-    ) {
-      if (entry.value.userId !== me) return entry.value.userId;
-    }
-    return null;
-  }));
-  return new Map(chatIds.map((id, i) => [id, peers[i] ?? null]));
 }
 
 /** How far each given reader has read in a chat (0 when they have not), in the order given. */

@@ -28,11 +28,10 @@ import {
 import { ackReport } from "../lib/acks.ts";
 import { listUpcoming } from "../lib/lessons.ts";
 import { listVotes, pollView, publicMessage, withPollViews } from "../lib/polls.ts";
-import { inviteUrl, newChatInvite } from "../lib/invites.ts";
+import { inviteUrl } from "../lib/invites.ts";
 import { keys } from "../lib/kv_keys.ts";
-import { commit } from "../lib/kv_util.ts";
-import { canManageChat, canModerate, canSeeAcks } from "../lib/policy.ts";
-import { createReport, listChatReports } from "../lib/reports.ts";
+import { canModerate, canSeeAcks } from "../lib/policy.ts";
+import { listChatReports } from "../lib/reports.ts";
 import { enforce } from "../lib/rate_limit.ts";
 import { conflict, forbidden, invalidInput, notFound } from "../lib/errors.ts";
 import type { Role } from "../lib/model.ts";
@@ -42,8 +41,7 @@ import type { ChatCommand, CommandResult } from "../actors/chat_commands.ts";
 import type { ActorHost } from "../actors/host.ts";
 import type { Gateway } from "../actors/gateway.ts";
 import { unwrap } from "../actors/mailbox.ts";
-import type { EffectRunner } from "../effects/runner.ts";
-import { directPeers, quietUntil, readerMessages, readMarkers } from "./chat_queries.ts";
+import { quietUntil, readerMessages, readMarkers } from "./chat_queries.ts";
 
 export interface ChatServiceDeps {
   kv: Deno.Kv;
@@ -51,7 +49,6 @@ export interface ChatServiceDeps {
   ids: Ids;
   chats: ActorHost<ChatActor>;
   gateway: Gateway;
-  effects: EffectRunner;
   /** Where invite links point (APP_ORIGIN). */
   appOrigin: string;
 }
@@ -122,20 +119,17 @@ export class ChatService {
    * other person and how far they have read.
    */
   async overview(userId: UserId) {
-    const rows = await this.list(userId);
-    const directIds = rows.filter((r) => r.kind === "direct").map((r) => r.id as ChatId);
-    const peers = await directPeers(this.#d.kv, userId, directIds);
-    const withPeers = rows.map((r) => ({
+    const rows = (await this.list(userId)).map((r) => ({
       ...r,
-      peerId: r.kind === "direct" ? peers.get(r.id as ChatId) ?? null : null,
+      peerId: r.kind === "direct" ? r.peer?.userId ?? null : null,
     }));
-    const directs = withPeers.filter((r) => r.peerId !== null);
+    const directs = rows.filter((r) => r.peerId !== null);
     const read = await readMarkers(
       this.#d.kv,
       directs.map((r) => ({ chatId: r.id as ChatId, userId: r.peerId! })),
     );
     const peerRead = new Map(directs.map((r, i) => [r.id, read[i]!]));
-    return withPeers.map((r) => ({ ...r, peerReadSeq: peerRead.get(r.id) ?? 0 }));
+    return rows.map((r) => ({ ...r, peerReadSeq: peerRead.get(r.id) ?? 0 }));
   }
 
   /** The lessons and meetings ahead of the caller across their chats, soonest first. */
@@ -321,25 +315,7 @@ export class ChatScope {
 
   /** A link that lets school members join the chat (its owners and moderators make them). */
   async createInvite(input: { maxUses?: number; ttlHours?: number }) {
-    const { chat, caller } = this.access;
-    if (canManageChat(caller, chat.kind) !== "allow") {
-      throw forbidden("Cannot make an invite link: only the chat's owners and moderators can");
-    }
-    const { kv, clock, ids } = this.#d;
-    const invite = newChatInvite(clock, ids, {
-      chatId: chat.id,
-      orgId: chat.orgId,
-      createdBy: this.#userId,
-      maxUses: input.maxUses,
-      ttlHours: input.ttlHours,
-    });
-    const expireIn = Date.parse(invite.expiresAt) - clock.now() + 24 * 3600_000;
-    const stored = await commit(
-      kv.atomic()
-        .check({ key: keys.invite(invite.token), versionstamp: null })
-        .set(keys.invite(invite.token), invite, { expireIn }),
-    );
-    if (!stored.ok) throw conflict("Could not make the link; try again");
+    const invite = await this.#command({ type: "createLink", actorId: this.#userId, ...input });
     return {
       token: invite.token,
       url: inviteUrl(this.#d.appOrigin, invite.token),
@@ -434,18 +410,12 @@ export class ChatScope {
    */
   async report(seq: number, reason: string): Promise<{ id: string; at: string }> {
     const { kv, clock } = this.#d;
+    // What the API has always answered first: no such message, or one already deleted.
     const message = (await kv.get<Message>(keys.message(this.#chatId, seq))).value;
     if (!message) throw notFound("No such message");
     if (message.deleted) throw conflict("The message was already deleted");
     await enforce(kv, clock, REPORT_RATE, this.#userId);
-    const report = await createReport(
-      this.#d,
-      this.access.chat.orgId,
-      message,
-      this.#userId,
-      reason,
-    );
-    this.#d.effects.poke();
+    const report = await this.#command({ type: "report", actorId: this.#userId, seq, reason });
     return { id: report.id, at: report.at };
   }
 

@@ -293,3 +293,52 @@ Deno.test("an anonymous poll with three or more voters shows its counts once clo
   const poll = page.body.messages.find((m) => m.seq === seq)!.poll!;
   assert.deepEqual(poll.options.map((o) => o.votes), [2, 1, 0]);
 });
+
+Deno.test("a changed vote in an anonymous poll is kept, though no one is told of it", async () => {
+  const { t, teacher, students, chatId, seq } = await classChat(true);
+  await using _ = t;
+  const vote = (token: string, option: number) =>
+    json<{ poll: PollView }>(t, "PUT", `/chats/${chatId}/polls/${seq}/vote`, token, {
+      options: [option],
+    });
+  for (const s of students.slice(0, 3)) assert.equal((await vote(s.token, 0)).status, 200);
+  const before = (await json<{ events: Event[] }>(
+    t,
+    "GET",
+    `/chats/${chatId}/events?after=0`,
+    teacher.token,
+  )).body.events.length;
+  // The first pupil thinks again: the count of voters does not move, so no event tells of it.
+  const changed = await vote(students[0]!.token, 2);
+  assert.equal(changed.status, 200);
+  assert.deepEqual(changed.body.poll.myVote, [2]);
+  const after = await json<{ events: Event[] }>(
+    t,
+    "GET",
+    `/chats/${chatId}/events?after=0`,
+    teacher.token,
+  );
+  assert.equal(after.body.events.length, before, "nothing announced");
+  // Asked again (a new read from KV), the pupil's choice is the new one, and it counts.
+  const mine = await json<{ messages: { seq: number; poll?: PollView }[] }>(
+    t,
+    "GET",
+    `/chats/${chatId}/messages`,
+    students[0]!.token,
+  );
+  assert.deepEqual(mine.body.messages.find((m) => m.seq === seq)!.poll!.myVote, [2]);
+  assert.equal(
+    (await json(t, "POST", `/chats/${chatId}/polls/${seq}/close`, teacher.token)).status,
+    200,
+  );
+  const page = await json<{ messages: { seq: number; poll?: PollView }[] }>(
+    t,
+    "GET",
+    `/chats/${chatId}/messages`,
+    students[4]!.token,
+  );
+  assert.deepEqual(
+    page.body.messages.find((m) => m.seq === seq)!.poll!.options.map((o) => o.votes),
+    [2, 0, 1],
+  );
+});

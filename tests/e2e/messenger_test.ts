@@ -245,6 +245,13 @@ Deno.test("a class talks in its chat live, across browsers, on desktop and phone
     // The teacher edits her message; everyone sees the new text marked as edited.
     await openMenu(teacher, "Завтра экскурсия");
     await teacher.getByRole("button", { name: "Изменить" }).click();
+    // The composer takes the message's text once it is in edit mode: wait for it, or the text
+    // typed here is overwritten.
+    await teacher.getByText("Редактирование сообщения").waitFor();
+    await until(
+      "the composer holds the message",
+      async () => (await teacher.inputValue("#composer-input")).includes("Завтра экскурсия"),
+    );
     await teacher.fill("#composer-input", "Здравствуйте, ребята! Завтра экскурсия в 9:00.");
     await teacher.keyboard.press("Enter");
     await message(anya, "экскурсия в 9:00").getByText("изменено").waitFor();
