@@ -21,6 +21,8 @@ export type ChatCommand =
   | members.LeftSchoolCommand
   | members.RenameCommand
   | members.CreateLinkCommand
+  | members.RevokeLinkCommand
+  | members.MarkReadCommand
   | polls.CreatePollCommand
   | polls.VoteCommand
   | polls.ClosePollCommand
@@ -53,6 +55,8 @@ const specs = {
   leftSchool: members.leftSchool,
   rename: members.rename,
   createLink: members.createLink,
+  revokeLink: members.revokeLink,
+  markRead: members.markRead,
   createPoll: polls.create,
   vote: polls.vote,
   closePoll: polls.close,

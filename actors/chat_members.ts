@@ -26,6 +26,10 @@ export type RemoveMemberCommand = { type: "removeMember"; actorId: UserId; userI
 /** The person left the school (or was removed from it): they leave the chat, if still in it. */
 export type LeftSchoolCommand = { type: "leftSchool"; actorId: UserId };
 export type RenameCommand = { type: "rename"; actorId: UserId; title: string };
+/** Revoke one of the chat's invite links (its creator, the chat's managers, school admins). */
+export type RevokeLinkCommand = { type: "revokeLink"; actorId: UserId; token: string };
+/** Move one's read marker forward to `seq` (never back, never past the newest event). */
+export type MarkReadCommand = { type: "markRead"; actorId: UserId; seq: number };
 /** Make an invite link into the chat, for members of its school. */
 export type CreateLinkCommand = {
   type: "createLink";
@@ -120,7 +124,7 @@ export const join = {
     const result = addMembers(r, c.actorId, [c.actorId]);
     const used = { ...invite, uses: invite.uses + 1 };
     r.plan.check(entry);
-    r.plan.set(keys.invite(invite.token), used);
+    r.plan.set(keys.invite(invite.token), used, 1000, { expireIn: linkTtl(used, r.now) });
     r.reads.invites.set(invite.token, { ...entry, value: used });
     return result;
   },
@@ -190,10 +194,52 @@ export const createLink = {
       maxUses: c.maxUses,
       ttlHours: c.ttlHours,
     });
-    // Kept a day past its expiry, so that a late visitor is told it expired.
-    const expireIn = Date.parse(invite.expiresAt) - r.now + 24 * 3600_000;
     r.plan.check({ key: keys.invite(invite.token), versionstamp: null });
-    r.plan.set(keys.invite(invite.token), invite, 1000, { expireIn });
+    r.plan.set(keys.invite(invite.token), invite, 1000, { expireIn: linkTtl(invite, r.now) });
     return invite;
+  },
+};
+
+/** How long a link's record is kept: a day past its expiry, so a late visitor is told it expired. */
+function linkTtl(invite: ChatInvite, now: number): number {
+  return Math.max(0, Date.parse(invite.expiresAt) - now) + 24 * 3600_000;
+}
+
+export const revokeLink = {
+  needs(c: RevokeLinkCommand, n: Needs) {
+    n.invite(c.token);
+  },
+  cost: (): Cost => [1, 1500, 1],
+  apply(r: Round, c: RevokeLinkCommand): void {
+    const entry = r.reads.invites.get(c.token);
+    const invite = entry?.value;
+    if (!entry || !invite || invite.chatId !== r.chatId) throw notFound("No such invite");
+    const decision = policy.canRevokeChatInvite(r.caller(c.actorId), r.chat.kind, invite);
+    if (decision === "not_found") throw notFound("No such invite");
+    if (decision === "forbidden") throw forbidden("Cannot revoke this link: not yours to revoke");
+    if (invite.revokedAt !== null) return;
+    const revoked: ChatInvite = { ...invite, revokedAt: r.plan.at };
+    r.plan.check(entry);
+    r.plan.set(keys.invite(c.token), revoked, 1000, { expireIn: 24 * 3600_000 });
+    r.reads.invites.set(c.token, { ...entry, value: revoked });
+  },
+};
+
+export const markRead = {
+  needs(c: MarkReadCommand, n: Needs) {
+    n.readMarker(c.actorId);
+  },
+  cost: (): Cost => [1, 300, 1],
+  /** The seq the marker moved to, or null when it was there already. */
+  apply(r: Round, c: MarkReadCommand): number | null {
+    if (policy.canReadChat(r.caller(c.actorId)) !== "allow") throw notFound("No such chat");
+    const target = Math.min(c.seq, r.plan.seq);
+    const entry = r.reads.readMarkers.get(c.actorId)!;
+    const current = r.plan.readMarkers.get(c.actorId) ?? entry.value ?? 0;
+    if (current >= target) return null;
+    if (!r.plan.readMarkers.has(c.actorId)) r.plan.check(entry);
+    r.plan.readMarkers.set(c.actorId, target);
+    r.plan.mutations++;
+    return target;
   },
 };

@@ -61,11 +61,7 @@ export function assertNotSilenced(r: Round, actorId: UserId): void {
   if (settingsOf(r).frozen && policy.canModerate(caller) !== "allow") {
     throw forbidden("Cannot write: the chat is frozen (read-only)");
   }
-  const roles = caller.orgRoles ?? [];
-  if (
-    r.chat.classId && r.reads.org && roles.includes("student") && !roles.includes("teacher") &&
-    !roles.includes("admin")
-  ) {
+  if (r.chat.classId && r.reads.org && policy.heldByQuietHours(caller)) {
     const settings = orgSettings(r.reads.org);
     if (
       settings.quietReadOnlyForStudents &&

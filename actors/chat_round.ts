@@ -23,7 +23,8 @@ import type { FileRecord } from "../lib/files.ts";
 import type { Call } from "../lib/calls.ts";
 import { type EffectBody, writeEffect } from "../lib/outbox.ts";
 import type { Bucket } from "../lib/allowance.ts";
-import { forbidden, notFound } from "../lib/errors.ts";
+import { notFound } from "../lib/errors.ts";
+import * as policy from "../lib/policy.ts";
 import type { ChatCaller, Decision } from "../lib/policy.ts";
 
 /** Stay well inside KV's 1000 mutations and 800 KiB per atomic operation. */
@@ -54,6 +55,7 @@ export class Needs {
   readonly events = new Set<number>();
   readonly liveEdits = new Set<number>();
   readonly bans = new Set<UserId>();
+  readonly readers = new Set<UserId>();
   wantsActiveCall = false;
 
   person(userId: UserId): void {
@@ -99,6 +101,10 @@ export class Needs {
   ban(userId: UserId): void {
     this.bans.add(userId);
   }
+  /** How far `userId` has read. */
+  readMarker(userId: UserId): void {
+    this.readers.add(userId);
+  }
 }
 
 /** What a round read from KV before deciding, strongly consistent. */
@@ -122,6 +128,8 @@ export interface Reads {
   liveEdits: Map<number, LiveEdit | null>;
   /** Of the people asked about, those a moderator removed (kept in step by this round's plan). */
   chatBans: Set<UserId>;
+  /** Read markers asked about (entries, so a commit can check them). */
+  readMarkers: Map<UserId, Deno.KvEntryMaybe<number>>;
 }
 
 /** The one `message.edited` event of a message that still carries its text (its latest edit). */
@@ -176,6 +184,8 @@ export async function readRound(
   const editSlots = slots(editSeqs.map((seq) => keys.liveEdit(chatId, seq)));
   const banIds = [...needs.bans];
   const banSlots = slots(banIds.map((id) => keys.chatBan(chatId, id)));
+  const readerIds = [...needs.readers];
+  const readerSlots = slots(readerIds.map((id) => keys.readMarker(chatId, id)));
   const entries = await getManyChunked<unknown>(kv, all);
   const value = <T>(slot: number) => entries[slot]!.value as T | null;
   const clientSeqs = clientSlots.map((slot) => value<number>(slot));
@@ -205,6 +215,9 @@ export async function readRound(
     events: new Map(eventSeqs.map((seq, i) => [seq, value<ChatEvent>(eventSlots[i]!)])),
     liveEdits: new Map(editSeqs.map((seq, i) => [seq, value<LiveEdit>(editSlots[i]!)])),
     chatBans: new Set(banIds.filter((_, i) => value(banSlots[i]!) !== null)),
+    readMarkers: new Map(
+      readerIds.map((id, i) => [id, entries[readerSlots[i]!] as Deno.KvEntryMaybe<number>]),
+    ),
     ...await readCalls(
       kv,
       [...needs.calls],
@@ -242,6 +255,8 @@ export class Plan {
   readonly liveEdits = new Map<number, LiveEdit | null>();
   /** Events committed earlier whose stored form this plan replaces, by seq. */
   readonly rewrites = new Map<number, ChatEvent>();
+  /** Read markers moved by this plan (written by {@link finish}). */
+  readonly readMarkers = new Map<UserId, number>();
   /** Files sent with a message in this plan. */
   readonly attached = new Set<string>();
   /** The chat's active call as changed by this plan (null: ended); undefined when unchanged. */
@@ -321,11 +336,12 @@ export class Plan {
     return this.rewrites.get(seq);
   }
 
-  /** Writes the appended and rewritten events; call once, just before committing. */
+  /** Writes the appended and rewritten events and moved read markers; once, before committing. */
   finish(): void {
     const chatId = this.head.key[1] as ChatId;
     for (const event of this.rewrites.values()) this.op.set(keys.event(chatId, event.seq), event);
     for (const event of this.events) this.op.set(keys.event(chatId, event.seq), event);
+    for (const [userId, seq] of this.readMarkers) this.op.set(keys.readMarker(chatId, userId), seq);
   }
 
   /** The head after this plan commits. */
@@ -406,8 +422,7 @@ export function settingsOf(r: Round): ChatSettings {
 
 /** Throws the API's answer for a refusing decision. */
 export function assertAllowed(decision: Decision, action: string): void {
-  if (decision === "not_found") throw notFound("No such chat");
-  if (decision === "forbidden") throw forbidden(`Cannot ${action}: not allowed`);
+  policy.assertAllowed(decision, "No such chat", `Cannot ${action}: not allowed for your role`);
 }
 
 /** The key pairing a member with a client id or a message seq, as used in Reads and Plan. */

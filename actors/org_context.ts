@@ -6,14 +6,13 @@ import type { ClassId, Clock, Ids, OrgId, UserId } from "../lib/ids.ts";
 import { keys } from "../lib/kv_keys.ts";
 import { getManyChunked, listAll } from "../lib/kv_util.ts";
 import type { Invite, Member, Org, OrgApplication, OrgClass } from "../lib/model.ts";
-import { conflict, forbidden, invalidInput, notFound } from "../lib/errors.ts";
-import type * as policy from "../lib/policy.ts";
+import { conflict, invalidInput, notFound } from "../lib/errors.ts";
+import * as policy from "../lib/policy.ts";
 import { callerOf } from "../lib/orgs.ts";
 
 /** Throws 404 (the school is hidden) or 403 naming `action` unless `decision` allows. */
 export function assertAllowed(decision: policy.Decision, action: string): void {
-  if (decision === "not_found") throw notFound("No such school");
-  if (decision === "forbidden") throw forbidden(`Cannot ${action}: not allowed for your role`);
+  policy.assertAllowed(decision, "No such school", `Cannot ${action}: not allowed for your role`);
 }
 
 export interface OrgActorDeps {

@@ -11,6 +11,7 @@ import type { Member } from "../lib/model.ts";
 import type { Call } from "../lib/calls.ts";
 import { listChatIdsOfUser } from "../lib/chats.ts";
 import { retireFile } from "../lib/files.ts";
+import { receivesReportNotice } from "../lib/policy.ts";
 import { unwrap } from "../actors/mailbox.ts";
 import type { ActorHost } from "../actors/host.ts";
 import type { ChatActor } from "../actors/chat_actor.ts";
@@ -38,10 +39,13 @@ export function effectHandlers(deps: EffectHandlerDeps): EffectHandlers {
         listAll<ChatMember>(kv, keys.chatMembers(chatId)),
         listAll<Member>(kv, keys.orgMembers(orgId)),
       ]);
-      const recipients = new Set<UserId>([
-        ...chatMembers.filter((e) => e.value.chatRole !== "member").map((e) => e.value.userId),
-        ...orgMembers.filter((e) => e.value.roles.includes("admin")).map((e) => e.value.userId),
-      ]);
+      const roles = new Map(orgMembers.map((e) => [e.value.userId, e.value.roles]));
+      const chatRoles = new Map(chatMembers.map((e) => [e.value.userId, e.value.chatRole]));
+      const recipients = new Set<UserId>(
+        [...new Set([...roles.keys(), ...chatRoles.keys()])].filter((id) =>
+          roles.has(id) && receivesReportNotice(chatRoles.get(id) ?? null, roles.get(id)!)
+        ),
+      );
       recipients.delete(reporterId);
       gateway.notify([...recipients], { type: "report.created", orgId, chatId, reportId });
     },

@@ -16,7 +16,7 @@ import type {
   AdminOrg,
   AdminReport,
   ChatRef,
-} from "./admin/shared.ts";
+} from "../lib/admin_view.ts";
 import { ClassesPanel } from "./admin/ClassesPanel.tsx";
 import { MembersPanel, type RosterFilter } from "./admin/MembersPanel.tsx";
 import { InvitesPanel } from "./admin/InvitesPanel.tsx";

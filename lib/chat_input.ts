@@ -75,6 +75,8 @@ export const createPollInput = z.object({
   closesAt: z.iso.datetime({ offset: true }).optional(),
 });
 
+export type CreatePollInput = z.output<typeof createPollInput>;
+
 export const voteInput = z.object({
   options: z.array(z.number().int().min(0).max(MAX_POLL_OPTIONS - 1)).max(MAX_POLL_OPTIONS),
 });

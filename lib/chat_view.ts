@@ -432,3 +432,9 @@ export function dayKey(iso: string, timeZone: string): string {
   return format("en", timeZone, { year: "numeric", month: "2-digit", day: "2-digit" })
     .format(new Date(iso));
 }
+
+/** A lesson or meeting ahead, as the sidebar lists it (GET /me/lessons). */
+export interface UpcomingLesson extends LessonSummary {
+  chatId: string;
+  chatTitle: string | null;
+}

@@ -1,8 +1,8 @@
-/** Reading chats: access checks, the chat list, history and event pages, read markers. */
+/** Reading chats: access checks, the chat list, history and event pages. */
 import type { ChatId, OrgId, UserId } from "./ids.ts";
 import { isUlid } from "./ids.ts";
 import { keys } from "./kv_keys.ts";
-import { getManyChunked, listAll, transact } from "./kv_util.ts";
+import { getManyChunked, listAll } from "./kv_util.ts";
 import type { Chat, ChatEvent, ChatHead, ChatMember, Message } from "./chat_model.ts";
 import { DEFAULT_CHAT_SETTINGS } from "./chat_model.ts";
 import type { Member } from "./model.ts";
@@ -212,25 +212,6 @@ export async function listOwnReactions(
     seqs.map((seq) => keys.reactionsOf(chatId, seq, userId)),
   );
   return new Map(seqs.flatMap((seq, i) => entries[i]!.value ? [[seq, entries[i]!.value!]] : []));
-}
-
-/** Moves the read marker forward to `seq` (never back, never past the head). */
-export async function markRead(
-  kv: Deno.Kv,
-  chatId: ChatId,
-  userId: UserId,
-  seq: number,
-  headSeq: number,
-): Promise<number | null> {
-  const target = Math.min(seq, headSeq);
-  return await transact(async () => {
-    const entry = await kv.get<number>(keys.readMarker(chatId, userId));
-    if ((entry.value ?? 0) >= target) return { op: null, result: null };
-    return {
-      op: kv.atomic().check(entry).set(keys.readMarker(chatId, userId), target),
-      result: target,
-    };
-  });
 }
 
 /** The user's chats in schools they still belong to, with each chat's head and school. */

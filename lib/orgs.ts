@@ -14,6 +14,7 @@ import {
 import { type Caller, canSeeContacts, canSeeFamilyLinks } from "./policy.ts";
 import { getUsers } from "./users.ts";
 import { notFound } from "./errors.ts";
+import type { AdminMember } from "./admin_view.ts";
 
 /**
  * What an admin's removal of a member from a school (or a moderator's from a chat) leaves behind:
@@ -107,7 +108,7 @@ export async function listMembers(
   const users = await getUsers(kv, members.map((m) => m.userId));
   const list = members.map((m, i) => {
     const user = users[i];
-    const view: Record<string, unknown> = {
+    const view: AdminMember = {
       userId: m.userId,
       displayName: user?.displayName ?? null,
       roles: m.roles,

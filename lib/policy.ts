@@ -7,6 +7,7 @@
 import type { ClassId, UserId } from "./ids.ts";
 import type { Invite, Role } from "./model.ts";
 import type { ChatKind, ChatRole } from "./chat_model.ts";
+import { forbidden, notFound } from "./errors.ts";
 
 /** What policy needs to know about a caller inside one school. */
 export interface Caller {
@@ -17,6 +18,15 @@ export interface Caller {
 }
 
 export type Decision = "allow" | "forbidden" | "not_found";
+
+/**
+ * Acts on a decision: nothing when it allows, else 404 naming what stays hidden (`missing`, such
+ * as "No such chat") or 403 saying the action is refused. One place for every such refusal.
+ */
+export function assertAllowed(decision: Decision, missing: string, refused: string): void {
+  if (decision === "not_found") throw notFound(missing);
+  if (decision === "forbidden") throw forbidden(refused);
+}
 
 function decide(caller: Caller | null, allowed: (c: Caller) => boolean): Decision {
   if (caller === null) return "not_found";
@@ -232,6 +242,26 @@ export function canRevokeChatInvite(
   const allowed = invite.createdBy === c.userId || c.orgRoles.includes("admin") ||
     canManageChat(c, kind) === "allow";
   return allowed ? "allow" : "forbidden";
+}
+
+/**
+ * Whether a class chat's read-only quiet hours (when the school turns them on) hold this caller:
+ * its students, unless they are also staff of the school.
+ */
+export function heldByQuietHours(c: ChatCaller): boolean {
+  const roles = c.orgRoles ?? [];
+  return roles.includes("student") && !roles.includes("teacher") && !roles.includes("admin");
+}
+
+/**
+ * Whether a member is told of a new report in a chat: its owners and moderators, and the
+ * school's admins (in the chat or not). The reporter is not told of their own report.
+ */
+export function receivesReportNotice(
+  chatRole: ChatRole | null,
+  orgRoles: readonly Role[],
+): boolean {
+  return (chatRole !== null && manages(chatRole)) || orgRoles.includes("admin");
 }
 
 /** Owners, and school admins in the chat, make members moderators or take it back. */

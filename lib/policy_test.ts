@@ -33,7 +33,9 @@ import {
   conflictingRoles,
   type Decision,
   defaultInviteUses,
+  heldByQuietHours,
   isStaff,
+  receivesReportNotice,
 } from "./policy.ts";
 
 const CLASS_A = "01JCLASSA00000000000000000" as ClassId;
@@ -616,4 +618,34 @@ Deno.test("call policy lets a host mute or remove only lower ranks, and staff on
       ),
     expected,
   );
+});
+
+Deno.test("policy holds students, and only students who are not staff, to a class chat's quiet hours", () => {
+  const table: [Role[], boolean][] = [
+    [["student"], true],
+    [["student", "teacher"], false],
+    [["student", "admin"], false],
+    [["teacher"], false],
+    [["parent"], false],
+    [["admin"], false],
+  ];
+  for (const [roles, held] of table) {
+    assert.equal(heldByQuietHours(chatCaller("member", roles)), held, roles.join("+"));
+  }
+  assert.equal(heldByQuietHours(chatCaller("member", null)), false, "outside the school");
+});
+
+Deno.test("policy tells a chat's owners and moderators and the school's admins of a report", () => {
+  const table: [ChatRole | null, readonly Role[], boolean][] = [
+    ["owner", ["teacher"], true],
+    ["moderator", ["student"], true],
+    ["member", ["teacher"], false],
+    ["member", ["admin"], true],
+    [null, ["admin"], true],
+    [null, ["teacher"], false],
+    ["member", ["parent"], false],
+  ];
+  for (const [chatRole, roles, told] of table) {
+    assert.equal(receivesReportNotice(chatRole, roles), told, `${chatRole} ${roles.join("+")}`);
+  }
 });

@@ -14,7 +14,7 @@ import type {
   Message,
   Poll,
 } from "../lib/chat_model.ts";
-import type { SendInput } from "../lib/chat_input.ts";
+import type { CreatePollInput, SendInput } from "../lib/chat_input.ts";
 import {
   type ChatAccess,
   chatView,
@@ -23,7 +23,6 @@ import {
   listEvents,
   listMessages,
   loadChatAccess,
-  markRead,
 } from "../lib/chats.ts";
 import { ackReport } from "../lib/acks.ts";
 import { listUpcoming } from "../lib/lessons.ts";
@@ -309,7 +308,7 @@ export class ChatScope {
 
   /** Moves the caller's read marker forward and tells the chat's sockets. */
   async markRead(seq: number): Promise<void> {
-    const moved = await markRead(this.#d.kv, this.#chatId, this.#userId, seq, this.access.head.seq);
+    const moved = await this.#command({ type: "markRead", actorId: this.#userId, seq });
     if (moved !== null) this.#d.gateway.read(this.#chatId, this.#userId, moved);
   }
 
@@ -325,23 +324,13 @@ export class ChatScope {
 
   // Polls
 
-  async createPoll(input: {
-    clientId: string;
-    question: string;
-    options: string[];
-    multiple: boolean;
-    anonymous: boolean;
-    closesAt?: string;
-  }) {
+  async createPoll(input: CreatePollInput) {
+    const { closesAt, ...poll } = input;
     const outcome = await this.#command({
       type: "createPoll",
       actorId: this.#userId,
-      clientId: input.clientId,
-      question: input.question,
-      options: input.options,
-      multiple: input.multiple,
-      anonymous: input.anonymous,
-      closesAt: input.closesAt === undefined ? undefined : new Date(input.closesAt).toISOString(),
+      ...poll,
+      closesAt: closesAt === undefined ? undefined : new Date(closesAt).toISOString(),
     });
     const now = this.#d.clock.now();
     const [message] = await withPollViews(this.#d.kv, [outcome.message], now, this.#userId);

@@ -5,11 +5,9 @@
  */
 import type { Clock, UserId } from "../lib/ids.ts";
 import { keys } from "../lib/kv_keys.ts";
-import { transact } from "../lib/kv_util.ts";
 import type { Chat, ChatInvite } from "../lib/chat_model.ts";
 import type { Invite } from "../lib/model.ts";
-import { canRevokeChatInvite } from "../lib/policy.ts";
-import { forbidden, notFound } from "../lib/errors.ts";
+import { notFound } from "../lib/errors.ts";
 import { getAnyInvite, inviteGone, inviteState, isChatInvite } from "../lib/invites.ts";
 import { getClass, getOrg } from "../lib/orgs.ts";
 import { loadChatAccess } from "../lib/chats.ts";
@@ -106,19 +104,7 @@ export class InviteService {
   }
 
   async #revokeChatInvite(invite: ChatInvite, userId: UserId): Promise<void> {
-    const { kv, clock } = this.#d;
-    const access = await loadChatAccess(kv, invite.chatId, userId, false);
-    const decision = canRevokeChatInvite(access.caller, access.chat.kind, invite);
-    if (decision === "not_found") throw notFound("No such invite");
-    if (decision === "forbidden") throw forbidden("Cannot revoke this link: not yours to revoke");
-    await transact(async () => {
-      const entry = await kv.get<ChatInvite>(keys.invite(invite.token));
-      if (!entry.value || entry.value.revokedAt !== null) return { op: null, result: undefined };
-      const revoked = { ...entry.value, revokedAt: new Date(clock.now()).toISOString() };
-      const op = kv.atomic().check(entry).set(keys.invite(invite.token), revoked, {
-        expireIn: 24 * 3600_000,
-      });
-      return { op, result: undefined };
-    });
+    const command = { type: "revokeLink", actorId: userId, token: invite.token } as const;
+    unwrap(await this.#d.chats.get(invite.chatId).run(command));
   }
 }

@@ -15,7 +15,7 @@ import type { Invite, Org, OrgClass, Role } from "../lib/model.ts";
 import type { Chat } from "../lib/chat_model.ts";
 import * as policy from "../lib/policy.ts";
 import type { Caller, Decision } from "../lib/policy.ts";
-import { forbidden, notFound } from "../lib/errors.ts";
+import { notFound } from "../lib/errors.ts";
 import {
   callerOf,
   getMember,
@@ -50,10 +50,8 @@ export const classView = (c: OrgClass) => ({
   studentDirectMessages: c.studentDirectMessages ?? false,
 });
 
-function assertAllowed(decision: Decision, message: string) {
-  if (decision === "not_found") throw notFound("No such school");
-  if (decision === "forbidden") throw forbidden(message);
-}
+const assertAllowed = (decision: Decision, message: string) =>
+  policy.assertAllowed(decision, "No such school", message);
 
 /** The school's invites that can still be accepted, newest first, that `visible` lets through. */
 async function usableInvites(

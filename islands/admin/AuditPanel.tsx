@@ -7,7 +7,8 @@ import type { ComponentChildren } from "preact";
 import type { Locale } from "../../lib/model.ts";
 import { formatDateTime, type MessageKey, t } from "../../lib/i18n.ts";
 import { api } from "../../lib/api_client.ts";
-import { type AdminAuditEntry, type ChatRef, fill, problemOf } from "./shared.ts";
+import { fill, problemOf } from "./shared.ts";
+import type { AdminAuditEntry, ChatRef } from "../../lib/admin_view.ts";
 import { type ChatForm, chatPhrase, duration, nameOf, type Names } from "./moderation.ts";
 
 /** Entries fetched per page. */

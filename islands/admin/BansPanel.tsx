@@ -7,7 +7,8 @@ import { useEffect, useState } from "preact/hooks";
 import type { Locale } from "../../lib/model.ts";
 import { formatDateTime, t } from "../../lib/i18n.ts";
 import { api, ApiError } from "../../lib/api_client.ts";
-import { type AdminMember, personName, problemOf } from "./shared.ts";
+import { personName, problemOf } from "./shared.ts";
+import type { AdminMember } from "../../lib/admin_view.ts";
 
 /** A ban as `GET /orgs/:orgId/bans` lists it. */
 export interface AdminBan {

@@ -4,7 +4,8 @@ import type { Locale } from "../../lib/model.ts";
 import { t } from "../../lib/i18n.ts";
 import { api } from "../../lib/api_client.ts";
 import { closeDialogOf, Dialog } from "./Dialog.tsx";
-import { type AdminClass, type Problem, problemOf, valueOf } from "./shared.ts";
+import { type Problem, problemOf, valueOf } from "./shared.ts";
+import type { AdminClass } from "../../lib/admin_view.ts";
 
 export interface ClassDialogProps {
   locale: Locale;

@@ -6,14 +6,8 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { Locale } from "../../lib/model.ts";
 import { t } from "../../lib/i18n.ts";
 import { api } from "../../lib/api_client.ts";
-import {
-  type AdminClass,
-  type AdminMember,
-  type Problem,
-  problemOf,
-  sortClasses,
-  valueOf,
-} from "./shared.ts";
+import { type Problem, problemOf, sortClasses, valueOf } from "./shared.ts";
+import type { AdminClass, AdminMember } from "../../lib/admin_view.ts";
 import { ClassDialog } from "./ClassDialog.tsx";
 
 export interface ClassesPanelProps {

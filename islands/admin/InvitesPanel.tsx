@@ -6,16 +6,8 @@ import { api } from "../../lib/api_client.ts";
 import { Dialog } from "./Dialog.tsx";
 import { RevokeDialog } from "./RevokeDialog.tsx";
 import { InviteLink } from "./InviteLink.tsx";
-import {
-  type AdminClass,
-  type AdminInvite,
-  type AdminMember,
-  personName,
-  type Problem,
-  problemOf,
-  roleName,
-  valueOf,
-} from "./shared.ts";
+import { personName, type Problem, problemOf, roleName, valueOf } from "./shared.ts";
+import type { AdminClass, AdminInvite, AdminMember } from "../../lib/admin_view.ts";
 
 /** Roles in the order the invite form offers them. */
 const INVITE_ROLES: readonly Role[] = ["teacher", "student", "parent", "admin"];

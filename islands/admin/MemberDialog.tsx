@@ -4,16 +4,8 @@ import type { Locale, Role } from "../../lib/model.ts";
 import { t } from "../../lib/i18n.ts";
 import { api } from "../../lib/api_client.ts";
 import { closeDialogOf, Dialog } from "./Dialog.tsx";
-import {
-  type AdminClass,
-  type AdminMember,
-  personName,
-  type Problem,
-  problemOf,
-  ROLE_ORDER,
-  roleName,
-  valueOf,
-} from "./shared.ts";
+import { personName, type Problem, problemOf, ROLE_ORDER, roleName, valueOf } from "./shared.ts";
+import type { AdminClass, AdminMember } from "../../lib/admin_view.ts";
 
 export interface MemberDialogProps {
   locale: Locale;

@@ -6,14 +6,8 @@ import { Tick } from "../ui/Tick.tsx";
 import { useState } from "preact/hooks";
 import type { Locale, Role } from "../../lib/model.ts";
 import { t } from "../../lib/i18n.ts";
-import {
-  type AdminClass,
-  type AdminMember,
-  personName,
-  ROLE_ORDER,
-  roleName,
-  valueOf,
-} from "./shared.ts";
+import { personName, ROLE_ORDER, roleName, valueOf } from "./shared.ts";
+import type { AdminClass, AdminMember } from "../../lib/admin_view.ts";
 import { MemberDialog } from "./MemberDialog.tsx";
 import { RemoveDialog } from "./RemoveDialog.tsx";
 import { BansPanel } from "./BansPanel.tsx";

@@ -4,7 +4,8 @@ import type { Locale } from "../../lib/model.ts";
 import { t } from "../../lib/i18n.ts";
 import { api } from "../../lib/api_client.ts";
 import { closeDialogOf, Dialog } from "./Dialog.tsx";
-import { type AdminMember, personName, problemOf } from "./shared.ts";
+import { personName, problemOf } from "./shared.ts";
+import type { AdminMember } from "../../lib/admin_view.ts";
 
 export interface RemoveDialogProps {
   locale: Locale;

@@ -6,7 +6,7 @@ import { useState } from "preact/hooks";
 import type { Locale } from "../../lib/model.ts";
 import { formatDateTime, type MessageKey, t } from "../../lib/i18n.ts";
 import { api } from "../../lib/api_client.ts";
-import type { AdminReport, ChatRef } from "./shared.ts";
+import type { AdminReport, ChatRef } from "../../lib/admin_view.ts";
 import { problemOf } from "./shared.ts";
 import { chatPhrase, nameOf, type Names } from "./moderation.ts";
 

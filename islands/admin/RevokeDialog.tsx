@@ -4,7 +4,8 @@ import type { Locale } from "../../lib/model.ts";
 import { t } from "../../lib/i18n.ts";
 import { api } from "../../lib/api_client.ts";
 import { closeDialogOf, Dialog } from "./Dialog.tsx";
-import { type AdminInvite, problemOf } from "./shared.ts";
+import { problemOf } from "./shared.ts";
+import type { AdminInvite } from "../../lib/admin_view.ts";
 
 export function RevokeDialog(
   { locale, invite, summary, onClose, onRevoked }: {

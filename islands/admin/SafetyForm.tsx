@@ -8,14 +8,8 @@ import type { Locale } from "../../lib/model.ts";
 import { t } from "../../lib/i18n.ts";
 import { api } from "../../lib/api_client.ts";
 import { isQuiet } from "../../lib/quiet.ts";
-import {
-  type AdminClass,
-  type AdminOrg,
-  type Problem,
-  problemOf,
-  valueOf,
-  zoneName,
-} from "./shared.ts";
+import { type Problem, problemOf, valueOf, zoneName } from "./shared.ts";
+import type { AdminClass, AdminOrg } from "../../lib/admin_view.ts";
 
 export interface SafetyFormProps {
   locale: Locale;

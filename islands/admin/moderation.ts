@@ -2,7 +2,8 @@
 import type { Locale } from "../../lib/model.ts";
 import { type MessageKey, t } from "../../lib/i18n.ts";
 import { api } from "../../lib/api_client.ts";
-import { type AdminMember, type ChatRef, personName } from "./shared.ts";
+import { personName } from "./shared.ts";
+import type { AdminMember, ChatRef } from "../../lib/admin_view.ts";
 
 /** Who is who: the roster, and the names of people no longer in it (looked up by the page). */
 export interface Names {

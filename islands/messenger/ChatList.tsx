@@ -2,7 +2,8 @@
 import type { Locale } from "../../lib/model.ts";
 import { plural, t } from "../../lib/i18n.ts";
 import { type ChatSummary, formatShort, type Person } from "../../lib/chat_view.ts";
-import type { OrgInfo, UpcomingLesson } from "./store.ts";
+import type { OrgInfo } from "./store.ts";
+import type { UpcomingLesson } from "../../lib/chat_view.ts";
 import { chatTitle, initial, previewText } from "./names.ts";
 import { formatWhen } from "./format.ts";
 

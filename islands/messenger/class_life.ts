@@ -8,7 +8,8 @@ import { t } from "../../lib/i18n.ts";
 import { api, ApiError, errorText } from "../../lib/api_client.ts";
 import { type MessageView, type PollInput, pollOf } from "../../lib/chat_view.ts";
 import type { CallKind } from "../../lib/chat_model.ts";
-import type { Action, State, UpcomingLesson } from "./store.ts";
+import type { Action, State } from "./store.ts";
+import type { UpcomingLesson } from "../../lib/chat_view.ts";
 
 export interface ClassLifeOptions {
   locale: Locale;

@@ -1,5 +1,5 @@
 /** The messenger's state and the one reducer that changes it. */
-import type { ChatEvent, ChatSettings, LessonSummary } from "../../lib/chat_model.ts";
+import type { ChatEvent, ChatSettings } from "../../lib/chat_model.ts";
 import {
   applyToChat,
   applyToSummary,
@@ -12,6 +12,7 @@ import {
   type MessageView,
   type Person,
   sortChats,
+  type UpcomingLesson,
 } from "../../lib/chat_view.ts";
 import type { RealtimeStatus } from "../../lib/realtime_client.ts";
 
@@ -21,12 +22,6 @@ export interface OrgInfo {
   roles: string[];
   journalUrl: string | null;
   timeZone: string;
-}
-
-/** A lesson or meeting ahead, as the sidebar lists it. */
-export interface UpcomingLesson extends LessonSummary {
-  chatId: string;
-  chatTitle: string | null;
 }
 
 /** A message on its way: shown at once, sent with its clientId until the server has it. */

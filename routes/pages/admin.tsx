@@ -13,7 +13,6 @@ import { notFoundPage } from "./public.tsx";
 import { t } from "../../lib/i18n.ts";
 import type { Org } from "../../lib/model.ts";
 import AdminConsole from "../../islands/AdminConsole.tsx";
-import type { AdminMember } from "../../islands/admin/shared.ts";
 import { AUDIT_PAGE } from "../../islands/admin/AuditPanel.tsx";
 
 export function adminPages(deps: Deps) {
@@ -52,7 +51,7 @@ export function adminPages(deps: Deps) {
             me: v.user.id,
             org: data.org,
             classes: data.classes,
-            members: data.members as unknown as AdminMember[],
+            members: data.members,
             invites: data.invites,
             reports: data.reports,
             audit: { entries: data.audit, more: data.audit.length === AUDIT_PAGE },

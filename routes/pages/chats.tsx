@@ -16,7 +16,7 @@ import { AppError } from "../../lib/errors.ts";
 import { defaultOrgSettings } from "../../lib/model.ts";
 import type { ChatScope } from "../../services/chats.ts";
 import { type ChatSummary, isVerifiedTeacher, type Person, toView } from "../../lib/chat_view.ts";
-import type { UpcomingLesson } from "../../islands/messenger/store.ts";
+import type { UpcomingLesson } from "../../lib/chat_view.ts";
 import Messenger, { type MessengerProps, type OpenChat } from "../../islands/Messenger.tsx";
 import { chatTitle } from "../../islands/messenger/names.ts";
 
