@@ -121,8 +121,8 @@ const updateClass = {
   ): Promise<OrgClass> {
     return transact(async () => {
       const { member, caller } = await ctx.load(callerId);
-      if (!isUlid(classId)) throw notFound("No such class");
-      const id = classId as ClassId;
+      if (!isUlid<ClassId>(classId)) throw notFound("No such class");
+      const id = classId;
       if (patch.name !== undefined) {
         assertAllowed(policy.canManageClasses(caller), "rename a class");
       } else {

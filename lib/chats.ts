@@ -30,8 +30,8 @@ export async function loadChatAccess(
   userId: UserId,
   requireMember = true,
 ): Promise<ChatAccess> {
-  if (!isUlid(chatId)) throw notFound("No such chat");
-  const id = chatId as ChatId;
+  if (!isUlid<ChatId>(chatId)) throw notFound("No such chat");
+  const id = chatId;
   const [chat, head, chatMember] = await kv.getMany<[Chat, ChatHead, ChatMember]>([
     keys.chat(id),
     keys.chatHead(id),

@@ -31,8 +31,11 @@ export function ulidSource(clock: Clock): Ids {
 
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
-/** Whether `s` has the shape of a ULID (26 Crockford base32 characters). */
-export function isUlid(s: string): boolean {
+/**
+ * Whether `s` has the shape of a ULID (26 Crockford base32 characters), narrowing it to the id
+ * type asked for: `if (isUlid<ChatId>(raw)) …` needs no cast after it.
+ */
+export function isUlid<T extends string = string>(s: string): s is T {
   return ULID.test(s);
 }
 

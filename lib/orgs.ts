@@ -28,8 +28,8 @@ export interface Ban {
 
 /** The school, or null (also for ids that are not ULIDs). */
 export async function getOrg(kv: Deno.Kv, id: string): Promise<Org | null> {
-  if (!isUlid(id)) return null;
-  return (await kv.get<Org>(keys.org(id as OrgId))).value;
+  if (!isUlid<OrgId>(id)) return null;
+  return (await kv.get<Org>(keys.org(id))).value;
 }
 
 /** The school's membership record of `userId`, or null. */
@@ -56,10 +56,10 @@ export async function loadOrgForCaller(
   orgId: string,
   userId: UserId,
 ): Promise<{ org: Org; caller: Caller | null; member: Member | null }> {
-  if (!isUlid(orgId)) throw notFound("No such school");
+  if (!isUlid<OrgId>(orgId)) throw notFound("No such school");
   const [org, member] = await kv.getMany<[Org, Member]>([
-    keys.org(orgId as OrgId),
-    keys.orgMember(orgId as OrgId, userId),
+    keys.org(orgId),
+    keys.orgMember(orgId, userId),
   ]);
   if (!org.value) throw notFound("No such school");
   return {
@@ -83,8 +83,8 @@ export async function getClass(
   orgId: OrgId,
   classId: string,
 ): Promise<OrgClass | null> {
-  if (!isUlid(classId)) return null;
-  return (await kv.get<OrgClass>(keys.orgClass(orgId, classId as ClassId))).value;
+  if (!isUlid<ClassId>(classId)) return null;
+  return (await kv.get<OrgClass>(keys.orgClass(orgId, classId))).value;
 }
 
 export interface MemberFilter {

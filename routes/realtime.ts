@@ -183,12 +183,12 @@ export function realtimeHandler(deps: Deps) {
       try {
         const { chatId } = parseInput(sendTarget, raw);
         const input = parseInput(sendInput, raw);
-        if (!isUlid(chatId) || !gateway.follows(conn!, chatId as ChatId)) {
+        if (!isUlid<ChatId>(chatId) || !gateway.follows(conn!, chatId)) {
           throw notFound("No such chat");
         }
         const { message } = await deps.services.chats.sendFollowed(
           conn!.userId,
-          chatId as ChatId,
+          chatId,
           input,
         );
         write({ type: "ack", clientId: input.clientId, seq: message.seq });
@@ -250,7 +250,7 @@ export function realtimeHandler(deps: Deps) {
           return await send(f);
         case "typing": {
           const chatId = typeof f.chatId === "string" ? f.chatId : "";
-          if (isUlid(chatId)) gateway.typing(conn, chatId as ChatId);
+          if (isUlid<ChatId>(chatId)) gateway.typing(conn, chatId);
           return;
         }
         case "ping":

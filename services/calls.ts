@@ -236,10 +236,8 @@ export class CallScope {
    */
   async #controlled(targetId: string, action: "mute" | "remove"): Promise<UserId> {
     this.#requireHost();
-    const target = isUlid(targetId)
-      ? (await loadChatAccess(this.#d.kv, this.call.chatId, targetId as UserId, false)).caller
-      : null;
-    if (!target) throw notFound("No such participant");
+    if (!isUlid<UserId>(targetId)) throw notFound("No such participant");
+    const target = (await loadChatAccess(this.#d.kv, this.call.chatId, targetId, false)).caller;
     const decision = canControlCallParticipant(this.access.caller, target, this.call.startedBy);
     if (decision === "not_found") throw notFound("No such participant");
     if (decision === "forbidden") {
@@ -249,7 +247,7 @@ export class CallScope {
           : `Cannot ${action} this participant: they rank as high as you or higher in this call`,
       );
     }
-    return targetId as UserId;
+    return targetId;
   }
 
   async mute(targetId: string, source: "microphone" | "camera" | "all"): Promise<void> {

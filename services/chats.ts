@@ -168,8 +168,8 @@ const REPORT_RATE = { bucket: "reports_user", limit: 30, windowMs: 3600_000 };
 
 /** A member named in a request (a path segment): 404 unless it can be one. */
 export function memberId(id: string): UserId {
-  if (!isUlid(id)) throw notFound("No such member in this chat");
-  return id as UserId;
+  if (!isUlid<UserId>(id)) throw notFound("No such member in this chat");
+  return id;
 }
 
 /** One caller in one chat they may read (see {@link ChatService.open}). */
@@ -223,11 +223,10 @@ export class ChatScope {
   }
 
   async removeMember(targetId: string): Promise<void> {
-    if (!isUlid(targetId)) throw notFound("No such member in this chat");
     await this.#command({
       type: "removeMember",
       actorId: this.#userId,
-      userId: targetId as UserId,
+      userId: memberId(targetId),
     });
   }
 

@@ -156,8 +156,8 @@ async function formerMembers(kv: Deno.Kv, ids: UserId[]): Promise<Record<string,
 
 /** A person named in a request (a path segment): 404 unless it can be one. */
 function personId(id: string, what: string): UserId {
-  if (!isUlid(id)) throw notFound(what);
-  return id as UserId;
+  if (!isUlid<UserId>(id)) throw notFound(what);
+  return id;
 }
 
 /** One member in their school (see {@link SchoolService.open}). */
