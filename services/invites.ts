@@ -1,7 +1,7 @@
 /**
  * Invite links, school and chat alike: the public preview, acceptance and revocation. A school
- * invite is the org actor's; a chat link is the chat actor's to honour (join) and this module's
- * to revoke, by lib/policy.ts.
+ * invite is the org actor's to honour and revoke; a chat link is the chat actor's (join,
+ * revokeLink), by lib/policy.ts.
  */
 import type { Clock, UserId } from "../lib/ids.ts";
 import { keys } from "../lib/kv_keys.ts";
