@@ -16,6 +16,7 @@ import { unwrap } from "../actors/mailbox.ts";
 import type { ActorHost } from "../actors/host.ts";
 import type { ChatActor } from "../actors/chat_actor.ts";
 import type { Gateway } from "../actors/gateway.ts";
+import type { Mailer } from "../lib/mail.ts";
 import type { EffectHandlers } from "./runner.ts";
 
 export interface EffectHandlerDeps {
@@ -23,10 +24,11 @@ export interface EffectHandlerDeps {
   clock: Clock;
   chats: ActorHost<ChatActor>;
   gateway: Gateway;
+  mailer: Mailer;
 }
 
 export function effectHandlers(deps: EffectHandlerDeps): EffectHandlers {
-  const { kv, clock, chats, gateway } = deps;
+  const { kv, clock, chats, gateway, mailer } = deps;
   return {
     async "file.purge"({ fileId }) {
       // A file already retired is only checked for chunks left behind.
@@ -61,6 +63,11 @@ export function effectHandlers(deps: EffectHandlerDeps): EffectHandlers {
       for (const chatId of inOrg) {
         unwrap(await chats.get(chatId).run({ type: "leftSchool", actorId: userId }));
       }
+    },
+
+    async "mail.send"({ to, subject, text }) {
+      // A failure (SMTP down) is retried with backoff; a crash after the handoff may send twice.
+      await mailer.send({ to, subject, text });
     },
 
     async "call.finished"({ chatId, callId }) {

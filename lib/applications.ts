@@ -15,6 +15,8 @@ import {
 } from "./model.ts";
 import { conflict, notFound } from "./errors.ts";
 import { MAX_TTL_HOURS, newInvite, storeInvite } from "./invites.ts";
+import type { Mail } from "./mail.ts";
+import { writeEffect } from "./outbox.ts";
 
 export interface ApplicationInput {
   schoolName: string;
@@ -83,13 +85,19 @@ export interface Approval {
   application: OrgApplication;
   org: Org;
   adminInvite: Invite;
+  /** The effect that mails the decision, if one was written. */
+  mailEffect: string | null;
 }
+
+/** The mail a decision owes the applicant, written as an effect in the decision's commit. */
+export type DecisionMail<T> = (decided: T) => Mail;
 
 /** Approves a pending application: creates the school and a 30-day invite for its admin. */
 export async function approveApplication(
   deps: Deps,
   id: string,
   operatorId: UserId,
+  mail?: DecisionMail<Omit<Approval, "mailEffect">>,
 ): Promise<Approval> {
   const { kv, clock, ids } = deps;
   return await transact(async () => {
@@ -126,7 +134,13 @@ export async function approveApplication(
       .set(keys.application(application.id), application);
     moveStatus(op, entry.value, "approved");
     storeInvite(op, adminInvite, now);
-    return { op, result: { application, org, adminInvite } };
+    const mailEffect = mail
+      ? writeEffect(op, ids.ulid(), {
+        kind: "mail.send",
+        ...mail({ application, org, adminInvite }),
+      }, now).id
+      : null;
+    return { op, result: { application, org, adminInvite, mailEffect } };
   });
 }
 
@@ -136,8 +150,9 @@ export async function rejectApplication(
   id: string,
   operatorId: UserId,
   reason: string,
-): Promise<OrgApplication> {
-  const { kv, clock } = deps;
+  mail?: DecisionMail<OrgApplication>,
+): Promise<{ application: OrgApplication; mailEffect: string | null }> {
+  const { kv, clock, ids } = deps;
   return await transact(async () => {
     const entry = await loadPending(kv, id);
     const application: OrgApplication = {
@@ -149,6 +164,9 @@ export async function rejectApplication(
     };
     const op = kv.atomic().check(entry).set(keys.application(application.id), application);
     moveStatus(op, entry.value, "rejected");
-    return { op, result: application };
+    const mailEffect = mail
+      ? writeEffect(op, ids.ulid(), { kind: "mail.send", ...mail(application) }, clock.now()).id
+      : null;
+    return { op, result: { application, mailEffect } };
   });
 }

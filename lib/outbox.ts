@@ -17,7 +17,9 @@ export type EffectBody =
   /** A member left or was removed from a school: they leave its chats. */
   | { kind: "school.left"; orgId: OrgId; userId: UserId }
   /** LiveKit reported a call's room finished: the call ends in its chat. */
-  | { kind: "call.finished"; chatId: ChatId; callId: string };
+  | { kind: "call.finished"; chatId: ChatId; callId: string }
+  /** A mail the change owes someone (an application's decision): sent, retried while it fails. */
+  | { kind: "mail.send"; to: string; subject: string; text: string };
 
 export type EffectKind = EffectBody["kind"];
 

@@ -13,6 +13,8 @@ import type { OidcClient } from "../lib/oidc.ts";
 import type { FileServices } from "../lib/uploads.ts";
 import type { EffectRunner } from "../effects/runner.ts";
 import type { ChatService } from "../services/chats.ts";
+import type { IdentityService } from "../services/identity.ts";
+import type { ApplicationService } from "../services/applications.ts";
 import type { ModerationService } from "../services/moderation.ts";
 import type { SchoolService } from "../services/school.ts";
 import type { InviteService } from "../services/invites.ts";
@@ -40,6 +42,8 @@ export interface Deps {
 }
 
 export interface Services {
+  identity: IdentityService;
+  applications: ApplicationService;
   chats: ChatService;
   school: SchoolService;
   invites: InviteService;

@@ -12,6 +12,8 @@ import { BroadcastBus, type Bus } from "../actors/bus.ts";
 import { EffectRunner } from "../effects/runner.ts";
 import { effectHandlers } from "../effects/handlers.ts";
 import { ChatService } from "../services/chats.ts";
+import { IdentityService } from "../services/identity.ts";
+import { ApplicationService } from "../services/applications.ts";
 import { ModerationService } from "../services/moderation.ts";
 import { SchoolService } from "../services/school.ts";
 import { InviteService } from "../services/invites.ts";
@@ -63,7 +65,7 @@ export function createDeps(config: Config, kv: Deno.Kv, options: WiringOptions =
   const effects: EffectRunner = new EffectRunner({
     kv,
     clock,
-    handlers: effectHandlers({ kv, clock, chats, gateway }),
+    handlers: effectHandlers({ kv, clock, chats, gateway, mailer }),
   });
 
   const orgs = new ActorHost(
@@ -80,6 +82,8 @@ export function createDeps(config: Config, kv: Deno.Kv, options: WiringOptions =
     sweeper: startFileSweeper(kv, clock),
   };
   const services = {
+    identity: new IdentityService({ kv, clock, ids, mailer, config, oidc, gateway }),
+    applications: new ApplicationService({ kv, clock, ids, config, effects }),
     chats: new ChatService({ kv, clock, ids, chats, gateway, appOrigin: config.appOrigin }),
     school: new SchoolService({ kv, clock, orgs, appOrigin: config.appOrigin }),
     invites: new InviteService({ kv, clock, orgs, chats }),

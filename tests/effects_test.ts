@@ -4,7 +4,9 @@
  * between the commit and the work.
  */
 import assert from "node:assert/strict";
-import { FakeClock } from "./helpers.ts";
+import { call, FakeClock, OPERATOR, signIn, testApp } from "./helpers.ts";
+import { type Mailer, outboxMailer } from "../lib/mail.ts";
+import { AppError } from "../lib/errors.ts";
 import { api, signInReal, startServer } from "./server.ts";
 import { type EffectBody, writeEffect } from "../lib/outbox.ts";
 import { type EffectHandlers, EffectRunner } from "../effects/runner.ts";
@@ -25,6 +27,7 @@ function counting(runs: Map<string, number>, delay = 0): EffectHandlers {
     "report.created": count,
     "school.left": count,
     "call.finished": count,
+    "mail.send": count,
   };
 }
 
@@ -288,5 +291,48 @@ Deno.test("kill -9 between a removal's commit and its effect: after a restart on
     assert.equal(await outboxSize(kv), 0);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("an application's decision mail outlives a mail server that is down: it goes once the server is back", async () => {
+  await using kv = await Deno.openKv(":memory:");
+  const outbox = outboxMailer(kv, new FakeClock(), ulidSource(new FakeClock()));
+  let down = true;
+  const sent: string[] = [];
+  // Sign-in codes go through (the test signs in with them); the decision's mail finds SMTP down.
+  const mailer: Mailer = {
+    async send(mail) {
+      if (mail.subject.includes("Школа № 4") && down) {
+        throw new AppError(503, "mail_unavailable", "The mail server did not answer");
+      }
+      if (mail.subject.includes("Школа № 4")) sent.push(mail.to);
+      await outbox.send(mail);
+    },
+    close() {},
+  };
+  await using t = await testApp({ kv, mailer });
+  const errors = console.error;
+  console.error = () => {};
+  try {
+    const applied = await call(t, "POST", "/org-applications", null, {
+      schoolName: "Школа № 4",
+      region: "Пермь",
+      adminName: "Ольга Николаевна",
+      adminEmail: "olga@school4.test",
+      adminPhone: "+7 900 000 00 04",
+    });
+    const { id } = await applied.json();
+    const operator = await signIn(t, OPERATOR, "Оператор");
+    const approved = await call(t, "POST", `/org-applications/${id}/approve`, operator);
+    assert.equal(approved.status, 201, "the decision stands though the mail could not go");
+    await approved.body?.cancel();
+    assert.deepEqual(sent, []);
+    assert.equal(await outboxSize(kv), 1, "the mail waits in the outbox");
+    down = false;
+    t.clock.advance(10 * 60_000);
+    await t.deps.effects.drain();
+    assert.deepEqual(sent, ["olga@school4.test"], "sent once, when the server was back");
+  } finally {
+    console.error = errors;
   }
 });

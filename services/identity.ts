@@ -1,0 +1,114 @@
+/**
+ * The identity domain's way in: sign-in by mailed code or single sign-on, sign-out, and one's own
+ * profile. Signing in again or out ends the earlier session on every worker's sockets at once.
+ * (Cookies and redirects are the route's.)
+ */
+import type { Clock, Ids } from "../lib/ids.ts";
+import { sha256Hex } from "../lib/ids.ts";
+import type { Config } from "../lib/config.ts";
+import type { Mailer } from "../lib/mail.ts";
+import { listOutbox } from "../lib/mail.ts";
+import type { User } from "../lib/model.ts";
+import type { OidcClient } from "../lib/oidc.ts";
+import * as auth from "../lib/auth.ts";
+import { publicSelf, updateUser } from "../lib/users.ts";
+import { listOrgsOfUser } from "../lib/orgs.ts";
+import { enforce } from "../lib/rate_limit.ts";
+import { notFound } from "../lib/errors.ts";
+import type { Gateway } from "../actors/gateway.ts";
+
+/** Each start stores a flow for 10 minutes; bound how many one address can make. */
+const SSO_START_RATE = { bucket: "sso_start_addr", limit: 100, windowMs: 15 * 60_000 };
+
+export interface IdentityServiceDeps {
+  kv: Deno.Kv;
+  clock: Clock;
+  ids: Ids;
+  mailer: Mailer;
+  config: Config;
+  oidc: OidcClient | null;
+  gateway: Gateway;
+}
+
+export class IdentityService {
+  readonly #d: IdentityServiceDeps;
+
+  constructor(deps: IdentityServiceDeps) {
+    this.#d = deps;
+  }
+
+  /** Mails a sign-in code to `email` (limits per address and per email: 429). */
+  requestCode(email: string, address: string): Promise<void> {
+    return auth.requestCode(this.#d, email, address);
+  }
+
+  /**
+   * Signs in with a mailed code. `previous` is the session the caller came with, if any: it is
+   * replaced, and its sockets close.
+   */
+  async verify(email: string, code: string, address: string, previous: string | null) {
+    const signedIn = await auth.verifyCode(this.#d, email, code.trim(), address, previous);
+    await this.#endSocketsOf(previous);
+    return { user: publicSelf(signedIn.user), token: signedIn.token };
+  }
+
+  /** Ends the session `token`: in KV, then on every worker's sockets. */
+  async signOut(token: string | null): Promise<void> {
+    if (!token) return;
+    await auth.revokeSession(this.#d, token);
+    await this.#endSocketsOf(token);
+  }
+
+  async #endSocketsOf(token: string | null) {
+    if (token) this.#d.gateway.endSession(await sha256Hex(token));
+  }
+
+  /** Which single sign-on the server offers. */
+  providers() {
+    return { oidc: this.#d.oidc !== null };
+  }
+
+  #oidc(): OidcClient {
+    if (!this.#d.oidc) throw notFound("Single sign-on is not set up");
+    return this.#d.oidc;
+  }
+
+  /** Starts an OpenID Connect sign-in from `address`: where to send the browser, and the state. */
+  async startSso(address: string) {
+    const oidc = this.#oidc();
+    await enforce(this.#d.kv, this.#d.clock, SSO_START_RATE, address);
+    return await oidc.start();
+  }
+
+  /** Finishes it from the provider's redirect; signs in like {@link verify}. */
+  async finishSso(callbackUrl: URL, state: string, previous: string | null) {
+    const { email } = await this.#oidc().finish(callbackUrl, state);
+    const signedIn = await auth.signInVerifiedEmail(this.#d, email, previous);
+    await this.#endSocketsOf(previous);
+    return { token: signedIn.token, named: signedIn.user.displayName !== null };
+  }
+
+  /** Whether single sign-on is set up (404 for its routes otherwise). */
+  requireSso(): void {
+    this.#oidc();
+  }
+
+  /** The caller, whether they operate the platform, and their schools. */
+  async me(user: User) {
+    return {
+      user: publicSelf(user),
+      operator: this.#d.config.operatorEmails.has(user.email),
+      orgs: await listOrgsOfUser(this.#d.kv, user.id),
+    };
+  }
+
+  async updateProfile(user: User, patch: Parameters<typeof updateUser>[2]) {
+    return { user: publicSelf(await updateUser(this.#d.kv, user.id, patch)) };
+  }
+
+  /** Mail kept instead of sent, to the address `to()` names if any (DEV_OUTBOX only; else 404). */
+  async devOutbox(to: () => string | null) {
+    if (!this.#d.config.devOutbox) throw notFound();
+    return { messages: await listOutbox(this.#d.kv, to()) };
+  }
+}
