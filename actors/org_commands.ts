@@ -16,6 +16,7 @@ import type { Ban } from "../lib/orgs.ts";
 import { inviteGone, inviteState, newInvite, storeInvite } from "../lib/invites.ts";
 import { aRole, assertNameFits, assertRolesFit, bannedFromSchool } from "./org_join.ts";
 import { assertAllowed, type OrgContext } from "./org_context.ts";
+import { createChat, type CreateChatInput } from "./chat_create.ts";
 
 export interface OrgPatch {
   name?: string;
@@ -52,6 +53,7 @@ export interface Accepted {
 }
 
 export type OrgCommand =
+  | { type: "createChat"; input: CreateChatInput }
   | { type: "updateOrg"; callerId: UserId; patch: OrgPatch }
   | { type: "createClass"; callerId: UserId; name: string }
   | { type: "updateClass"; callerId: UserId; classId: string; patch: ClassPatch }
@@ -398,7 +400,16 @@ const acceptInvite = {
   },
 };
 
+/** A chat in the school: its members (a class's, for a class chat) join in the same commit. */
+const createChatSpec = {
+  apply(ctx: OrgContext, { input }: Extract<OrgCommand, { type: "createChat" }>) {
+    const { kv, clock, ids, publish = () => {} } = ctx.deps;
+    return createChat({ kv, clock, ids, publish }, { ...input, orgId: ctx.orgId });
+  },
+};
+
 const specs = {
+  createChat: createChatSpec,
   updateOrg,
   createClass,
   updateClass,

@@ -2,7 +2,8 @@
  * What an org actor's command works with: the school's address, the actor's dependencies, and
  * the reads and checks several commands share. One context per command.
  */
-import type { ClassId, Clock, Ids, OrgId, UserId } from "../lib/ids.ts";
+import type { ChatId, ClassId, Clock, Ids, OrgId, UserId } from "../lib/ids.ts";
+import type { ChatEvent } from "../lib/chat_model.ts";
 import { keys } from "../lib/kv_keys.ts";
 import { getManyChunked, listAll } from "../lib/kv_util.ts";
 import type { Invite, Member, Org, OrgApplication, OrgClass } from "../lib/model.ts";
@@ -24,6 +25,8 @@ export interface OrgActorDeps {
    * (a removal's chats are left by then).
    */
   onEffects?: (effectIds: string[]) => Promise<void>;
+  /** Hands a new chat's first events to the gateway, right after its commit. */
+  publish?: (chatId: ChatId, events: ChatEvent[]) => void;
 }
 
 const union = <T>(a: readonly T[], b: readonly T[]) => [...new Set([...a, ...b])];

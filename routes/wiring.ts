@@ -70,7 +70,13 @@ export function createDeps(config: Config, kv: Deno.Kv, options: WiringOptions =
 
   const orgs = new ActorHost(
     (address) =>
-      new OrgActor(address as OrgId, { kv, clock, ids, onEffects: (done) => effects.runNow(done) }),
+      new OrgActor(address as OrgId, {
+        kv,
+        clock,
+        ids,
+        publish,
+        onEffects: (done) => effects.runNow(done),
+      }),
     { clock },
   );
   const oidc = config.oidc
@@ -84,7 +90,7 @@ export function createDeps(config: Config, kv: Deno.Kv, options: WiringOptions =
   const services = {
     identity: new IdentityService({ kv, clock, ids, mailer, config, oidc, gateway }),
     applications: new ApplicationService({ kv, clock, ids, config, effects }),
-    chats: new ChatService({ kv, clock, ids, chats, gateway, appOrigin: config.appOrigin }),
+    chats: new ChatService({ kv, clock, ids, chats, orgs, gateway, appOrigin: config.appOrigin }),
     school: new SchoolService({ kv, clock, orgs, appOrigin: config.appOrigin }),
     invites: new InviteService({ kv, clock, orgs, chats }),
     moderation: new ModerationService({ kv }),

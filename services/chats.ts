@@ -4,7 +4,7 @@
  * WebSocket frames call these functions with parsed input and render what they return; the
  * checks and the commands are here and in the chat actor, nowhere else.
  */
-import type { ChatId, ClassId, Clock, Ids, UserId } from "../lib/ids.ts";
+import type { ChatId, ClassId, Clock, Ids, OrgId, UserId } from "../lib/ids.ts";
 import { isUlid } from "../lib/ids.ts";
 import type {
   ChatKind,
@@ -34,7 +34,7 @@ import { listChatReports } from "../lib/reports.ts";
 import { enforce } from "../lib/rate_limit.ts";
 import { conflict, forbidden, invalidInput, notFound } from "../lib/errors.ts";
 import type { Role } from "../lib/model.ts";
-import { createChat } from "../actors/chat_create.ts";
+import type { OrgActor } from "../actors/org_actor.ts";
 import type { ChatActor, SendOutcome } from "../actors/chat_actor.ts";
 import type { ChatCommand, CommandResult } from "../actors/chat_commands.ts";
 import type { ActorHost } from "../actors/host.ts";
@@ -47,6 +47,7 @@ export interface ChatServiceDeps {
   clock: Clock;
   ids: Ids;
   chats: ActorHost<ChatActor>;
+  orgs: ActorHost<OrgActor>;
   gateway: Gateway;
   /** Where invite links point (APP_ORIGIN). */
   appOrigin: string;
@@ -94,17 +95,20 @@ export class ChatService {
     if (input.kind !== "direct" && !input.title) {
       throw invalidInput("title is required for groups and channels", "title");
     }
-    if (!isUlid(orgId)) throw notFound("No such school");
-    const publish = this.#d.gateway.publishEvents.bind(this.#d.gateway);
-    const { chat, head, created } = await createChat({ ...this.#d, publish }, {
-      orgId,
-      kind: input.kind,
-      title: input.title ?? null,
-      creatorId: userId,
-      memberIds: input.memberIds as UserId[],
-      classId: input.classId as ClassId | undefined,
-      classRoles: input.classRoles,
-    });
+    if (!isUlid<OrgId>(orgId)) throw notFound("No such school");
+    const command = {
+      type: "createChat",
+      input: {
+        orgId,
+        kind: input.kind,
+        title: input.title ?? null,
+        creatorId: userId,
+        memberIds: input.memberIds as UserId[],
+        classId: input.classId as ClassId | undefined,
+        classRoles: input.classRoles,
+      },
+    } as const;
+    const { chat, head, created } = unwrap(await this.#d.orgs.get(orgId).run(command));
     return { chat: { ...chatView(chat, head), members: await members(this.#d, chat) }, created };
   }
 
