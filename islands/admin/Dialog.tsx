@@ -70,3 +70,36 @@ export function Dialog({ locale, id, title, onClose, fallbackFocus, wide, childr
 export function closeDialogOf(el: Element | null): void {
   el?.closest("dialog")?.close();
 }
+
+/**
+ * The end of a confirmation: the refusal if there was one, the dangerous action, and «Отмена»,
+ * which takes the focus first so that Enter never destroys anything.
+ */
+export function ConfirmActions(
+  { locale, problem, busy, label, onConfirm }: {
+    locale: Locale;
+    problem: string | null;
+    busy: boolean;
+    label: string;
+    onConfirm: (e: Event) => void;
+  },
+) {
+  return (
+    <>
+      {problem && <p class="alert alert-error" role="alert">{problem}</p>}
+      <div class="row admin-dialog-actions">
+        <button type="button" class="danger" disabled={busy} onClick={onConfirm}>
+          {label}
+        </button>
+        <button
+          type="button"
+          class="secondary"
+          data-autofocus
+          onClick={(e) => closeDialogOf(e.currentTarget)}
+        >
+          {t(locale, "common.cancel")}
+        </button>
+      </div>
+    </>
+  );
+}

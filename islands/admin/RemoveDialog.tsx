@@ -3,7 +3,7 @@ import { useState } from "preact/hooks";
 import type { Locale } from "../../lib/model.ts";
 import { t } from "../../lib/i18n.ts";
 import { api } from "../../lib/api_client.ts";
-import { closeDialogOf, Dialog } from "./Dialog.tsx";
+import { closeDialogOf, ConfirmActions, Dialog } from "./Dialog.tsx";
 import { personName, problemOf } from "./shared.ts";
 import type { AdminMember } from "../../lib/admin_view.ts";
 
@@ -56,20 +56,13 @@ export function RemoveDialog(props: RemoveDialogProps) {
             ? t(locale, "members.leaveText", { org: props.orgName })
             : t(locale, "members.removeText", { name, org: props.orgName })}
         </p>
-        {problem && <p class="alert alert-error" role="alert">{problem}</p>}
-        <div class="row admin-dialog-actions">
-          <button type="button" class="danger" disabled={busy} onClick={remove}>
-            {self ? t(locale, "members.leaveYes") : t(locale, "members.removeYes")}
-          </button>
-          <button
-            type="button"
-            class="secondary"
-            data-autofocus
-            onClick={(e) => closeDialogOf(e.currentTarget)}
-          >
-            {t(locale, "common.cancel")}
-          </button>
-        </div>
+        <ConfirmActions
+          locale={locale}
+          problem={problem}
+          busy={busy}
+          label={self ? t(locale, "members.leaveYes") : t(locale, "members.removeYes")}
+          onConfirm={remove}
+        />
       </div>
     </Dialog>
   );

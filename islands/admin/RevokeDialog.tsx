@@ -3,7 +3,7 @@ import { useState } from "preact/hooks";
 import type { Locale } from "../../lib/model.ts";
 import { t } from "../../lib/i18n.ts";
 import { api } from "../../lib/api_client.ts";
-import { closeDialogOf, Dialog } from "./Dialog.tsx";
+import { closeDialogOf, ConfirmActions, Dialog } from "./Dialog.tsx";
 import { problemOf } from "./shared.ts";
 import type { AdminInvite } from "../../lib/admin_view.ts";
 
@@ -43,20 +43,13 @@ export function RevokeDialog(
     >
       <div class="stack">
         <p>{t(locale, "invites.revokeText", { summary })}</p>
-        {problem && <p class="alert alert-error" role="alert">{problem}</p>}
-        <div class="row admin-dialog-actions">
-          <button type="button" class="danger" disabled={busy} onClick={revoke}>
-            {t(locale, "invites.revokeYes")}
-          </button>
-          <button
-            type="button"
-            class="secondary"
-            data-autofocus
-            onClick={(e) => closeDialogOf(e.currentTarget)}
-          >
-            {t(locale, "common.cancel")}
-          </button>
-        </div>
+        <ConfirmActions
+          locale={locale}
+          problem={problem}
+          busy={busy}
+          label={t(locale, "invites.revokeYes")}
+          onConfirm={revoke}
+        />
       </div>
     </Dialog>
   );
