@@ -8,7 +8,8 @@ import { createApp } from "../routes/app.ts";
 import type { Deps } from "../routes/context.ts";
 import { createDeps, stopDeps, type WiringOptions } from "../routes/wiring.ts";
 import { listOutbox } from "../lib/mail.ts";
-import { MemoryBusHub } from "../actors/bus.ts";
+import { type Bus, type BusMessage, MemoryBusHub } from "../actors/bus.ts";
+import type { Message } from "../lib/chat_model.ts";
 
 export const ORIGIN = "http://parta.test";
 export const OPERATOR = "operator@parta.test";
@@ -226,4 +227,49 @@ export function serve(t: TestApp): Served {
       await server.shutdown();
     },
   };
+}
+
+/** A bus endpoint that drops the messages `lose` picks (none by default). */
+export class LossyBus implements Bus {
+  lose: (message: BusMessage) => boolean = () => false;
+  constructor(readonly inner: Bus) {}
+  publish(message: BusMessage): void {
+    if (!this.lose(message)) this.inner.publish(message);
+  }
+  subscribe(handler: (message: BusMessage) => void): () => void {
+    return this.inner.subscribe(handler);
+  }
+  close(): void {
+    this.inner.close();
+  }
+}
+
+/** One simulated isolate: an app, its server, and its (lossy) end of the shared bus. */
+export interface Isolate {
+  app: TestApp;
+  server: Served;
+  bus: LossyBus;
+}
+
+/** Two apps on one KV and one bus, each served on its own port; disposed in reverse order. */
+export async function twoIsolates(stack: AsyncDisposableStack): Promise<[Isolate, Isolate]> {
+  const kv = stack.use(await Deno.openKv(":memory:"));
+  const hub = new MemoryBusHub();
+  const isolates: Isolate[] = [];
+  for (let i = 0; i < 2; i++) {
+    const bus = new LossyBus(hub.endpoint());
+    const app = stack.use(await testApp({ kv, bus }));
+    isolates.push({ app, server: stack.use(serve(app)), bus });
+  }
+  return isolates as [Isolate, Isolate];
+}
+
+/** Sends a message `clientId` over HTTP as `token` and returns it (asserting 201). */
+export async function post(t: TestApp, token: string, chatId: string, clientId: string) {
+  const res = await json<{ message: Message }>(t, "POST", `/chats/${chatId}/messages`, token, {
+    clientId,
+    text: `текст ${clientId}`,
+  });
+  if (res.status !== 201) throw new Error(`send: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.message;
 }

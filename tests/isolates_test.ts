@@ -3,35 +3,13 @@
  * real WebSockets on its own port.
  */
 import assert from "node:assert/strict";
-import {
-  call,
-  createSchool,
-  joinAs,
-  json,
-  serve,
-  type Served,
-  type TestApp,
-  testApp,
-} from "./helpers.ts";
-import { barrier, connect, eventsOf, type WsClient } from "./ws_client.ts";
-import { type Bus, type BusMessage, MemoryBusHub } from "../actors/bus.ts";
+import { call, createSchool, joinAs, json, type TestApp, twoIsolates } from "./helpers.ts";
+import { barrier, eventsOf, greeted, type WsClient } from "./ws_client.ts";
 import type { ServerFrame } from "../lib/wire.ts";
 import type { ChatEvent, Message } from "../lib/chat_model.ts";
 
 type Person = { token: string; id: string };
 type Answer = Extract<ServerFrame, { type: "ack" | "error" }>;
-
-async function greeted(url: string, token: string): Promise<WsClient> {
-  const ws = await connect(url);
-  try {
-    ws.send({ type: "hello", token });
-    await ws.next((f) => f.type === "ready");
-    return ws;
-  } catch (err) {
-    await ws.close();
-    throw err;
-  }
-}
 
 async function untilEvents(ws: WsClient, chatId: string, n: number, ms = 10_000) {
   let seen = 0;
@@ -75,41 +53,6 @@ async function postAll(t: TestApp, token: string, chatId: string, clientIds: rea
     assert.equal(res.status, 201, JSON.stringify(res.body));
     return res.body.message;
   }));
-}
-
-interface Isolate {
-  app: TestApp;
-  server: Served;
-  bus: LossyBus;
-}
-
-/** A bus endpoint that drops the messages `lose` picks (none by default). */
-class LossyBus implements Bus {
-  lose: (message: BusMessage) => boolean = () => false;
-  constructor(readonly inner: Bus) {}
-  publish(message: BusMessage): void {
-    if (!this.lose(message)) this.inner.publish(message);
-  }
-  subscribe(handler: (message: BusMessage) => void): () => void {
-    return this.inner.subscribe(handler);
-  }
-  close(): void {
-    this.inner.close();
-  }
-}
-
-/** Two apps on one KV and one bus, each served on its own port; disposed in reverse order. */
-async function twoIsolates(stack: AsyncDisposableStack): Promise<[Isolate, Isolate]> {
-  const kv = stack.use(await Deno.openKv(":memory:"));
-  const hub = new MemoryBusHub();
-  const isolates: Isolate[] = [];
-  for (let i = 0; i < 2; i++) {
-    const bus = new LossyBus(hub.endpoint());
-    const app = stack.use(await testApp({ kv, bus }));
-    const server = stack.use(serve(app));
-    isolates.push({ app, server, bus });
-  }
-  return isolates as [Isolate, Isolate];
 }
 
 Deno.test("two isolates on one KV assign gap-free seqs under concurrent sends, and sockets on both get every event in order", async () => {

@@ -5,23 +5,11 @@
  */
 import assert from "node:assert/strict";
 import { createSchool, ORIGIN, serve, signIn, testApp } from "./helpers.ts";
-import { barrier, closedWithin, connect, type WsClient } from "./ws_client.ts";
+import { barrier, closedWithin, connect, greeted, type WsClient } from "./ws_client.ts";
 import { CLOSE, type ServerFrame } from "../lib/wire.ts";
 import { MAX_FRAME, WAITING_PER_ADDRESS } from "../routes/realtime_limits.ts";
 
 type ErrorFrame = Extract<ServerFrame, { type: "error" }>;
-
-async function greeted(url: string, token: string): Promise<WsClient> {
-  const ws = await connect(url);
-  try {
-    ws.send({ type: "hello", token });
-    await ws.next((f) => f.type === "ready");
-    return ws;
-  } catch (err) {
-    await ws.close();
-    throw err;
-  }
-}
 
 /** Asks for a WebSocket upgrade over a raw connection; answers the HTTP status. */
 async function upgradeStatus(wsUrl: string, headers: Record<string, string> = {}) {

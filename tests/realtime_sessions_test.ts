@@ -10,38 +10,22 @@ import {
   joinAs,
   json,
   ORIGIN,
+  post,
   serve,
-  type Served,
   signIn,
   type TestApp,
   testApp,
+  twoIsolates,
 } from "./helpers.ts";
-import { barrier, closedWithin, connect, eventsOf, type WsClient } from "./ws_client.ts";
+import { barrier, closedWithin, eventsOf, greeted, type WsClient } from "./ws_client.ts";
 import { api, signInReal, startServer } from "./server.ts";
-import { type Bus, type BusMessage, MemoryBusHub } from "../actors/bus.ts";
 import { SESSION_TTL_MS } from "../lib/auth.ts";
 import { keys } from "../lib/kv_keys.ts";
 import type { OrgId, UserId } from "../lib/ids.ts";
 import { CLOSE, type ServerFrame } from "../lib/wire.ts";
-import type { ChatEvent, Message } from "../lib/chat_model.ts";
+import type { ChatEvent } from "../lib/chat_model.ts";
 
 type ErrorFrame = Extract<ServerFrame, { type: "error" }>;
-
-async function greeted(
-  url: string,
-  token: string | null,
-  headers: Record<string, string> = {},
-): Promise<WsClient> {
-  const ws = await connect(url, headers);
-  try {
-    ws.send(token ? { type: "hello", token } : { type: "hello" });
-    await ws.next((f) => f.type === "ready");
-    return ws;
-  } catch (err) {
-    await ws.close();
-    throw err;
-  }
-}
 
 /** Asserts the socket was closed for its session's end, after an `unauthenticated` error frame. */
 async function assertSessionEnded(ws: WsClient) {
@@ -49,15 +33,6 @@ async function assertSessionEnded(ws: WsClient) {
   assert.equal(closed.code, CLOSE.sessionEnded, `closed with ${closed.code}`);
   const error = ws.frames.findLast((f): f is ErrorFrame => f.type === "error");
   assert.equal(error?.error.code, "unauthenticated");
-}
-
-async function post(t: TestApp, token: string, chatId: string, clientId: string) {
-  const res = await json<{ message: Message }>(t, "POST", `/chats/${chatId}/messages`, token, {
-    clientId,
-    text: `текст ${clientId}`,
-  });
-  assert.equal(res.status, 201, JSON.stringify(res.body));
-  return res.body.message;
 }
 
 async function logEvents(t: TestApp, token: string, chatId: string): Promise<ChatEvent[]> {
@@ -91,40 +66,6 @@ async function classChat(t: TestApp) {
   return { orgId, admin, teacher, student, chatId: res.body.chat.id };
 }
 
-/** A bus endpoint that drops the messages `lose` picks (none by default). */
-class LossyBus implements Bus {
-  lose: (message: BusMessage) => boolean = () => false;
-  constructor(readonly inner: Bus) {}
-  publish(message: BusMessage): void {
-    if (!this.lose(message)) this.inner.publish(message);
-  }
-  subscribe(handler: (message: BusMessage) => void): () => void {
-    return this.inner.subscribe(handler);
-  }
-  close(): void {
-    this.inner.close();
-  }
-}
-
-interface Isolate {
-  app: TestApp;
-  server: Served;
-  bus: LossyBus;
-}
-
-/** Two apps on one KV and one bus, each served on its own port; disposed in reverse order. */
-async function twoIsolates(stack: AsyncDisposableStack): Promise<[Isolate, Isolate]> {
-  const kv = stack.use(await Deno.openKv(":memory:"));
-  const hub = new MemoryBusHub();
-  const isolates: Isolate[] = [];
-  for (let i = 0; i < 2; i++) {
-    const bus = new LossyBus(hub.endpoint());
-    const app = stack.use(await testApp({ kv, bus }));
-    isolates.push({ app, server: stack.use(serve(app)), bus });
-  }
-  return isolates as [Isolate, Isolate];
-}
-
 // ── Sign-out ─────────────────────────────────────────────────────────────────────────────────
 
 Deno.test("logout closes every open socket of that session with 4401 at once, and only those; what they send after commits nothing", async () => {
@@ -136,8 +77,7 @@ Deno.test("logout closes every open socket of that session with 4401 at once, an
   const otherSession = await signIn(t, email);
   await using byToken = await greeted(server.wsUrl, student.token);
   await using byCookie = await greeted(server.wsUrl, null, {
-    Origin: ORIGIN,
-    Cookie: `parta_session=${student.token}`,
+    headers: { Origin: ORIGIN, Cookie: `parta_session=${student.token}` },
   });
   await using stays = await greeted(server.wsUrl, otherSession);
   await post(t, teacher.token, chatId, "before");

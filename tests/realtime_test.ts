@@ -5,11 +5,12 @@ import {
   joinAs,
   json,
   ORIGIN,
+  post,
   serve,
   type TestApp,
   testApp,
 } from "./helpers.ts";
-import { barrier, connect, eventsOf, type WsClient } from "./ws_client.ts";
+import { barrier, connect, eventsOf, greeted, type WsClient } from "./ws_client.ts";
 import type { ServerFrame } from "../lib/wire.ts";
 import type { ChatEvent, Message } from "../lib/chat_model.ts";
 
@@ -17,23 +18,6 @@ type EventFrame = Extract<ServerFrame, { type: "event" }>;
 type ErrorFrame = Extract<ServerFrame, { type: "error" }>;
 type ReadyFrame = Extract<ServerFrame, { type: "ready" }>;
 type Person = { token: string; id: string };
-
-/** Opens a socket and greets with `token` (and `since`); resolves once `ready` has arrived. */
-async function greeted(
-  url: string,
-  token: string,
-  since?: Record<string, number>,
-): Promise<WsClient> {
-  const ws = await connect(url);
-  try {
-    ws.send({ type: "hello", token, ...(since ? { since } : {}) });
-    await ws.next((f) => f.type === "ready");
-    return ws;
-  } catch (err) {
-    await ws.close();
-    throw err;
-  }
-}
 
 function readyOf(ws: WsClient): ReadyFrame {
   const ready = ws.frames.find((f): f is ReadyFrame => f.type === "ready");
@@ -90,15 +74,6 @@ async function createGroup(t: TestApp, orgId: string, token: string, memberIds: 
   });
   assert.equal(res.status, 201, JSON.stringify(res.body));
   return res.body.chat.id;
-}
-
-async function post(t: TestApp, token: string, chatId: string, clientId: string) {
-  const res = await json<{ message: Message }>(t, "POST", `/chats/${chatId}/messages`, token, {
-    clientId,
-    text: `текст ${clientId}`,
-  });
-  assert.equal(res.status, 201, JSON.stringify(res.body));
-  return res.body.message;
 }
 
 async function lastSeq(t: TestApp, token: string, chatId: string): Promise<number> {
@@ -350,7 +325,7 @@ Deno.test("a socket resuming with since gets exactly the missed events in order,
   for (let i = 0; i < 5; i++) await post(t, teacher.token, chatId, `a${i}`); // seq 2..6
   for (let i = 0; i < 3; i++) await post(t, teacher.token, other, `b${i}`); // seq 2..4
 
-  await using ws = await greeted(server.wsUrl, student.token, { [chatId]: 3 });
+  await using ws = await greeted(server.wsUrl, student.token, { since: { [chatId]: 3 } });
   assert.deepEqual(readyOf(ws).chats, { [chatId]: 6, [other]: 4 });
   await untilEvents(ws, chatId, 3);
   assert.deepEqual(eventsOf(ws, chatId).map((e) => e.seq), [4, 5, 6]);
@@ -373,7 +348,9 @@ Deno.test("a socket resuming with since gets exactly the missed events in order,
   assert.ok(readyAt < firstEventAt);
 
   // Resuming from the head gives nothing old; from 0 gives the whole log.
-  await using fresh = await greeted(server.wsUrl, student.token, { [chatId]: 7, [other]: 0 });
+  await using fresh = await greeted(server.wsUrl, student.token, {
+    since: { [chatId]: 7, [other]: 0 },
+  });
   await untilEvents(fresh, other, 5);
   await barrier(fresh);
   assert.deepEqual(eventsOf(fresh, other).map((e) => e.seq), [1, 2, 3, 4, 5]);
@@ -394,7 +371,7 @@ Deno.test("sockets of a non-member and of another school's member cannot send to
   await using a = await greeted(server.wsUrl, outsider.token);
   await using b = await greeted(server.wsUrl, foreign.token);
   // Naming the chat in `since` replays nothing to a stranger.
-  await using c = await greeted(server.wsUrl, elsewhere.admin, { [chatId]: 0 });
+  await using c = await greeted(server.wsUrl, elsewhere.admin, { since: { [chatId]: 0 } });
   for (const ws of [a, b, c]) {
     assert.deepEqual(readyOf(ws).chats, {});
     const from = ws.frames.length;

@@ -118,3 +118,34 @@ export async function closedWithin(ws: WsClient, ms = 5000): Promise<CloseEvent>
     clearTimeout(timer);
   }
 }
+
+export interface GreetOptions {
+  /** The client's cursors per chat, for a resync. */
+  since?: Record<string, number>;
+  /** Upgrade headers (Origin, Cookie). */
+  headers?: Record<string, string>;
+}
+
+/**
+ * Opens a socket and greets it, with `token` (or, with null, by the upgrade's cookie); resolves
+ * once `ready` has arrived, and closes the socket if it does not.
+ */
+export async function greeted(
+  url: string,
+  token: string | null,
+  options: GreetOptions = {},
+): Promise<WsClient> {
+  const ws = await connect(url, options.headers);
+  try {
+    ws.send({
+      type: "hello",
+      ...(token ? { token } : {}),
+      ...(options.since ? { since: options.since } : {}),
+    });
+    await ws.next((f) => f.type === "ready");
+    return ws;
+  } catch (err) {
+    await ws.close();
+    throw err;
+  }
+}
