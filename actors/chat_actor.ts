@@ -114,9 +114,9 @@ export class ChatActor extends MailboxActor<ChatCommand> implements Activation {
           continue;
         }
         try {
-          const before = plan.mutations;
+          const before = plan.changes;
           results[i] = { ok: true, value: applyCommand(round, batch[i]!) };
-          if (plan.mutations > before) staged.push(i);
+          if (plan.changes > before) staged.push(i);
         } catch (error) {
           results[i] = { ok: false, error };
         }

@@ -237,9 +237,7 @@ export const markRead = {
     const entry = r.reads.readMarkers.get(c.actorId)!;
     const current = r.plan.readMarkers.get(c.actorId) ?? entry.value ?? 0;
     if (current >= target) return null;
-    if (!r.plan.readMarkers.has(c.actorId)) r.plan.check(entry);
-    r.plan.readMarkers.set(c.actorId, target);
-    r.plan.mutations++;
+    r.plan.moveReadMarker(entry, c.actorId, target);
     return target;
   },
 };

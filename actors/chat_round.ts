@@ -240,6 +240,8 @@ export class Plan {
   readonly events: ChatEvent[] = [];
   mutations = 1;
   bytes = 0;
+  /** Changes staged so far (a command that adds none writes nothing and is not committed). */
+  changes = 0;
   checks = 1;
   seq: number;
   lastMessageSeq: number;
@@ -286,14 +288,30 @@ export class Plan {
 
   set(key: Deno.KvKey, value: unknown, size = 0, options?: { expireIn?: number }): void {
     this.op.set(key, value, options);
+    this.changes++;
     this.mutations++;
     this.bytes += 200 + size;
   }
 
   delete(key: Deno.KvKey): void {
     this.op.delete(key);
+    this.changes++;
     this.mutations++;
     this.bytes += 100;
+  }
+
+  /**
+   * Moves `userId`'s read marker forward to `seq`, checked against the entry the round read; it
+   * is written once by {@link finish}, however often the batch moves it.
+   */
+  moveReadMarker(entry: Deno.KvEntryMaybe<number>, userId: UserId, seq: number): void {
+    if (!this.readMarkers.has(userId)) {
+      this.check(entry);
+      this.mutations++;
+      this.bytes += 200;
+    }
+    this.readMarkers.set(userId, seq);
+    this.changes++;
   }
 
   /** Adds follow-up work that runs once this plan has committed (and only then). */
@@ -306,6 +324,7 @@ export class Plan {
   append(event: EventDraft, size = 0): ChatEvent {
     const full = { ...event, seq: ++this.seq, at: this.at } as ChatEvent;
     this.events.push(full);
+    this.changes++;
     this.mutations++;
     this.bytes += 200 + size;
     return full;
@@ -316,6 +335,7 @@ export class Plan {
    * deletion took away). An event appended by this plan is replaced before it is written.
    */
   rewrite(event: ChatEvent, size = 0): void {
+    this.changes++;
     const staged = event.seq - this.head.value.seq - 1;
     if (staged >= 0 && staged < this.events.length) {
       this.events[staged] = event;
