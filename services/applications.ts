@@ -49,19 +49,16 @@ export class ApplicationService {
     return user;
   }
 
-  /** Checks that `user` operates the platform (404 otherwise), before anything is read. */
-  assertOperator(user: User): void {
+  /** Applications in one status; `status()` reads it from the request once the operator is known. */
+  async list(user: User, status: () => ApplicationStatus) {
     this.#operator(user);
-  }
-
-  async list(user: User, status: ApplicationStatus) {
-    this.#operator(user);
-    return { applications: await listApplications(this.#d.kv, status) };
+    return { applications: await listApplications(this.#d.kv, status()) };
   }
 
   /** Approves: the school and its admin's invite are created, and the applicant is mailed. */
-  async approve(user: User, id: string) {
+  async approve(user: User, id: string, read: () => Promise<void>) {
     const operator = this.#operator(user);
+    await read();
     const appOrigin = this.#d.config.appOrigin;
     const { org, adminInvite, mailEffect } = await approveApplication(
       this.#d,
@@ -90,8 +87,9 @@ export class ApplicationService {
   }
 
   /** Rejects with a reason the school reads in its mail. */
-  async reject(user: User, id: string, reason: string) {
+  async reject(user: User, id: string, read: () => Promise<{ reason: string }>) {
     const operator = this.#operator(user);
+    const { reason } = await read();
     const { application, mailEffect } = await rejectApplication(
       this.#d,
       id,

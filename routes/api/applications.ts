@@ -18,29 +18,26 @@ export function applicationRoutes(deps: Deps) {
   });
 
   app.get("/org-applications", async (c) => {
-    const user = requireUser(c);
-    applications.assertOperator(user);
-    const status = z.enum(["pending", "approved", "rejected"]).safeParse(
-      c.req.query("status") ?? "pending",
-    );
-    if (!status.success) {
-      throw invalidInput("status must be pending, approved or rejected", "status");
-    }
-    return c.json(await applications.list(user, status.data));
+    const status = () => {
+      const parsed = z.enum(["pending", "approved", "rejected"]).safeParse(
+        c.req.query("status") ?? "pending",
+      );
+      if (!parsed.success) {
+        throw invalidInput("status must be pending, approved or rejected", "status");
+      }
+      return parsed.data;
+    };
+    return c.json(await applications.list(requireUser(c), status));
   });
 
   app.post("/org-applications/:id/approve", async (c) => {
-    const user = requireUser(c);
-    applications.assertOperator(user);
-    await readNoInput(c);
-    return c.json(await applications.approve(user, c.req.param("id")), 201);
+    const read = () => readNoInput(c);
+    return c.json(await applications.approve(requireUser(c), c.req.param("id"), read), 201);
   });
 
   app.post("/org-applications/:id/reject", async (c) => {
-    const user = requireUser(c);
-    applications.assertOperator(user);
-    const { reason } = await readJson(c, rejectInput);
-    return c.json(await applications.reject(user, c.req.param("id"), reason));
+    const read = () => readJson(c, rejectInput);
+    return c.json(await applications.reject(requireUser(c), c.req.param("id"), read));
   });
 
   return app;
