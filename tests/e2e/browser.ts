@@ -108,6 +108,15 @@ export async function mailedCode(base: string, email: string): Promise<string> {
   }
 }
 
+/** A new browser person signed in as `email` through the form, on their chat list. */
+export async function signedInPage(e2e: E2E, email: string): Promise<Page> {
+  const page = await (await e2e.person()).newPage();
+  await page.goto("/signin");
+  await signInThroughUi(page, e2e.base, email);
+  await page.waitForURL(/\/chats$/);
+  return page;
+}
+
 /** Signs in through the sign-in form (already open on `page`, or on /signin). */
 export async function signInThroughUi(page: Page, base: string, email: string): Promise<void> {
   if (!(await page.locator("#signin-email").count())) await page.goto("/signin");

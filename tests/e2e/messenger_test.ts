@@ -5,7 +5,13 @@
  */
 import assert from "node:assert/strict";
 import type { BrowserContext, Page } from "playwright-core";
-import { approvedSchool, assertAccessible, signInThroughUi, startE2E } from "./browser.ts";
+import {
+  approvedSchool,
+  assertAccessible,
+  signedInPage,
+  signInThroughUi,
+  startE2E,
+} from "./browser.ts";
 import { api, signInReal } from "../server.ts";
 import { until } from "../until.ts";
 
@@ -432,11 +438,7 @@ Deno.test("the chat page ships at most 60 KB of JavaScript, gzipped", async () =
       await new Promise((r) => setTimeout(r, 300));
     }
   }
-  const context = await e2e.person();
-  const page = await context.newPage();
-  await page.goto("/signin");
-  await signInThroughUi(page, e2e.base, "admin@school7.test");
-  await page.waitForURL(/\/chats$/);
+  const page = await signedInPage(e2e, "admin@school7.test");
 
   const scripts = new Set<string>();
   page.on("response", (res) => {

@@ -1,13 +1,9 @@
 import assert from "node:assert/strict";
-import { OPERATOR, signInThroughUi, startE2E } from "./browser.ts";
+import { OPERATOR, signedInPage, startE2E } from "./browser.ts";
 
 Deno.test("the installed app opens offline to a clear no-connection page", async () => {
   await using e2e = await startE2E();
-  const context = await e2e.person();
-  const page = await context.newPage();
-  await page.goto("/signin");
-  await signInThroughUi(page, e2e.base, OPERATOR);
-  await page.waitForURL(/\/chats$/);
+  const page = await signedInPage(e2e, OPERATOR);
   await page.goto("/profile");
   // The service worker installs and takes control; its cache then holds the shell.
   await page.evaluate(() =>
@@ -19,7 +15,7 @@ Deno.test("the installed app opens offline to a clear no-connection page", async
   await page.reload();
   assert.ok(await page.evaluate(() => navigator.serviceWorker.controller !== null));
 
-  await context.setOffline(true);
+  await page.context().setOffline(true);
   await page.goto("/chats").catch(() => {});
   await page.getByRole("heading", { name: "Нет соединения с интернетом" }).waitFor({
     timeout: 10_000,
@@ -28,7 +24,7 @@ Deno.test("the installed app opens offline to a clear no-connection page", async
     document.querySelector("link[rel=manifest]")?.getAttribute("href")
   );
   assert.equal(manifest, "/manifest.webmanifest");
-  await context.setOffline(false);
+  await page.context().setOffline(false);
   await page.goto("/profile");
   await page.getByRole("heading", { name: "Профиль" }).waitFor();
 });

@@ -1,16 +1,12 @@
 /** The browser side of a session ending while the messenger is open (close code 4401). */
 import assert from "node:assert/strict";
-import { OPERATOR, signInThroughUi, startE2E } from "./browser.ts";
+import { OPERATOR, signedInPage, startE2E } from "./browser.ts";
 
 Deno.test("signing out in one tab sends the messenger in another tab to sign-in (close 4401)", async () => {
   await using e2e = await startE2E();
-  const context = await e2e.person();
-  const page = await context.newPage();
-  await page.goto("/signin");
-  await signInThroughUi(page, e2e.base, OPERATOR);
-  await page.waitForURL(/\/chats$/);
+  const page = await signedInPage(e2e, OPERATOR);
   await page.locator('.messenger[data-status="online"]').waitFor({ timeout: 15_000 });
-  const other = await context.newPage();
+  const other = await page.context().newPage();
   await other.goto("/profile");
   const status = await other.evaluate(async () =>
     (await fetch("/api/v1/auth/logout", { method: "POST", credentials: "same-origin" })).status
