@@ -32,6 +32,8 @@ export const ru = {
   "error.too_large": "Слишком большой объём.",
   "error.overloaded": "Сервер сейчас перегружен. Попробуйте через несколько секунд.",
   "error.unavailable": "Сервер перезапускается. Попробуйте через несколько секунд.",
+  "error.call_ended": "Звонок уже завершён.",
+  "error.calls_unavailable": "Сервер звонков не отвечает. Попробуйте через минуту.",
   "error.forbidden.banned":
     "Администратор исключил вас из этой школы. Вернуться по приглашению можно, только когда он это разрешит, — обратитесь к администратору школы.",
   "error.forbidden.chat_banned":
@@ -162,6 +164,8 @@ export const en: Record<keyof typeof ru, string> = {
   "error.too_large": "Too large.",
   "error.overloaded": "The server is busy right now. Try again in a few seconds.",
   "error.unavailable": "The server is restarting. Try again in a few seconds.",
+  "error.call_ended": "The call has already ended.",
+  "error.calls_unavailable": "The call server is not answering. Try again in a minute.",
   "error.forbidden.banned":
     "An admin removed you from this school. You can come back through an invite only once they allow it — ask the school's admin.",
   "error.forbidden.chat_banned":
