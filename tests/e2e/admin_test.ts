@@ -233,6 +233,8 @@ Deno.test("a school admin runs the console: classes, invites, roster, settings",
   // admin presses «Разрешить вернуться».
   await admin.getByRole("button", { name: "Удалить из школы: Маша Иванова" }).click();
   const removal = admin.getByRole("dialog", { name: "Удалить из школы: Маша Иванова?" });
+  await removal.waitFor();
+  await shot(admin, "remove-dialog", false);
   await removal.getByRole("button", { name: "Удалить из школы" }).click();
   await removal.waitFor({ state: "detached" });
   const banRow = admin.locator(".ban-row", { hasText: "Маша Иванова" });
