@@ -2,11 +2,11 @@
  * Parta's entry point for `deno serve`: read the configuration, open KV, wire the actors and
  * the app. With `--parallel`, every worker runs this module on its own.
  */
-import { CONFIG_VARIABLES, ConfigError, kvIsLocalFile, readConfig } from "./lib/config.ts";
-import { openKvShared } from "./lib/kv_util.ts";
-import { prepareKvDir, restrictKvFiles } from "./lib/kv_file.ts";
+import { CONFIG_VARIABLES, ConfigError, kvIsLocalFile, readConfig } from "./platform/config.ts";
+import { openKvShared } from "./platform/kv_util.ts";
+import { prepareKvDir, restrictKvFiles } from "./platform/kv_file.ts";
 import { createApp } from "./routes/app.ts";
-import { createDeps, stopDeps } from "./routes/wiring.ts";
+import { createDeps, stopDeps } from "./wiring.ts";
 
 function loadConfig() {
   try {

@@ -4,9 +4,9 @@
  * repair gaps from KV. Endings (a session, a school membership) travel on it too; a lost one is
  * caught by each gateway's periodic re-check of its sockets against KV.
  */
-import type { ChatId, OrgId, UserId } from "../lib/ids.ts";
-import type { ChatEvent } from "../lib/chat_model.ts";
-import type { ServerFrame } from "../lib/wire.ts";
+import type { ChatId, OrgId, UserId } from "../shared/ids.ts";
+import type { ChatEvent } from "../shared/chat_model.ts";
+import type { ServerFrame } from "../shared/wire.ts";
 
 export type BusMessage =
   | { type: "events"; chatId: ChatId; events: ChatEvent[] }

@@ -5,11 +5,11 @@
  * commit is in flight, new commands queue up and go into the next commit together (group
  * commit). Only after a commit succeeds are its events delivered and published.
  */
-import type { ChatId, Clock, Ids, UserId } from "../lib/ids.ts";
-import { keys } from "../lib/kv_keys.ts";
-import { commit } from "../lib/kv_util.ts";
-import type { Chat, ChatEvent, ChatHead } from "../lib/chat_model.ts";
-import { conflict, notFound } from "../lib/errors.ts";
+import type { ChatId, Clock, Ids, UserId } from "../shared/ids.ts";
+import { keys } from "../platform/kv_keys.ts";
+import { commit } from "../platform/kv_util.ts";
+import type { Chat, ChatEvent, ChatHead } from "../shared/chat_model.ts";
+import { conflict, notFound } from "../shared/errors.ts";
 import { MailboxActor, type Result } from "./mailbox.ts";
 import type { Activation } from "./host.ts";
 import {

@@ -2,12 +2,12 @@
  * Calls in a chat: starting one appends `call.started` and the call's message; ending it appends
  * `call.ended` and closes the message. One call at a time per chat.
  */
-import type { UserId } from "../lib/ids.ts";
-import { keys } from "../lib/kv_keys.ts";
-import type { CallKind, Message } from "../lib/chat_model.ts";
-import { AppError, forbidden, notFound } from "../lib/errors.ts";
-import * as policy from "../lib/policy.ts";
-import { type Call, callView, staffOnly } from "../lib/calls.ts";
+import type { UserId } from "../shared/ids.ts";
+import { keys } from "../platform/kv_keys.ts";
+import type { CallKind, Message } from "../shared/chat_model.ts";
+import { AppError, forbidden, notFound } from "../shared/errors.ts";
+import * as policy from "../shared/policy.ts";
+import { type Call, callView, staffOnly } from "../domain/calls.ts";
 import { assertAllowed, type Cost, type Needs, type Round } from "./chat_round.ts";
 import { postMessage } from "./chat_messages.ts";
 

@@ -3,14 +3,14 @@
  * initial membership; only then is the event published. A direct chat between two members is
  * unique: asking again returns the existing one.
  */
-import type { ChatId, ClassId, Clock, Ids, OrgId, UserId } from "../lib/ids.ts";
-import { keys } from "../lib/kv_keys.ts";
-import { getManyChunked, listAll, transact } from "../lib/kv_util.ts";
-import type { Chat, ChatEvent, ChatHead, ChatKind, ChatMember } from "../lib/chat_model.ts";
-import { type Member, type Org, type OrgClass, orgSettings, type Role } from "../lib/model.ts";
-import { forbidden, invalidInput, notFound } from "../lib/errors.ts";
-import * as policy from "../lib/policy.ts";
-import { callerOf } from "../lib/orgs.ts";
+import type { ChatId, ClassId, Clock, Ids, OrgId, UserId } from "../shared/ids.ts";
+import { keys } from "../platform/kv_keys.ts";
+import { getManyChunked, listAll, transact } from "../platform/kv_util.ts";
+import type { Chat, ChatEvent, ChatHead, ChatKind, ChatMember } from "../shared/chat_model.ts";
+import { type Member, type Org, type OrgClass, orgSettings, type Role } from "../shared/model.ts";
+import { forbidden, invalidInput, notFound } from "../shared/errors.ts";
+import * as policy from "../shared/policy.ts";
+import { callerOf } from "../domain/orgs.ts";
 
 export interface CreateChatDeps {
   kv: Deno.Kv;

@@ -1,9 +1,9 @@
 /** Planning lessons and meetings in a chat: a message everyone sees, and the plan for the list. */
-import type { UserId } from "../lib/ids.ts";
-import { keys } from "../lib/kv_keys.ts";
-import type { Lesson, LessonSummary } from "../lib/chat_model.ts";
-import { forbidden, invalidInput } from "../lib/errors.ts";
-import * as policy from "../lib/policy.ts";
+import type { UserId } from "../shared/ids.ts";
+import { keys } from "../platform/kv_keys.ts";
+import type { Lesson, LessonSummary } from "../shared/chat_model.ts";
+import { forbidden, invalidInput } from "../shared/errors.ts";
+import * as policy from "../shared/policy.ts";
 import { assertAllowed, type Cost, type Needs, type Round } from "./chat_round.ts";
 import { postMessage } from "./chat_messages.ts";
 

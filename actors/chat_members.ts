@@ -3,14 +3,14 @@
  * moderator's removal of someone else is a ban from the chat's links, written in the same commit;
  * a moderator adding them back lifts it. Leaving, and leaving with the school, are not bans.
  */
-import type { UserId } from "../lib/ids.ts";
-import { keys } from "../lib/kv_keys.ts";
-import type { ChatInvite, ChatMember, ChatRole } from "../lib/chat_model.ts";
-import { MAX_CHAT_MEMBERS } from "../lib/chat_model.ts";
-import { AppError, conflict, forbidden, invalidInput, notFound } from "../lib/errors.ts";
-import * as policy from "../lib/policy.ts";
-import { inviteGone, inviteState, newChatInvite } from "../lib/invites.ts";
-import { type Ban, callerOf } from "../lib/orgs.ts";
+import type { UserId } from "../shared/ids.ts";
+import { keys } from "../platform/kv_keys.ts";
+import type { ChatInvite, ChatMember, ChatRole } from "../shared/chat_model.ts";
+import { MAX_CHAT_MEMBERS } from "../shared/chat_model.ts";
+import { AppError, conflict, forbidden, invalidInput, notFound } from "../shared/errors.ts";
+import * as policy from "../shared/policy.ts";
+import { inviteGone, inviteState, newChatInvite } from "../domain/invites.ts";
+import { type Ban, callerOf } from "../domain/orgs.ts";
 import {
   assertAllowed,
   audit,

@@ -1,13 +1,13 @@
 /** Chat commands on messages: send (idempotent by clientId), edit, delete, react. */
-import type { UserId } from "../lib/ids.ts";
-import { keys } from "../lib/kv_keys.ts";
-import type { Message } from "../lib/chat_model.ts";
-import { conflict, forbidden, invalidInput, rateLimited } from "../lib/errors.ts";
-import * as policy from "../lib/policy.ts";
-import { SEND_RULE, take } from "../lib/allowance.ts";
-import { orgSettings } from "../lib/model.ts";
-import { isQuiet } from "../lib/quiet.ts";
-import { type FileRecord, fileRef, writeFileSent } from "../lib/files.ts";
+import type { UserId } from "../shared/ids.ts";
+import { keys } from "../platform/kv_keys.ts";
+import type { Message } from "../shared/chat_model.ts";
+import { conflict, forbidden, invalidInput, rateLimited } from "../shared/errors.ts";
+import * as policy from "../shared/policy.ts";
+import { SEND_RULE, take } from "../platform/allowance.ts";
+import { orgSettings } from "../shared/model.ts";
+import { isQuiet } from "../shared/quiet.ts";
+import { type FileRecord, fileRef, writeFileSent } from "../domain/files.ts";
 import {
   assertAllowed,
   audit,

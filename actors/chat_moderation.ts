@@ -2,12 +2,12 @@
  * Moderation commands: freeze and slow mode, muting a member, making a member a moderator.
  * Each is logged to the school's audit log in the same commit.
  */
-import type { UserId } from "../lib/ids.ts";
-import { keys } from "../lib/kv_keys.ts";
-import type { ChatMember, ChatSettings } from "../lib/chat_model.ts";
-import { newReport, type Report } from "../lib/reports.ts";
-import { conflict, forbidden, notFound } from "../lib/errors.ts";
-import * as policy from "../lib/policy.ts";
+import type { UserId } from "../shared/ids.ts";
+import { keys } from "../platform/kv_keys.ts";
+import type { ChatMember, ChatSettings } from "../shared/chat_model.ts";
+import { newReport, type Report } from "../domain/reports.ts";
+import { conflict, forbidden, notFound } from "../shared/errors.ts";
+import * as policy from "../shared/policy.ts";
 import {
   assertAllowed,
   audit,

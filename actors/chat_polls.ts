@@ -2,16 +2,16 @@
  * Chat commands on polls: create, vote (a new vote replaces the old), close. A vote in a named
  * poll is an event naming the voter and their choice; in an anonymous poll it is an event only
  * when the number of voters moves, attributed to the poll's author and carrying no counts
- * until the poll closes (lib/polls.ts), so neither an event nor its timing tells a choice.
+ * until the poll closes (domain/polls.ts), so neither an event nor its timing tells a choice.
  */
-import type { UserId } from "../lib/ids.ts";
-import { keys } from "../lib/kv_keys.ts";
-import type { Message, Poll } from "../lib/chat_model.ts";
-import { conflict, invalidInput } from "../lib/errors.ts";
-import * as policy from "../lib/policy.ts";
+import type { UserId } from "../shared/ids.ts";
+import { keys } from "../platform/kv_keys.ts";
+import type { Message, Poll } from "../shared/chat_model.ts";
+import { conflict, invalidInput } from "../shared/errors.ts";
+import * as policy from "../shared/policy.ts";
 import { assertAllowed, type Cost, type Needs, pair, type Round, utf8Bound } from "./chat_round.ts";
 import { assertNotSilenced, postMessage, type SendOutcome } from "./chat_messages.ts";
-import { pollClosed, pollResults } from "../lib/polls.ts";
+import { pollClosed, pollResults } from "../domain/polls.ts";
 
 export type CreatePollCommand = {
   type: "createPoll";

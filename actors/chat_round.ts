@@ -3,10 +3,10 @@
  * read, and the plan of writes and events that becomes one atomic commit checked against the
  * chat head.
  */
-import type { ChatId, Ids, UserId } from "../lib/ids.ts";
-import { keys } from "../lib/kv_keys.ts";
-import { getManyChunked } from "../lib/kv_util.ts";
-import { DEFAULT_CHAT_SETTINGS } from "../lib/chat_model.ts";
+import type { ChatId, Ids, UserId } from "../shared/ids.ts";
+import { keys } from "../platform/kv_keys.ts";
+import { getManyChunked } from "../platform/kv_util.ts";
+import { DEFAULT_CHAT_SETTINGS } from "../shared/chat_model.ts";
 import type {
   AuditEntry,
   Chat,
@@ -17,15 +17,15 @@ import type {
   ChatSettings,
   EventDraft,
   Message,
-} from "../lib/chat_model.ts";
-import type { Member, Org } from "../lib/model.ts";
-import type { FileRecord } from "../lib/files.ts";
-import type { Call } from "../lib/calls.ts";
-import { type EffectBody, writeEffect } from "../lib/outbox.ts";
-import type { Bucket } from "../lib/allowance.ts";
-import { notFound } from "../lib/errors.ts";
-import * as policy from "../lib/policy.ts";
-import type { ChatCaller, Decision } from "../lib/policy.ts";
+} from "../shared/chat_model.ts";
+import type { Member, Org } from "../shared/model.ts";
+import type { FileRecord } from "../domain/files.ts";
+import type { Call } from "../domain/calls.ts";
+import { type EffectBody, writeEffect } from "../effects/outbox.ts";
+import type { Bucket } from "../platform/allowance.ts";
+import { notFound } from "../shared/errors.ts";
+import * as policy from "../shared/policy.ts";
+import type { ChatCaller, Decision } from "../shared/policy.ts";
 
 /** Stay well inside KV's 1000 mutations and 800 KiB per atomic operation. */
 const MAX_MUTATIONS = 900;
@@ -265,7 +265,7 @@ export class Plan {
   activeCall: Call | null | undefined = undefined;
   /** The chat record as changed by this plan (title, settings), if it was. */
   chat: Chat | null = null;
-  /** Effects written in this plan (lib/outbox.ts). */
+  /** Effects written in this plan (effects/outbox.ts). */
   effects = 0;
 
   constructor(kv: Deno.Kv, readonly head: Deno.KvEntry<ChatHead>, readonly at: string) {

@@ -9,13 +9,13 @@
  * school, it stops following that school's chats at once. Both travel on the bus, and a periodic
  * re-check against KV catches whatever a lost bus message did not bring.
  */
-import type { ChatId, Clock, OrgId, UserId } from "../lib/ids.ts";
-import type { QuietHours } from "../lib/model.ts";
-import { isQuiet } from "../lib/quiet.ts";
-import type { Chat, ChatEvent, ChatHead } from "../lib/chat_model.ts";
-import { keys } from "../lib/kv_keys.ts";
-import { chatView, listEvents } from "../lib/chats.ts";
-import { CLOSE, type ServerFrame } from "../lib/wire.ts";
+import type { ChatId, Clock, OrgId, UserId } from "../shared/ids.ts";
+import type { QuietHours } from "../shared/model.ts";
+import { isQuiet } from "../shared/quiet.ts";
+import type { Chat, ChatEvent, ChatHead } from "../shared/chat_model.ts";
+import { keys } from "../platform/kv_keys.ts";
+import { chatView, listEvents } from "../domain/chats.ts";
+import { CLOSE, type ServerFrame } from "../shared/wire.ts";
 import type { Bus, BusMessage } from "./bus.ts";
 import { pairKey, readStanding, SessionBook, type SocketSession } from "./gateway_sessions.ts";
 

@@ -4,10 +4,10 @@
  * when the next one expires, and the periodic re-check against KV that catches an ending whose
  * bus message was lost.
  */
-import type { Clock, OrgId, UserId } from "../lib/ids.ts";
-import type { Member, Session } from "../lib/model.ts";
-import { keys } from "../lib/kv_keys.ts";
-import { getManyChunked } from "../lib/kv_util.ts";
+import type { Clock, OrgId, UserId } from "../shared/ids.ts";
+import type { Member, Session } from "../shared/model.ts";
+import { keys } from "../platform/kv_keys.ts";
+import { getManyChunked } from "../platform/kv_util.ts";
 
 /** The session a socket was opened with. */
 export interface SocketSession {

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { Gateway, type Sink, type SocketSession } from "./gateway.ts";
 import { MemoryBusHub } from "./bus.ts";
-import type { ChatId, OrgId, UserId } from "../lib/ids.ts";
-import { keys } from "../lib/kv_keys.ts";
-import { CLOSE } from "../lib/wire.ts";
-import type { ChatEvent } from "../lib/chat_model.ts";
+import type { ChatId, OrgId, UserId } from "../shared/ids.ts";
+import { keys } from "../platform/kv_keys.ts";
+import { CLOSE } from "../shared/wire.ts";
+import type { ChatEvent } from "../shared/chat_model.ts";
 
 class FakeSink implements Sink {
   readyState = 1;

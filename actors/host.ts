@@ -2,8 +2,8 @@
  * The per-isolate actor host: at most one activation per address, created on first use and
  * passivated after it has been idle for a while. Time is injected.
  */
-import type { Clock } from "../lib/ids.ts";
-import { shuttingDown } from "../lib/errors.ts";
+import type { Clock } from "../shared/ids.ts";
+import { shuttingDown } from "../shared/errors.ts";
 
 /** What the host needs of an activation. */
 export interface Activation {

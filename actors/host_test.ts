@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { AppError } from "../lib/errors.ts";
+import { AppError } from "../shared/errors.ts";
 import { type Activation, ActorHost } from "./host.ts";
 
 /** An activation whose work and last activity the test sets by hand. */

@@ -3,7 +3,7 @@
  * new commands queue up and are handed over together as the next batch (up to `maxBatch`), which
  * is what lets an actor group many commands into one commit. The queue is bounded.
  */
-import { AppError, shuttingDown } from "../lib/errors.ts";
+import { AppError, shuttingDown } from "../shared/errors.ts";
 
 export type Result<R> = { ok: true; value: R } | { ok: false; error: unknown };
 

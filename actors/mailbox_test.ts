@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { AppError } from "../lib/errors.ts";
+import { AppError } from "../shared/errors.ts";
 import { Mailbox, type Result, unwrap } from "./mailbox.ts";
 
 /** A handler that records its batches and holds each one until `open()` is called. */

@@ -4,8 +4,8 @@
  * mailbox, one at a time, and commits atomically with checks on what it read, so concurrent
  * activations on other isolates stay consistent.
  */
-import type { OrgId, UserId } from "../lib/ids.ts";
-import type { Invite, Member, Org, OrgClass } from "../lib/model.ts";
+import type { OrgId, UserId } from "../shared/ids.ts";
+import type { Invite, Member, Org, OrgClass } from "../shared/model.ts";
 import {
   type Accepted,
   applyOrgCommand,

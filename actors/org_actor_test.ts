@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { AppError } from "../lib/errors.ts";
-import { type OrgId, ulidSource, type UserId } from "../lib/ids.ts";
-import { keys } from "../lib/kv_keys.ts";
-import { listAll } from "../lib/kv_util.ts";
-import type { Invite, Member, OrgClass } from "../lib/model.ts";
+import { AppError } from "../shared/errors.ts";
+import { type OrgId, ulidSource, type UserId } from "../shared/ids.ts";
+import { keys } from "../platform/kv_keys.ts";
+import { listAll } from "../platform/kv_util.ts";
+import type { Invite, Member, OrgClass } from "../shared/model.ts";
 import { createSchool, joinAs, json, signIn, type TestApp, testApp } from "../tests/helpers.ts";
 import type { Result } from "./mailbox.ts";
 import { OrgActor } from "./org_actor.ts";

@@ -3,17 +3,17 @@
  * through its mailbox, one command at a time. Each reads what it needs and commits once, with
  * checks on what it read (transact retries a conflict).
  */
-import { writeEffect } from "../lib/outbox.ts";
-import type { ClassId, OrgId, UserId } from "../lib/ids.ts";
-import { isUlid } from "../lib/ids.ts";
-import { keys } from "../lib/kv_keys.ts";
-import { transact } from "../lib/kv_util.ts";
-import type { Invite, Member, Org, OrgClass, OrgSettings, Role, User } from "../lib/model.ts";
-import { orgSettings } from "../lib/model.ts";
-import { conflict, invalidInput, notFound } from "../lib/errors.ts";
-import * as policy from "../lib/policy.ts";
-import type { Ban } from "../lib/orgs.ts";
-import { inviteGone, inviteState, newInvite, storeInvite } from "../lib/invites.ts";
+import { writeEffect } from "../effects/outbox.ts";
+import type { ClassId, OrgId, UserId } from "../shared/ids.ts";
+import { isUlid } from "../shared/ids.ts";
+import { keys } from "../platform/kv_keys.ts";
+import { transact } from "../platform/kv_util.ts";
+import type { Invite, Member, Org, OrgClass, OrgSettings, Role, User } from "../shared/model.ts";
+import { orgSettings } from "../shared/model.ts";
+import { conflict, invalidInput, notFound } from "../shared/errors.ts";
+import * as policy from "../shared/policy.ts";
+import type { Ban } from "../domain/orgs.ts";
+import { inviteGone, inviteState, newInvite, storeInvite } from "../domain/invites.ts";
 import { aRole, assertNameFits, assertRolesFit, bannedFromSchool } from "./org_join.ts";
 import { assertAllowed, type OrgContext } from "./org_context.ts";
 import { createChat, type CreateChatInput } from "./chat_create.ts";

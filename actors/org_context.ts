@@ -2,14 +2,14 @@
  * What an org actor's command works with: the school's address, the actor's dependencies, and
  * the reads and checks several commands share. One context per command.
  */
-import type { ChatId, ClassId, Clock, Ids, OrgId, UserId } from "../lib/ids.ts";
-import type { ChatEvent } from "../lib/chat_model.ts";
-import { keys } from "../lib/kv_keys.ts";
-import { getManyChunked, listAll } from "../lib/kv_util.ts";
-import type { Invite, Member, Org, OrgApplication, OrgClass } from "../lib/model.ts";
-import { conflict, invalidInput, notFound } from "../lib/errors.ts";
-import * as policy from "../lib/policy.ts";
-import { callerOf } from "../lib/orgs.ts";
+import type { ChatId, ClassId, Clock, Ids, OrgId, UserId } from "../shared/ids.ts";
+import type { ChatEvent } from "../shared/chat_model.ts";
+import { keys } from "../platform/kv_keys.ts";
+import { getManyChunked, listAll } from "../platform/kv_util.ts";
+import type { Invite, Member, Org, OrgApplication, OrgClass } from "../shared/model.ts";
+import { conflict, invalidInput, notFound } from "../shared/errors.ts";
+import * as policy from "../shared/policy.ts";
+import { callerOf } from "../domain/orgs.ts";
 
 /** Throws 404 (the school is hidden) or 403 naming `action` unless `decision` allows. */
 export function assertAllowed(decision: policy.Decision, action: string): void {

@@ -3,12 +3,12 @@
  * rules an admin's member edit keeps (roles one person may hold together, never one's own child,
  * children are students), no ban, and a name that does not pass for a member of staff.
  */
-import type { OrgId, UserId } from "../lib/ids.ts";
-import type { Invite, Member, Role } from "../lib/model.ts";
-import { AppError, conflict } from "../lib/errors.ts";
-import * as policy from "../lib/policy.ts";
-import { imitatesBadge } from "../lib/display_names.ts";
-import { lookalikeName, looksLikeStaff } from "../lib/users.ts";
+import type { OrgId, UserId } from "../shared/ids.ts";
+import type { Invite, Member, Role } from "../shared/model.ts";
+import { AppError, conflict } from "../shared/errors.ts";
+import * as policy from "../shared/policy.ts";
+import { imitatesBadge } from "../domain/display_names.ts";
+import { lookalikeName, looksLikeStaff } from "../domain/users.ts";
 
 /** "a parent", "an admin". */
 export const aRole = (role: Role) => `${role === "admin" ? "an" : "a"} ${role}`;

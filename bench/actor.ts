@@ -11,9 +11,9 @@
  */
 import { parseArgs } from "node:util";
 import process from "node:process";
-import type { ChatId, UserId } from "../lib/ids.ts";
-import { keys } from "../lib/kv_keys.ts";
-import type { ChatEvent, ChatHead, Message } from "../lib/chat_model.ts";
+import type { ChatId, UserId } from "../shared/ids.ts";
+import { keys } from "../platform/kv_keys.ts";
+import type { ChatEvent, ChatHead, Message } from "../shared/chat_model.ts";
 import { ChatActor } from "../actors/chat_actor.ts";
 import { addPeople, createGroupChat, createSchool, fixtures, type Person } from "./school.ts";
 

@@ -20,9 +20,9 @@
  * tests/crash_test.ts runs a short version; `deno task bench --only crash` the full one.
  */
 import { parseArgs } from "node:util";
-import type { ChatId } from "../lib/ids.ts";
-import type { ChatEvent, Message } from "../lib/chat_model.ts";
-import { openKvShared } from "../lib/kv_util.ts";
+import type { ChatId } from "../shared/ids.ts";
+import type { ChatEvent, Message } from "../shared/chat_model.ts";
+import { openKvShared } from "../platform/kv_util.ts";
 import { addPeople, createGroupChat, createSchool, fixtures, type Person } from "./school.ts";
 import { type PartaProcess, startParta } from "./parta_proc.ts";
 import { prng } from "./prng.ts";

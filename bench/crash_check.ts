@@ -2,10 +2,10 @@
  * Reading back what the crash rounds acknowledged: each chat's event log and history through the
  * API, and the KV file itself once the server has stopped.
  */
-import type { ChatId, UserId } from "../lib/ids.ts";
-import type { ChatEvent, Message } from "../lib/chat_model.ts";
-import { keys } from "../lib/kv_keys.ts";
-import { getManyChunked, openKvShared } from "../lib/kv_util.ts";
+import type { ChatId, UserId } from "../shared/ids.ts";
+import type { ChatEvent, Message } from "../shared/chat_model.ts";
+import { keys } from "../platform/kv_keys.ts";
+import { getManyChunked, openKvShared } from "../platform/kv_util.ts";
 
 /** An acknowledgement a client received. */
 export interface Ack {

@@ -4,8 +4,8 @@
  * its chats from `since` on reconnect, and can send every acknowledged message once more to
  * check that the server answers with the same seq.
  */
-import type { ChatId } from "../lib/ids.ts";
-import type { ServerFrame } from "../lib/wire.ts";
+import type { ChatId } from "../shared/ids.ts";
+import type { ServerFrame } from "../shared/wire.ts";
 import type { Person } from "./school.ts";
 
 export interface Planned {

@@ -8,8 +8,8 @@
 import process from "node:process";
 import { Gateway, type Sink } from "../actors/gateway.ts";
 import { MemoryBusHub } from "../actors/bus.ts";
-import { keys } from "../lib/kv_keys.ts";
-import type { ChatId, OrgId, UserId } from "../lib/ids.ts";
+import { keys } from "../platform/kv_keys.ts";
+import type { ChatId, OrgId, UserId } from "../shared/ids.ts";
 
 const N = Number(Deno.args[0] ?? 10_000);
 const kv = await Deno.openKv(Deno.args[1] ?? ":memory:");

@@ -15,13 +15,13 @@
  * that a page costs the same KV calls at any depth.
  */
 import { parseArgs } from "node:util";
-import { type ChatId, type Clock, ulidSource } from "../lib/ids.ts";
-import { keys } from "../lib/kv_keys.ts";
-import type { Message } from "../lib/chat_model.ts";
-import { readConfig } from "../lib/config.ts";
+import { type ChatId, type Clock, ulidSource } from "../shared/ids.ts";
+import { keys } from "../platform/kv_keys.ts";
+import type { Message } from "../shared/chat_model.ts";
+import { readConfig } from "../platform/config.ts";
 import { ChatActor } from "../actors/chat_actor.ts";
 import { createApp } from "../routes/app.ts";
-import { createDeps, stopDeps } from "../routes/wiring.ts";
+import { createDeps, stopDeps } from "../wiring.ts";
 import { addPeople, createGroupChat, createSchool, fixtures, type Person } from "./school.ts";
 import { prng } from "./prng.ts";
 

@@ -1,6 +1,6 @@
 /**
  * What one image decode costs: peak memory and time of the upload path's image processing
- * (lib/image.ts → the jimp worker: decode, scale to 2560 px, re-encode, thumbnail) for photo-like
+ * (platform/image.ts → the jimp worker: decode, scale to 2560 px, re-encode, thumbnail) for photo-like
  * JPEGs (smooth gradients with sensor-like noise) and PNGs of several sizes. Each size runs in a
  * fresh process, which reports its resident set before the decode and its high-water mark
  * (VmHWM, Linux) after; the difference is the decode's peak. Figures go to docs/reliability.md
@@ -9,9 +9,9 @@
  *   deno run -A bench/image_memory.ts [--mp 3,12,24,40] [--png]
  */
 import { parseArgs } from "node:util";
-// @ts-types="../lib/jimp.d.ts"
+// @ts-types="../platform/jimp.d.ts"
 import { Jimp } from "jimp";
-import { ImageProcessor, type ImageType } from "../lib/image.ts";
+import { ImageProcessor, type ImageType } from "../platform/image.ts";
 
 const { values } = parseArgs({
   args: Deno.args,

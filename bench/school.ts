@@ -4,12 +4,12 @@
  * in with real sessions, and group chats created by `createChat` (then grown through the chat
  * actor past the 300 initial members a create allows).
  */
-import { type ChatId, type OrgId, systemClock, ulidSource, type UserId } from "../lib/ids.ts";
-import { outboxMailer } from "../lib/mail.ts";
-import { signInVerifiedEmail } from "../lib/auth.ts";
-import { approveApplication, createApplication } from "../lib/applications.ts";
-import type { Role } from "../lib/model.ts";
-import { MAX_USES } from "../lib/invites.ts";
+import { type ChatId, type OrgId, systemClock, ulidSource, type UserId } from "../shared/ids.ts";
+import { outboxMailer } from "../platform/mail.ts";
+import { signInVerifiedEmail } from "../domain/auth.ts";
+import { approveApplication, createApplication } from "../domain/applications.ts";
+import type { Role } from "../shared/model.ts";
+import { MAX_USES } from "../domain/invites.ts";
 import { OrgActor } from "../actors/org_actor.ts";
 import { ChatActor } from "../actors/chat_actor.ts";
 import { createChat, MAX_INITIAL_MEMBERS } from "../actors/chat_create.ts";

@@ -17,9 +17,9 @@
  *   announcement chats of up to 4,999 of them each (and the admin), where the admin posts.
  */
 import { parseArgs } from "node:util";
-import type { ChatId } from "../lib/ids.ts";
-import { MAX_CHAT_MEMBERS } from "../lib/chat_model.ts";
-import { openKvShared } from "../lib/kv_util.ts";
+import type { ChatId } from "../shared/ids.ts";
+import { MAX_CHAT_MEMBERS } from "../shared/chat_model.ts";
+import { openKvShared } from "../platform/kv_util.ts";
 import { addPeople, createGroupChat, createSchool, fixtures, type Person, pool } from "./school.ts";
 
 export interface ManifestRoom {

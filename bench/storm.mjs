@@ -4,7 +4,7 @@
 //
 // --mode storm: connect every socket, then print {"phase":"connected"} on stdout and wait. The runner
 //   restarts the server (SIGTERM) on the same port and writes "server PID" on stdin. Every socket
-//   reconnects the way the browser client does (lib/realtime_client.ts: first try after 250–500 ms,
+//   reconnects the way the browser client does (shared/realtime_client.ts: first try after 250–500 ms,
 //   the ceiling doubling after each failure, up to 30 s) and, on Parta, greets with `since` = the
 //   last seq it holds in each chat. Meanwhile one member of each chat posts over HTTP (POST
 //   /chats/:id/messages, retried with the same clientId until acknowledged), and the admin posts
@@ -51,7 +51,7 @@ const cfg = {
   hold: Number(A.hold ?? 65),
   settle: Number(A.settle ?? 5),
   pingMs: Number(A["ping-ms"] ?? 25000),
-  // Only the upgrade has a deadline: like the browser (lib/realtime_client.ts), a socket then waits
+  // Only the upgrade has a deadline: like the browser (shared/realtime_client.ts), a socket then waits
   // for `ready` as long as the server keeps it open.
   upgradeTimeout: Number(A["upgrade-timeout"] ?? 15000),
   deadline: Number(A.deadline ?? 300),

@@ -11,7 +11,7 @@
  *   deno run -A bench/uploads.ts [--mode burst|big] [--people N] [--each N] [--mib N]
  */
 import { parseArgs } from "node:util";
-import { openKvShared } from "../lib/kv_util.ts";
+import { openKvShared } from "../platform/kv_util.ts";
 import { addPeople, createGroupChat, createSchool, fixtures } from "./school.ts";
 import { startParta } from "./parta_proc.ts";
 

@@ -3,20 +3,20 @@
  * that dies mid-way, a commit that fails after the work) and is written so that a second run
  * changes nothing more.
  */
-import type { Clock, UserId } from "../lib/ids.ts";
-import { keys } from "../lib/kv_keys.ts";
-import { getManyChunked, listAll } from "../lib/kv_util.ts";
-import type { Chat, ChatMember } from "../lib/chat_model.ts";
-import type { Member } from "../lib/model.ts";
-import type { Call } from "../lib/calls.ts";
-import { listChatIdsOfUser } from "../lib/chats.ts";
-import { retireFile } from "../lib/files.ts";
-import { receivesReportNotice } from "../lib/policy.ts";
+import type { Clock, UserId } from "../shared/ids.ts";
+import { keys } from "../platform/kv_keys.ts";
+import { getManyChunked, listAll } from "../platform/kv_util.ts";
+import type { Chat, ChatMember } from "../shared/chat_model.ts";
+import type { Member } from "../shared/model.ts";
+import type { Call } from "../domain/calls.ts";
+import { listChatIdsOfUser } from "../domain/chats.ts";
+import { retireFile } from "../domain/files.ts";
+import { receivesReportNotice } from "../shared/policy.ts";
 import { unwrap } from "../actors/mailbox.ts";
 import type { ActorHost } from "../actors/host.ts";
 import type { ChatActor } from "../actors/chat_actor.ts";
 import type { Gateway } from "../actors/gateway.ts";
-import type { Mailer } from "../lib/mail.ts";
+import type { Mailer } from "../platform/mail.ts";
 import type { EffectHandlers } from "./runner.ts";
 
 export interface EffectHandlerDeps {

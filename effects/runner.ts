@@ -1,5 +1,5 @@
 /**
- * Runs the outbox (lib/outbox.ts), one runner per isolate. Every isolate of every process on
+ * Runs the outbox (effects/outbox.ts), one runner per isolate. Every isolate of every process on
  * the same KV may run one: a runner claims an effect with a checked commit that sets its lease,
  * so exactly one isolate works on a given effect at a time, and deletes it with a commit checked
  * against its own claim once the handler succeeds. An effect whose runner died (kill -9, a lost
@@ -7,11 +7,11 @@
  * never claimed is taken up by the next pass anywhere. A handler that fails is retried with
  * backoff, as long as it takes.
  */
-import type { Clock } from "../lib/ids.ts";
-import { randomToken } from "../lib/ids.ts";
-import { keys } from "../lib/kv_keys.ts";
-import { commit } from "../lib/kv_util.ts";
-import type { EffectBody, EffectKind, EffectRecord } from "../lib/outbox.ts";
+import type { Clock } from "../shared/ids.ts";
+import { randomToken } from "../shared/ids.ts";
+import { keys } from "../platform/kv_keys.ts";
+import { commit } from "../platform/kv_util.ts";
+import type { EffectBody, EffectKind, EffectRecord } from "./outbox.ts";
 
 /** The handler of each kind of effect. It may run more than once for one effect. */
 export type EffectHandlers = {

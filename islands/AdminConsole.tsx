@@ -5,9 +5,9 @@
  * and keeps the shared state here up to date.
  */
 import { useMemo, useRef, useState } from "preact/hooks";
-import type { Locale } from "../lib/model.ts";
-import { t } from "../lib/i18n.ts";
-import { useHydrated } from "../lib/use_hydrated.ts";
+import type { Locale } from "../shared/model.ts";
+import { t } from "../shared/i18n.ts";
+import { useHydrated } from "../shared/use_hydrated.ts";
 import type {
   AdminAuditEntry,
   AdminClass,
@@ -16,7 +16,7 @@ import type {
   AdminOrg,
   AdminReport,
   ChatRef,
-} from "../lib/admin_view.ts";
+} from "../shared/admin_view.ts";
 import { ClassesPanel } from "./admin/ClassesPanel.tsx";
 import { MembersPanel, type RosterFilter } from "./admin/MembersPanel.tsx";
 import { InvitesPanel } from "./admin/InvitesPanel.tsx";

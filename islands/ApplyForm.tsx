@@ -1,9 +1,9 @@
 /** A school's application to join Parta. */
 import { useState } from "preact/hooks";
-import type { Locale } from "../lib/model.ts";
-import { type MessageKey, t } from "../lib/i18n.ts";
-import { useHydrated } from "../lib/use_hydrated.ts";
-import { api, ApiError, errorText } from "../lib/api_client.ts";
+import type { Locale } from "../shared/model.ts";
+import { type MessageKey, t } from "../shared/i18n.ts";
+import { useHydrated } from "../shared/use_hydrated.ts";
+import { api, ApiError, errorText } from "../shared/api_client.ts";
 
 const FIELDS = [
   ["schoolName", "apply.schoolName", "text", "organization"],

@@ -4,10 +4,10 @@
  * call server out of reach, the call over, the connection lost) is said in plain words.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { Locale } from "../lib/model.ts";
-import { type MessageKey, t } from "../lib/i18n.ts";
-import { api, ApiError, errorText } from "../lib/api_client.ts";
-import { useHydrated } from "../lib/use_hydrated.ts";
+import type { Locale } from "../shared/model.ts";
+import { type MessageKey, t } from "../shared/i18n.ts";
+import { api, ApiError, errorText } from "../shared/api_client.ts";
+import { useHydrated } from "../shared/use_hydrated.ts";
 import type { MediaChoice, MediaProblem } from "./call/media.ts";
 import {
   type Announcement,

@@ -1,9 +1,9 @@
 /** Accepting an invite: sign in if needed, choose a display name if new, then join. */
 import { useState } from "preact/hooks";
-import type { Locale } from "../lib/model.ts";
-import { t } from "../lib/i18n.ts";
-import { useHydrated } from "../lib/use_hydrated.ts";
-import { api, ApiError, errorText } from "../lib/api_client.ts";
+import type { Locale } from "../shared/model.ts";
+import { t } from "../shared/i18n.ts";
+import { useHydrated } from "../shared/use_hydrated.ts";
+import { api, ApiError, errorText } from "../shared/api_client.ts";
 import SignIn from "./SignIn.tsx";
 
 export interface InviteAcceptProps {

@@ -3,12 +3,12 @@
  * realtime socket per tab. Reading works without JavaScript; writing needs the island.
  */
 import { useEffect, useMemo, useReducer, useRef, useState } from "preact/hooks";
-import type { Locale } from "../lib/model.ts";
-import { plural, t } from "../lib/i18n.ts";
-import { useHydrated } from "../lib/use_hydrated.ts";
-import type { ChatSummary, MemberView, MessageView, Person } from "../lib/chat_view.ts";
+import type { Locale } from "../shared/model.ts";
+import { plural, t } from "../shared/i18n.ts";
+import { useHydrated } from "../shared/use_hydrated.ts";
+import type { ChatSummary, MemberView, MessageView, Person } from "../shared/chat_view.ts";
 import { type OrgInfo, reducer, type State } from "./messenger/store.ts";
-import type { UpcomingLesson } from "../lib/chat_view.ts";
+import type { UpcomingLesson } from "../shared/chat_view.ts";
 import { Controller } from "./messenger/controller.ts";
 import { ChatList } from "./messenger/ChatList.tsx";
 import { ChatPane } from "./messenger/ChatPane.tsx";

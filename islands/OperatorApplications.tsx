@@ -1,9 +1,9 @@
 /** The platform operator's list of pending school applications: approve or decline. */
 import { useState } from "preact/hooks";
-import type { Locale } from "../lib/model.ts";
-import { t } from "../lib/i18n.ts";
-import { useHydrated } from "../lib/use_hydrated.ts";
-import { api, errorText } from "../lib/api_client.ts";
+import type { Locale } from "../shared/model.ts";
+import { t } from "../shared/i18n.ts";
+import { useHydrated } from "../shared/use_hydrated.ts";
+import { api, errorText } from "../shared/api_client.ts";
 
 export interface PendingApplication {
   id: string;

@@ -16,7 +16,7 @@ import { lessonRoutes } from "./api/lessons.ts";
 import { openApiRoutes } from "./api/openapi.ts";
 import { realtimeHandler } from "./realtime.ts";
 import { webRoutes } from "./web.ts";
-import { notFound } from "../lib/errors.ts";
+import { notFound } from "../shared/errors.ts";
 
 /** The API under `/api/v1`. */
 export function apiRoutes(deps: Deps) {

@@ -1,16 +1,16 @@
 /** What every route gets: the wired dependencies and the per-request variables. */
 import type { Context } from "hono";
-import type { Config } from "../lib/config.ts";
-import type { Clock, Ids } from "../lib/ids.ts";
-import type { Mailer } from "../lib/mail.ts";
-import type { User } from "../lib/model.ts";
+import type { Config } from "../platform/config.ts";
+import type { Clock, Ids } from "../shared/ids.ts";
+import type { Mailer } from "../platform/mail.ts";
+import type { User } from "../shared/model.ts";
 import type { ActorHost } from "../actors/host.ts";
 import type { OrgActor } from "../actors/org_actor.ts";
 import type { ChatActor } from "../actors/chat_actor.ts";
 import type { Gateway } from "../actors/gateway.ts";
 import type { Bus } from "../actors/bus.ts";
-import type { OidcClient } from "../lib/oidc.ts";
-import type { FileServices } from "../lib/uploads.ts";
+import type { OidcClient } from "../platform/oidc.ts";
+import type { FileServices } from "../domain/uploads.ts";
 import type { EffectRunner } from "../effects/runner.ts";
 import type { ChatService } from "../services/chats.ts";
 import type { IdentityService } from "../services/identity.ts";
@@ -20,7 +20,7 @@ import type { SchoolService } from "../services/school.ts";
 import type { InviteService } from "../services/invites.ts";
 import type { FileService } from "../services/files.ts";
 import type { CallService } from "../services/calls.ts";
-import { unauthenticated } from "../lib/errors.ts";
+import { unauthenticated } from "../shared/errors.ts";
 
 export interface Deps {
   config: Config;

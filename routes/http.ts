@@ -3,9 +3,9 @@ import type { MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { getCookie } from "hono/cookie";
 import type { z } from "zod";
-import { AppError, invalidInput, isLocked } from "../lib/errors.ts";
-import { parseInput } from "../lib/validate.ts";
-import { getSessionUser } from "../lib/auth.ts";
+import { AppError, invalidInput, isLocked } from "../shared/errors.ts";
+import { parseInput } from "../domain/validate.ts";
+import { getSessionUser } from "../domain/auth.ts";
 import type { AppEnv, Ctx, Deps } from "./context.ts";
 
 export const MAX_JSON_BYTES = 64 * 1024;

@@ -9,17 +9,17 @@ import { z } from "zod";
 import { getCookie } from "hono/cookie";
 import type { Ctx, Deps } from "./context.ts";
 import { clientAddress, SESSION_COOKIE } from "./http.ts";
-import { AppError, invalidInput, notFound, rateLimited } from "../lib/errors.ts";
-import { getSession, type LiveSession } from "../lib/auth.ts";
-import type { ChatId } from "../lib/ids.ts";
-import { isUlid } from "../lib/ids.ts";
-import { listChatHeadsOfUser } from "../lib/chats.ts";
-import { studentQuietRules } from "../lib/orgs.ts";
-import { sendInput } from "../lib/chat_input.ts";
-import { parseInput } from "../lib/validate.ts";
-import { type Bucket, take } from "../lib/allowance.ts";
-import { Admission } from "../lib/admission.ts";
-import { CLOSE, type ServerFrame } from "../lib/wire.ts";
+import { AppError, invalidInput, notFound, rateLimited } from "../shared/errors.ts";
+import { getSession, type LiveSession } from "../domain/auth.ts";
+import type { ChatId } from "../shared/ids.ts";
+import { isUlid } from "../shared/ids.ts";
+import { listChatHeadsOfUser } from "../domain/chats.ts";
+import { studentQuietRules } from "../domain/orgs.ts";
+import { sendInput } from "../domain/chat_input.ts";
+import { parseInput } from "../domain/validate.ts";
+import { type Bucket, take } from "../platform/allowance.ts";
+import { Admission } from "../platform/admission.ts";
+import { CLOSE, type ServerFrame } from "../shared/wire.ts";
 import type { Connection } from "../actors/gateway.ts";
 import {
   frameSize,

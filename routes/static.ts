@@ -5,7 +5,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "./context.ts";
 import { allAssetUrls, assetUrl } from "./pages/assets.ts";
-import { notFound } from "../lib/errors.ts";
+import { notFound } from "../shared/errors.ts";
 
 const STATIC = new URL("../static/", import.meta.url);
 

@@ -2,7 +2,7 @@
 import { Hono } from "hono";
 import type { AppEnv, Deps } from "./context.ts";
 import { authenticate, errorResponse } from "./http.ts";
-import { notFound } from "../lib/errors.ts";
+import { notFound } from "../shared/errors.ts";
 import { staticRoutes } from "./static.ts";
 import { notFoundPage, publicPages } from "./pages/public.tsx";
 import { viewer } from "./pages/context.ts";

@@ -27,7 +27,7 @@ for (const name of islands) {
   await Deno.writeTextFile(
     `${entries}/${name}.tsx`,
     `import Island from "../../islands/${name}.tsx";\n` +
-      `import { hydrateIslands } from "../../lib/hydrate.ts";\n` +
+      `import { hydrateIslands } from "../../shared/hydrate.ts";\n` +
       `hydrateIslands(${JSON.stringify(name)}, Island);\n`,
   );
 }

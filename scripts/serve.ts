@@ -8,7 +8,7 @@
  *
  * `--dev` also watches the sources and turns on the dev outbox.
  */
-import { CONFIG_VARIABLES, ConfigError, kvIsLocalFile, readConfig } from "../lib/config.ts";
+import { CONFIG_VARIABLES, ConfigError, kvIsLocalFile, readConfig } from "../platform/config.ts";
 
 const dev = Deno.args.includes("--dev");
 const env = Deno.env.toObject();
@@ -36,8 +36,8 @@ if (config.oidc) net.push(config.oidc.issuer.hostname);
 if (config.livekit) net.push(new URL(config.livekit.url).hostname);
 if (/^https?:/.test(config.kvPath)) net.push(new URL(config.kvPath).hostname);
 
-// The image worker (lib/image_worker.ts) is loaded at run time, so its module must be readable.
-const read = [`${root}/static`, `${root}/lib/image_worker.ts`];
+// The image worker (platform/image_worker.ts) is loaded at run time, so its module must be readable.
+const read = [`${root}/static`, `${root}/platform/image_worker.ts`];
 const write: string[] = [];
 if (kvIsLocalFile(config)) {
   const path = config.kvPath.startsWith("/") ? config.kvPath : `${Deno.cwd()}/${config.kvPath}`;

@@ -3,19 +3,19 @@
  * and the mail it owes the applicant are one commit: the mail is an effect, sent before the
  * operator gets the answer when the mail server takes it, retried later when it does not.
  */
-import type { Clock, Ids } from "../lib/ids.ts";
-import type { Config } from "../lib/config.ts";
-import type { ApplicationStatus, User } from "../lib/model.ts";
+import type { Clock, Ids } from "../shared/ids.ts";
+import type { Config } from "../platform/config.ts";
+import type { ApplicationStatus, User } from "../shared/model.ts";
 import {
   approveApplication,
   createApplication,
   listApplications,
   rejectApplication,
-} from "../lib/applications.ts";
-import { createdInvite } from "../lib/invites.ts";
-import { formatDateTime, t } from "../lib/i18n.ts";
-import { enforce } from "../lib/rate_limit.ts";
-import { notFound } from "../lib/errors.ts";
+} from "../domain/applications.ts";
+import { createdInvite } from "../domain/invites.ts";
+import { formatDateTime, t } from "../shared/i18n.ts";
+import { enforce } from "../platform/rate_limit.ts";
+import { notFound } from "../shared/errors.ts";
 import type { EffectRunner } from "../effects/runner.ts";
 
 /** Applications one client address may send in an hour. */

@@ -1,14 +1,14 @@
 /**
  * The calls domain's way in: starting a call in a chat, its token, roster and attendance, host
  * controls and raised hands through LiveKit's RoomService, ending it, and LiveKit's webhooks.
- * Who hosts and who may act on whom is lib/policy.ts's (canHostCall, canControlCallParticipant).
+ * Who hosts and who may act on whom is shared/policy.ts's (canHostCall, canControlCallParticipant).
  */
 import { RoomServiceClient, ServerError, TrackSource, WebhookReceiver } from "livekit-server-sdk";
-import type { Clock, Ids, UserId } from "../lib/ids.ts";
-import { isUlid } from "../lib/ids.ts";
-import type { Config, LiveKitConfig } from "../lib/config.ts";
-import type { User } from "../lib/model.ts";
-import { type ChatAccess, listChatMembers, loadChatAccess } from "../lib/chats.ts";
+import type { Clock, Ids, UserId } from "../shared/ids.ts";
+import { isUlid } from "../shared/ids.ts";
+import type { Config, LiveKitConfig } from "../platform/config.ts";
+import type { User } from "../shared/model.ts";
+import { type ChatAccess, listChatMembers, loadChatAccess } from "../domain/chats.ts";
 import {
   type Call,
   callsUnavailable,
@@ -19,11 +19,11 @@ import {
   listAttendance,
   listCallMembers,
   newRoomName,
-} from "../lib/calls.ts";
-import { callRank, canControlCallParticipant, canHostCall } from "../lib/policy.ts";
-import { AppError, forbidden, notFound } from "../lib/errors.ts";
-import { enforce } from "../lib/rate_limit.ts";
-import { attendanceCsv, recordWebhook } from "../lib/attendance.ts";
+} from "../domain/calls.ts";
+import { callRank, canControlCallParticipant, canHostCall } from "../shared/policy.ts";
+import { AppError, forbidden, notFound } from "../shared/errors.ts";
+import { enforce } from "../platform/rate_limit.ts";
+import { attendanceCsv, recordWebhook } from "../domain/attendance.ts";
 import type { ActorHost } from "../actors/host.ts";
 import type { ChatActor } from "../actors/chat_actor.ts";
 import { unwrap } from "../actors/mailbox.ts";
@@ -135,7 +135,7 @@ export class CallScope {
   readonly #user: User;
   readonly call: Call;
   readonly access: ChatAccess;
-  /** Whether the caller hosts this call (lib/policy.ts: canHostCall). */
+  /** Whether the caller hosts this call (shared/policy.ts: canHostCall). */
   readonly host: boolean;
 
   constructor(deps: CallServiceDeps, user: User, call: Call, access: ChatAccess) {

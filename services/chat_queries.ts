@@ -3,16 +3,16 @@
  * once: messages as one reader sees them, when students' quiet hours end, how far others have
  * read.
  */
-import type { ChatId, UserId } from "../lib/ids.ts";
-import { keys } from "../lib/kv_keys.ts";
-import { getManyChunked } from "../lib/kv_util.ts";
-import type { Chat, Message } from "../lib/chat_model.ts";
-import { listOwnReactions } from "../lib/chats.ts";
-import { type PublicMessage, withPollViews } from "../lib/polls.ts";
-import { ownAcks } from "../lib/acks.ts";
-import { getOrg } from "../lib/orgs.ts";
-import { orgSettings } from "../lib/model.ts";
-import { quietEndsAt } from "../lib/quiet.ts";
+import type { ChatId, UserId } from "../shared/ids.ts";
+import { keys } from "../platform/kv_keys.ts";
+import { getManyChunked } from "../platform/kv_util.ts";
+import type { Chat, Message } from "../shared/chat_model.ts";
+import { listOwnReactions } from "../domain/chats.ts";
+import { type PublicMessage, withPollViews } from "../domain/polls.ts";
+import { ownAcks } from "../domain/acks.ts";
+import { getOrg } from "../domain/orgs.ts";
+import { orgSettings } from "../shared/model.ts";
+import { quietEndsAt } from "../shared/quiet.ts";
 
 /** A message as its reader sees it: their own reactions, their poll view and acknowledgement. */
 export type ReaderMessage = PublicMessage & { myReactions: string[]; myAck?: boolean };

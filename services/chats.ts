@@ -4,8 +4,8 @@
  * WebSocket frames call these functions with parsed input and render what they return; the
  * checks and the commands are here and in the chat actor, nowhere else.
  */
-import type { ChatId, ClassId, Clock, Ids, OrgId, UserId } from "../lib/ids.ts";
-import { isUlid } from "../lib/ids.ts";
+import type { ChatId, ClassId, Clock, Ids, OrgId, UserId } from "../shared/ids.ts";
+import { isUlid } from "../shared/ids.ts";
 import type {
   ChatKind,
   ChatMember,
@@ -13,8 +13,8 @@ import type {
   Lesson,
   Message,
   Poll,
-} from "../lib/chat_model.ts";
-import type { CreatePollInput, SendInput } from "../lib/chat_input.ts";
+} from "../shared/chat_model.ts";
+import type { CreatePollInput, SendInput } from "../domain/chat_input.ts";
 import {
   type ChatAccess,
   chatView,
@@ -23,17 +23,17 @@ import {
   listEvents,
   listMessages,
   loadChatAccess,
-} from "../lib/chats.ts";
-import { ackReport } from "../lib/acks.ts";
-import { listUpcoming } from "../lib/lessons.ts";
-import { listVotes, pollView, publicMessage, withPollViews } from "../lib/polls.ts";
-import { inviteUrl } from "../lib/invites.ts";
-import { keys } from "../lib/kv_keys.ts";
-import { canModerate, canSeeAcks } from "../lib/policy.ts";
-import { listChatReports } from "../lib/reports.ts";
-import { enforce } from "../lib/rate_limit.ts";
-import { conflict, forbidden, invalidInput, notFound } from "../lib/errors.ts";
-import type { Role } from "../lib/model.ts";
+} from "../domain/chats.ts";
+import { ackReport } from "../domain/acks.ts";
+import { listUpcoming } from "../domain/lessons.ts";
+import { listVotes, pollView, publicMessage, withPollViews } from "../domain/polls.ts";
+import { inviteUrl } from "../domain/invites.ts";
+import { keys } from "../platform/kv_keys.ts";
+import { canModerate, canSeeAcks } from "../shared/policy.ts";
+import { listChatReports } from "../domain/reports.ts";
+import { enforce } from "../platform/rate_limit.ts";
+import { conflict, forbidden, invalidInput, notFound } from "../shared/errors.ts";
+import type { Role } from "../shared/model.ts";
 import type { OrgActor } from "../actors/org_actor.ts";
 import type { ChatActor, SendOutcome } from "../actors/chat_actor.ts";
 import type { ChatCommand, CommandResult } from "../actors/chat_commands.ts";

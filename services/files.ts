@@ -4,17 +4,17 @@
  * exists; until it is sent, only its uploader can. (HTTP framing, Range and headers are the
  * route's.)
  */
-import type { Clock, Ids, UserId } from "../lib/ids.ts";
-import { isUlid } from "../lib/ids.ts";
-import { keys } from "../lib/kv_keys.ts";
-import type { Config } from "../lib/config.ts";
-import type { Message } from "../lib/chat_model.ts";
-import { canPost } from "../lib/policy.ts";
-import { forbidden, invalidInput, notFound } from "../lib/errors.ts";
-import { loadChatAccess } from "../lib/chats.ts";
-import { type FilePart, type FileRecord, fileView, getFile, readPart } from "../lib/files.ts";
-import { type FileServices, receiveUpload } from "../lib/uploads.ts";
-import { enforce } from "../lib/rate_limit.ts";
+import type { Clock, Ids, UserId } from "../shared/ids.ts";
+import { isUlid } from "../shared/ids.ts";
+import { keys } from "../platform/kv_keys.ts";
+import type { Config } from "../platform/config.ts";
+import type { Message } from "../shared/chat_model.ts";
+import { canPost } from "../shared/policy.ts";
+import { forbidden, invalidInput, notFound } from "../shared/errors.ts";
+import { loadChatAccess } from "../domain/chats.ts";
+import { type FilePart, type FileRecord, fileView, getFile, readPart } from "../domain/files.ts";
+import { type FileServices, receiveUpload } from "../domain/uploads.ts";
+import { enforce } from "../platform/rate_limit.ts";
 
 /** Uploads one member may start in an hour. */
 const UPLOAD_RATE = { bucket: "uploads_user", limit: 120, windowMs: 3600_000 };

@@ -3,18 +3,18 @@
  * profile. Signing in again or out ends the earlier session on every worker's sockets at once.
  * (Cookies and redirects are the route's.)
  */
-import type { Clock, Ids } from "../lib/ids.ts";
-import { sha256Hex } from "../lib/ids.ts";
-import type { Config } from "../lib/config.ts";
-import type { Mailer } from "../lib/mail.ts";
-import { listOutbox } from "../lib/mail.ts";
-import type { User } from "../lib/model.ts";
-import type { OidcClient } from "../lib/oidc.ts";
-import * as auth from "../lib/auth.ts";
-import { publicSelf, updateUser } from "../lib/users.ts";
-import { listOrgsOfUser } from "../lib/orgs.ts";
-import { enforce } from "../lib/rate_limit.ts";
-import { notFound } from "../lib/errors.ts";
+import type { Clock, Ids } from "../shared/ids.ts";
+import { sha256Hex } from "../shared/ids.ts";
+import type { Config } from "../platform/config.ts";
+import type { Mailer } from "../platform/mail.ts";
+import { listOutbox } from "../platform/mail.ts";
+import type { User } from "../shared/model.ts";
+import type { OidcClient } from "../platform/oidc.ts";
+import * as auth from "../domain/auth.ts";
+import { publicSelf, updateUser } from "../domain/users.ts";
+import { listOrgsOfUser } from "../domain/orgs.ts";
+import { enforce } from "../platform/rate_limit.ts";
+import { notFound } from "../shared/errors.ts";
 import type { Gateway } from "../actors/gateway.ts";
 
 /** Each start stores a flow for 10 minutes; bound how many one address can make. */

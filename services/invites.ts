@@ -1,16 +1,16 @@
 /**
  * Invite links, school and chat alike: the public preview, acceptance and revocation. A school
  * invite is the org actor's to honour and revoke; a chat link is the chat actor's (join,
- * revokeLink), by lib/policy.ts.
+ * revokeLink), by shared/policy.ts.
  */
-import type { Clock, UserId } from "../lib/ids.ts";
-import { keys } from "../lib/kv_keys.ts";
-import type { Chat, ChatInvite } from "../lib/chat_model.ts";
-import type { Invite } from "../lib/model.ts";
-import { notFound } from "../lib/errors.ts";
-import { getAnyInvite, inviteGone, inviteState, isChatInvite } from "../lib/invites.ts";
-import { getClass, getOrg } from "../lib/orgs.ts";
-import { loadChatAccess } from "../lib/chats.ts";
+import type { Clock, UserId } from "../shared/ids.ts";
+import { keys } from "../platform/kv_keys.ts";
+import type { Chat, ChatInvite } from "../shared/chat_model.ts";
+import type { Invite } from "../shared/model.ts";
+import { notFound } from "../shared/errors.ts";
+import { getAnyInvite, inviteGone, inviteState, isChatInvite } from "../domain/invites.ts";
+import { getClass, getOrg } from "../domain/orgs.ts";
+import { loadChatAccess } from "../domain/chats.ts";
 import type { ActorHost } from "../actors/host.ts";
 import type { OrgActor } from "../actors/org_actor.ts";
 import type { ChatActor } from "../actors/chat_actor.ts";

@@ -3,17 +3,17 @@
  * log, each with the chats' titles and the people's names so a list reads without more requests.
  * (Moderation inside one chat is on its {@link ChatScope}.)
  */
-import type { UserId } from "../lib/ids.ts";
-import { isUlid } from "../lib/ids.ts";
-import { keys } from "../lib/kv_keys.ts";
-import { getManyChunked } from "../lib/kv_util.ts";
-import type { Chat } from "../lib/chat_model.ts";
-import { getUsers } from "../lib/users.ts";
-import { loadOrgForCaller } from "../lib/orgs.ts";
-import { canUpdateOrg } from "../lib/policy.ts";
-import { listAudit, listOrgReports } from "../lib/reports.ts";
-import { forbidden, invalidInput, notFound } from "../lib/errors.ts";
-import type { Org } from "../lib/model.ts";
+import type { UserId } from "../shared/ids.ts";
+import { isUlid } from "../shared/ids.ts";
+import { keys } from "../platform/kv_keys.ts";
+import { getManyChunked } from "../platform/kv_util.ts";
+import type { Chat } from "../shared/chat_model.ts";
+import { getUsers } from "../domain/users.ts";
+import { loadOrgForCaller } from "../domain/orgs.ts";
+import { canUpdateOrg } from "../shared/policy.ts";
+import { listAudit, listOrgReports } from "../domain/reports.ts";
+import { forbidden, invalidInput, notFound } from "../shared/errors.ts";
+import type { Org } from "../shared/model.ts";
 
 export class ModerationService {
   readonly #kv: Deno.Kv;

@@ -1,21 +1,21 @@
 /**
  * The school domain's way in: the school's record and settings, classes, members, bans and
  * invites, and the admin console's read model. Changes go through the org actor; who may do what
- * is decided in lib/policy.ts. A request about one school opens a {@link SchoolScope} first (404
+ * is decided in shared/policy.ts. A request about one school opens a {@link SchoolScope} first (404
  * for outsiders), so its access is read once.
  *
  * Where the API has always refused a caller before reading their request body, the scope's method
  * takes the body as a function (`read`) and calls it only once the caller is allowed.
  */
-import type { ChatId, ClassId, Clock, UserId } from "../lib/ids.ts";
-import { isUlid } from "../lib/ids.ts";
-import { keys } from "../lib/kv_keys.ts";
-import { getManyChunked, listAll } from "../lib/kv_util.ts";
-import type { Invite, Org, OrgClass, Role } from "../lib/model.ts";
-import type { Chat } from "../lib/chat_model.ts";
-import * as policy from "../lib/policy.ts";
-import type { Caller, Decision } from "../lib/policy.ts";
-import { notFound } from "../lib/errors.ts";
+import type { ChatId, ClassId, Clock, UserId } from "../shared/ids.ts";
+import { isUlid } from "../shared/ids.ts";
+import { keys } from "../platform/kv_keys.ts";
+import { getManyChunked, listAll } from "../platform/kv_util.ts";
+import type { Invite, Org, OrgClass, Role } from "../shared/model.ts";
+import type { Chat } from "../shared/chat_model.ts";
+import * as policy from "../shared/policy.ts";
+import type { Caller, Decision } from "../shared/policy.ts";
+import { notFound } from "../shared/errors.ts";
 import {
   callerOf,
   getMember,
@@ -25,10 +25,10 @@ import {
   listMembers,
   loadOrgForCaller,
   publicOrg,
-} from "../lib/orgs.ts";
-import { createdInvite, inviteState } from "../lib/invites.ts";
-import { listAudit, listOrgReports } from "../lib/reports.ts";
-import { getUsers } from "../lib/users.ts";
+} from "../domain/orgs.ts";
+import { createdInvite, inviteState } from "../domain/invites.ts";
+import { listAudit, listOrgReports } from "../domain/reports.ts";
+import { getUsers } from "../domain/users.ts";
 import type { OrgActor } from "../actors/org_actor.ts";
 import type { ClassPatch, InviteInput, MemberPatch, OrgPatch } from "../actors/org_commands.ts";
 import type { ActorHost } from "../actors/host.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { listOutbox } from "../lib/mail.ts";
+import { listOutbox } from "../platform/mail.ts";
 import {
   call,
   createSchool,

@@ -3,7 +3,7 @@
  * frame type × every caller (admin, teacher, student, parent, member of another school, removed
  * member, a removed member still listed in chats, operator, signed out) × a resource in the
  * caller's school and in another school. Each request is valid, so only authorization decides;
- * its status is compared with the answer `lib/policy.ts` gives for the caller's standing at that
+ * its status is compared with the answer `shared/policy.ts` gives for the caller's standing at that
  * moment (tables in `tests/authz/`). A route or frame type without an expectation fails the test.
  */
 import assert from "node:assert/strict";
@@ -92,7 +92,7 @@ async function runCase(
   return { label, problem: null };
 }
 
-Deno.test("authorization matrix: every route and frame answers every caller as lib/policy.ts decides", async () => {
+Deno.test("authorization matrix: every route and frame answers every caller as shared/policy.ts decides", async () => {
   const started = performance.now();
   await using w = await World.create();
   const routes = apiRoutes(w);
@@ -140,7 +140,7 @@ Deno.test("authorization matrix: every route and frame answers every caller as l
   );
   assert.deepEqual(missing, [], "routes without an expectation in the matrix");
   assert.deepEqual(missingFrames, [], "frame types without an expectation in the matrix");
-  assert.deepEqual(all, [], "answers that differ from lib/policy.ts");
+  assert.deepEqual(all, [], "answers that differ from shared/policy.ts");
 });
 
 Deno.test("without LiveKit, call routes answer 401 signed out and 404 outside the chat before 503", async () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { call, createSchool, joinAs, json, serve, type TestApp, testApp } from "./helpers.ts";
 import { connect } from "./ws_client.ts";
-import type { ChatEvent, Message } from "../lib/chat_model.ts";
+import type { ChatEvent, Message } from "../shared/chat_model.ts";
 
 type ErrorBody = { error: { code: string; message: string; field?: string } };
 type Person = { token: string; id: string };

@@ -1,13 +1,14 @@
 /**
  * Lint: no `consistency: "eventual"` read in policy, membership or sequence code. An eventual
  * read may return a stale value, so a permission, a membership or a seq decided from one can be
- * wrong (a removed member still let in, a seq handed out twice). The scan covers lib/, actors/
- * and routes/, and is proven able to fail on a temporary file.
+ * wrong (a removed member still let in, a seq handed out twice). The scan covers every server
+ * floor (domain/, platform/, shared/, services/, effects/, actors/, routes/), and is proven able
+ * to fail on a temporary file.
  */
 import assert from "node:assert/strict";
 
 const ROOT = new URL("..", import.meta.url).pathname;
-const DIRS = ["lib", "actors", "routes"];
+const DIRS = ["domain", "platform", "shared", "services", "effects", "actors", "routes"];
 
 /** Modules whose every read is about policy, membership or sequence numbers. */
 const SENSITIVE_FILE =
@@ -83,11 +84,11 @@ Deno.test("no eventually consistent read in policy, membership or sequence code"
 Deno.test("the eventual-read lint fails on a planted eventual read of membership or seq", async () => {
   const root = await Deno.makeTempDir({ prefix: "parta-lint-" });
   try {
-    await Deno.mkdir(`${root}/lib`, { recursive: true });
+    await Deno.mkdir(`${root}/domain`, { recursive: true });
     await Deno.mkdir(`${root}/actors`, { recursive: true });
     // Membership read in an innocently named module: caught by what it reads.
     await Deno.writeTextFile(
-      `${root}/lib/directory.ts`,
+      `${root}/domain/directory.ts`,
       [
         "export async function isMember(kv: Deno.Kv, chatId: string, userId: string) {",
         "  const entry = await kv.get(keys.chatMember(chatId, userId), {",
@@ -107,7 +108,7 @@ Deno.test("the eventual-read lint fails on a planted eventual read of membership
     );
     // Harmless: an eventual read of the mail outbox, and comments that mention the option.
     await Deno.writeTextFile(
-      `${root}/lib/outbox_view.ts`,
+      `${root}/domain/outbox_view.ts`,
       [
         '// Never use consistency: "eventual" for membership.',
         '/* consistency: "eventual" is fine for mail */',
@@ -118,7 +119,7 @@ Deno.test("the eventual-read lint fails on a planted eventual read of membership
     const findings = await scan(root);
     assert.deepEqual(
       findings.map((f) => `${f.file}:${f.line}`).sort(),
-      ["actors/chat_round.ts:1", "lib/directory.ts:3"],
+      ["actors/chat_round.ts:1", "domain/directory.ts:3"],
       report(findings),
     );
   } finally {

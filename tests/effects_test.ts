@@ -5,15 +5,15 @@
  */
 import assert from "node:assert/strict";
 import { call, FakeClock, OPERATOR, signIn, testApp } from "./helpers.ts";
-import { type Mailer, outboxMailer } from "../lib/mail.ts";
-import { AppError } from "../lib/errors.ts";
+import { type Mailer, outboxMailer } from "../platform/mail.ts";
+import { AppError } from "../shared/errors.ts";
 import { api, signInReal, startServer } from "./server.ts";
-import { type EffectBody, writeEffect } from "../lib/outbox.ts";
+import { type EffectBody, writeEffect } from "../effects/outbox.ts";
 import { type EffectHandlers, EffectRunner } from "../effects/runner.ts";
-import { recordWebhook } from "../lib/attendance.ts";
-import { keys } from "../lib/kv_keys.ts";
-import { type ChatId, type OrgId, ulidSource, type UserId } from "../lib/ids.ts";
-import type { Attendance, Call } from "../lib/calls.ts";
+import { recordWebhook } from "../domain/attendance.ts";
+import { keys } from "../platform/kv_keys.ts";
+import { type ChatId, type OrgId, ulidSource, type UserId } from "../shared/ids.ts";
+import type { Attendance, Call } from "../domain/calls.ts";
 import type { WebhookEvent } from "livekit-server-sdk";
 
 /** Handlers that only count, per effect id, how often each ran. */

@@ -5,16 +5,16 @@
  */
 import assert from "node:assert/strict";
 import { Hono } from "hono";
-// @ts-types="../lib/jimp.d.ts"
+// @ts-types="../platform/jimp.d.ts"
 import { Jimp } from "jimp";
 import { groupWithStudent, json, type TestApp, testApp } from "./helpers.ts";
-import { storageUsed } from "../lib/files.ts";
-import { writeEffect } from "../lib/outbox.ts";
+import { storageUsed } from "../domain/files.ts";
+import { writeEffect } from "../effects/outbox.ts";
 import { EffectRunner } from "../effects/runner.ts";
 import { effectHandlers } from "../effects/handlers.ts";
-import { sweepFiles } from "../lib/file_sweeper.ts";
-import { keys } from "../lib/kv_keys.ts";
-import type { OrgId } from "../lib/ids.ts";
+import { sweepFiles } from "../domain/file_sweeper.ts";
+import { keys } from "../platform/kv_keys.ts";
+import type { OrgId } from "../shared/ids.ts";
 import { errorResponse } from "../routes/http.ts";
 import type { AppEnv } from "../routes/context.ts";
 import { lockingKv } from "./locking_kv.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-// @ts-types="../lib/jimp.d.ts"
+// @ts-types="../platform/jimp.d.ts"
 import { Jimp } from "jimp";
 import { createSchool, joinAs, json, type TestApp, testApp } from "./helpers.ts";
 

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { createSchool, joinAs, json, serve, testApp } from "./helpers.ts";
 import { closedWithin, connect } from "./ws_client.ts";
-import { CLOSE } from "../lib/wire.ts";
+import { CLOSE } from "../shared/wire.ts";
 import { MAX_FRAME } from "../routes/realtime_limits.ts";
 
 const SEED_ENV = Deno.env.get("FUZZ_SEED") ?? "20261130";

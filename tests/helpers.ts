@@ -2,14 +2,14 @@
  * Test scaffolding: an in-process app on a real in-memory KV with a fake clock and the KV
  * outbox, plus small clients that sign people in and call the API as they would.
  */
-import { readConfig } from "../lib/config.ts";
-import type { Clock } from "../lib/ids.ts";
+import { readConfig } from "../platform/config.ts";
+import type { Clock } from "../shared/ids.ts";
 import { createApp } from "../routes/app.ts";
 import type { Deps } from "../routes/context.ts";
-import { createDeps, stopDeps, type WiringOptions } from "../routes/wiring.ts";
-import { listOutbox } from "../lib/mail.ts";
+import { createDeps, stopDeps, type WiringOptions } from "../wiring.ts";
+import { listOutbox } from "../platform/mail.ts";
 import { type Bus, type BusMessage, MemoryBusHub } from "../actors/bus.ts";
-import type { Message } from "../lib/chat_model.ts";
+import type { Message } from "../shared/chat_model.ts";
 
 export const ORIGIN = "http://parta.test";
 export const OPERATOR = "operator@parta.test";

@@ -6,8 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { createSchool, joinAs, json, testApp } from "./helpers.ts";
-import type { ChatId, UserId } from "../lib/ids.ts";
-import type { Message } from "../lib/chat_model.ts";
+import type { ChatId, UserId } from "../shared/ids.ts";
+import type { Message } from "../shared/chat_model.ts";
 
 type Page = { messages: (Message & { myReactions: string[] })[]; lastSeq: number };
 

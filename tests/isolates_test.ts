@@ -5,8 +5,8 @@
 import assert from "node:assert/strict";
 import { call, createSchool, joinAs, json, type TestApp, twoIsolates } from "./helpers.ts";
 import { barrier, eventsOf, greeted, type WsClient } from "./ws_client.ts";
-import type { ServerFrame } from "../lib/wire.ts";
-import type { ChatEvent, Message } from "../lib/chat_model.ts";
+import type { ServerFrame } from "../shared/wire.ts";
+import type { ChatEvent, Message } from "../shared/chat_model.ts";
 
 type Person = { token: string; id: string };
 type Answer = Extract<ServerFrame, { type: "ack" | "error" }>;

@@ -1,16 +1,18 @@
 /**
- * The house rule between floors, checked on every run: adapters (HTTP routes, socket frames,
- * pages: everything under routes/ except the composition root) parse, call a service and render.
- * They never build KV keys, touch KV helpers or decide permissions themselves, so they import
- * none of lib/kv_keys.ts, lib/kv_util.ts and lib/policy.ts. Islands run in the browser and
- * import nothing that reaches KV or the server's floors.
+ * The house rules between floors, checked on every run:
+ * - adapters (HTTP routes, socket frames, pages: everything under routes/) parse, call a service
+ *   and render. They never build KV keys, touch KV helpers or decide permissions themselves, so
+ *   they import none of platform/kv_keys.ts, platform/kv_util.ts and shared/policy.ts;
+ * - islands run in the browser: they import only shared/ and each other;
+ * - shared/ is what the browser and the server both load, so it imports only itself.
+ * The composition root (wiring.ts, beside main.ts) is the one place that builds every floor.
  */
 import assert from "node:assert/strict";
 
 const ROOT = new URL("..", import.meta.url);
 
-/** The composition root builds every dependency; it is the one file under routes/ allowed to. */
-const COMPOSITION_ROOT = "routes/wiring.ts";
+/** The composition root builds every dependency. */
+const COMPOSITION_ROOT = "wiring.ts";
 
 async function* sources(dir: string): AsyncGenerator<string> {
   for await (const entry of Deno.readDir(new URL(dir, ROOT))) {
@@ -36,7 +38,6 @@ async function violations(dirs: string[], forbidden: (target: string) => boolean
   const found: string[] = [];
   for (const dir of dirs) {
     for await (const path of sources(dir)) {
-      if (path === COMPOSITION_ROOT) continue;
       for (const target of await importsOf(path)) {
         if (forbidden(target)) found.push(`${path} imports ${target}`);
       }
@@ -46,18 +47,25 @@ async function violations(dirs: string[], forbidden: (target: string) => boolean
 }
 
 Deno.test("adapters import no KV keys, KV helpers or policy: they call services", async () => {
-  const platform = new Set(["lib/kv_keys.ts", "lib/kv_util.ts", "lib/policy.ts"]);
+  const platform = new Set(["platform/kv_keys.ts", "platform/kv_util.ts", "shared/policy.ts"]);
   assert.deepEqual(await violations(["routes"], (t) => platform.has(t)), []);
 });
 
-Deno.test("islands import nothing from the server's floors", async () => {
-  const server =
-    /^(routes|services|actors|effects)\/|^lib\/(kv_keys|kv_util|policy|chats|orgs|files|uploads|auth|mail|oidc)\.ts$/;
-  assert.deepEqual(await violations(["islands"], (t) => server.test(t)), []);
+/** Modules a browser bundle may reach: shared/ and the islands themselves. */
+const browserSafe = (target: string) => /^(shared|islands)\//.test(target);
+
+Deno.test("islands import only shared/ and other islands", async () => {
+  assert.deepEqual(await violations(["islands"], (t) => !browserSafe(t)), []);
 });
 
-Deno.test("the rule's own check sees an import when there is one", async () => {
-  // A check that cannot fail proves nothing: the composition root does import KV helpers.
+Deno.test("shared/ imports nothing outside shared/", async () => {
+  assert.deepEqual(await violations(["shared"], (t) => !t.startsWith("shared/")), []);
+});
+
+Deno.test("the rules' own check sees an import when there is one", async () => {
+  // A check that cannot fail proves nothing: services do reach KV, and the browser rule says so.
   assert.ok((await importsOf(COMPOSITION_ROOT)).some((t) => t.startsWith("actors/")));
-  assert.ok((await importsOf("services/chats.ts")).includes("lib/kv_keys.ts"));
+  assert.ok((await importsOf("services/chats.ts")).includes("platform/kv_keys.ts"));
+  const serverSide = await violations(["services"], (t) => !browserSafe(t));
+  assert.ok(serverSide.includes("services/chats.ts imports platform/kv_keys.ts"), serverSide[0]);
 });

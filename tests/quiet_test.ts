@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createSchool, joinAs, json, serve, testApp } from "./helpers.ts";
 import { connect } from "./ws_client.ts";
-import type { ServerFrame } from "../lib/wire.ts";
+import type { ServerFrame } from "../shared/wire.ts";
 
 type EventFrame = Extract<ServerFrame, { type: "event" }>;
 

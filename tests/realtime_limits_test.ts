@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { createSchool, ORIGIN, serve, signIn, testApp } from "./helpers.ts";
 import { barrier, closedWithin, connect, greeted, type WsClient } from "./ws_client.ts";
-import { CLOSE, type ServerFrame } from "../lib/wire.ts";
+import { CLOSE, type ServerFrame } from "../shared/wire.ts";
 import { MAX_FRAME, WAITING_PER_ADDRESS } from "../routes/realtime_limits.ts";
 
 type ErrorFrame = Extract<ServerFrame, { type: "error" }>;

@@ -19,11 +19,11 @@ import {
 } from "./helpers.ts";
 import { barrier, closedWithin, eventsOf, greeted, type WsClient } from "./ws_client.ts";
 import { api, signInReal, startServer } from "./server.ts";
-import { SESSION_TTL_MS } from "../lib/auth.ts";
-import { keys } from "../lib/kv_keys.ts";
-import type { OrgId, UserId } from "../lib/ids.ts";
-import { CLOSE, type ServerFrame } from "../lib/wire.ts";
-import type { ChatEvent } from "../lib/chat_model.ts";
+import { SESSION_TTL_MS } from "../domain/auth.ts";
+import { keys } from "../platform/kv_keys.ts";
+import type { OrgId, UserId } from "../shared/ids.ts";
+import { CLOSE, type ServerFrame } from "../shared/wire.ts";
+import type { ChatEvent } from "../shared/chat_model.ts";
 
 type ErrorFrame = Extract<ServerFrame, { type: "error" }>;
 

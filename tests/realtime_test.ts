@@ -11,8 +11,8 @@ import {
   testApp,
 } from "./helpers.ts";
 import { barrier, connect, eventsOf, greeted, type WsClient } from "./ws_client.ts";
-import type { ServerFrame } from "../lib/wire.ts";
-import type { ChatEvent, Message } from "../lib/chat_model.ts";
+import type { ServerFrame } from "../shared/wire.ts";
+import type { ChatEvent, Message } from "../shared/chat_model.ts";
 
 type EventFrame = Extract<ServerFrame, { type: "event" }>;
 type ErrorFrame = Extract<ServerFrame, { type: "error" }>;

@@ -6,8 +6,8 @@
 import assert from "node:assert/strict";
 import { call, createSchool, joinAs, json, serve, type TestApp, testApp } from "./helpers.ts";
 import { connect } from "./ws_client.ts";
-import type { ChatEvent, Message } from "../lib/chat_model.ts";
-import type { ServerFrame } from "../lib/wire.ts";
+import type { ChatEvent, Message } from "../shared/chat_model.ts";
+import type { ServerFrame } from "../shared/wire.ts";
 
 type Person = { token: string; id: string };
 

@@ -9,8 +9,8 @@ import { Hono } from "hono";
 import { createApp } from "../routes/app.ts";
 import type { AppEnv } from "../routes/context.ts";
 import { errorResponse, securityHeaders } from "../routes/http.ts";
-import { keys } from "../lib/kv_keys.ts";
-import { sha256Hex } from "../lib/ids.ts";
+import { keys } from "../platform/kv_keys.ts";
+import { sha256Hex } from "../shared/ids.ts";
 import {
   call,
   createSchool,
@@ -24,7 +24,7 @@ import {
   testApp,
 } from "./helpers.ts";
 import { connect, type WsClient } from "./ws_client.ts";
-import { CLOSE, type ServerFrame } from "../lib/wire.ts";
+import { CLOSE, type ServerFrame } from "../shared/wire.ts";
 
 type ErrorBody = { error: { code: string; message: string; field?: string } };
 

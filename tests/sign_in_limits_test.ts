@@ -4,11 +4,11 @@
  * without an account, and a stored code resists offline guessing.
  */
 import assert from "node:assert/strict";
-import { sha256Hex } from "../lib/ids.ts";
-import { keys } from "../lib/kv_keys.ts";
-import { listOutbox } from "../lib/mail.ts";
-import { hit } from "../lib/rate_limit.ts";
-import { RATE, SERVER } from "../lib/sign_in_limits.ts";
+import { sha256Hex } from "../shared/ids.ts";
+import { keys } from "../platform/kv_keys.ts";
+import { listOutbox } from "../platform/mail.ts";
+import { hit } from "../platform/rate_limit.ts";
+import { RATE, SERVER } from "../domain/sign_in_limits.ts";
 import { lastCode, signIn, type TestApp, testApp } from "./helpers.ts";
 
 type ErrorBody = { error: { code: string; message: string; field?: string } };

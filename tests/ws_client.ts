@@ -1,6 +1,6 @@
 /** A realtime client for tests: connects, greets, and collects frames for assertions. */
-import type { ServerFrame } from "../lib/wire.ts";
-import type { ChatEvent } from "../lib/chat_model.ts";
+import type { ServerFrame } from "../shared/wire.ts";
+import type { ChatEvent } from "../shared/chat_model.ts";
 
 export interface WsClient extends AsyncDisposable {
   socket: WebSocket;

@@ -4,11 +4,11 @@
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { ComponentChildren } from "preact";
-import type { Locale } from "../../lib/model.ts";
-import { formatDateTime, type MessageKey, t } from "../../lib/i18n.ts";
-import { api } from "../../lib/api_client.ts";
+import type { Locale } from "../../shared/model.ts";
+import { formatDateTime, type MessageKey, t } from "../../shared/i18n.ts";
+import { api } from "../../shared/api_client.ts";
 import { fill, problemOf } from "./shared.ts";
-import type { AdminAuditEntry, ChatRef } from "../../lib/admin_view.ts";
+import type { AdminAuditEntry, ChatRef } from "../../shared/admin_view.ts";
 import { type ChatForm, chatPhrase, duration, nameOf, type Names } from "./moderation.ts";
 
 /** Entries fetched per page. */

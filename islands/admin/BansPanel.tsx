@@ -4,11 +4,11 @@
  * again whenever the roster loses someone.
  */
 import { useEffect, useState } from "preact/hooks";
-import type { Locale } from "../../lib/model.ts";
-import { formatDateTime, t } from "../../lib/i18n.ts";
-import { api, ApiError } from "../../lib/api_client.ts";
+import type { Locale } from "../../shared/model.ts";
+import { formatDateTime, t } from "../../shared/i18n.ts";
+import { api, ApiError } from "../../shared/api_client.ts";
 import { personName, problemOf } from "./shared.ts";
-import type { AdminMember } from "../../lib/admin_view.ts";
+import type { AdminMember } from "../../shared/admin_view.ts";
 
 /** A ban as `GET /orgs/:orgId/bans` lists it. */
 export interface AdminBan {

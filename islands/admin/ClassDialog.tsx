@@ -1,11 +1,11 @@
 /** A class's settings: its timetable link and whether its students may write to each other. */
 import { useState } from "preact/hooks";
-import type { Locale } from "../../lib/model.ts";
-import { t } from "../../lib/i18n.ts";
-import { api } from "../../lib/api_client.ts";
+import type { Locale } from "../../shared/model.ts";
+import { t } from "../../shared/i18n.ts";
+import { api } from "../../shared/api_client.ts";
 import { closeDialogOf, Dialog } from "./Dialog.tsx";
 import { type Problem, problemOf, valueOf } from "./shared.ts";
-import type { AdminClass } from "../../lib/admin_view.ts";
+import type { AdminClass } from "../../shared/admin_view.ts";
 
 export interface ClassDialogProps {
   locale: Locale;

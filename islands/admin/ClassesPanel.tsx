@@ -3,11 +3,11 @@
  * class's timetable link and whether its students may write to each other.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { Locale } from "../../lib/model.ts";
-import { t } from "../../lib/i18n.ts";
-import { api } from "../../lib/api_client.ts";
+import type { Locale } from "../../shared/model.ts";
+import { t } from "../../shared/i18n.ts";
+import { api } from "../../shared/api_client.ts";
 import { type Problem, problemOf, sortClasses, valueOf } from "./shared.ts";
-import type { AdminClass, AdminMember } from "../../lib/admin_view.ts";
+import type { AdminClass, AdminMember } from "../../shared/admin_view.ts";
 import { ClassDialog } from "./ClassDialog.tsx";
 
 export interface ClassesPanelProps {

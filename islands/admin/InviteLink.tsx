@@ -4,8 +4,8 @@
  */
 import { useRef, useState } from "preact/hooks";
 import { encode } from "uqr";
-import type { Locale } from "../../lib/model.ts";
-import { t } from "../../lib/i18n.ts";
+import type { Locale } from "../../shared/model.ts";
+import { t } from "../../shared/i18n.ts";
 
 /**
  * The QR code of `text` as an SVG document. Only numbers computed here go into it (never the

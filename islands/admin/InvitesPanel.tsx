@@ -1,13 +1,13 @@
 /** Invite links: a new one (role, class, child, uses, validity), the usable ones, revoking. */
 import { useEffect, useState } from "preact/hooks";
-import type { Locale, Role } from "../../lib/model.ts";
-import { formatDateTime, t } from "../../lib/i18n.ts";
-import { api } from "../../lib/api_client.ts";
+import type { Locale, Role } from "../../shared/model.ts";
+import { formatDateTime, t } from "../../shared/i18n.ts";
+import { api } from "../../shared/api_client.ts";
 import { Dialog } from "./Dialog.tsx";
 import { RevokeDialog } from "./RevokeDialog.tsx";
 import { InviteLink } from "./InviteLink.tsx";
 import { personName, type Problem, problemOf, roleName, valueOf } from "./shared.ts";
-import type { AdminClass, AdminInvite, AdminMember } from "../../lib/admin_view.ts";
+import type { AdminClass, AdminInvite, AdminMember } from "../../shared/admin_view.ts";
 
 /** Roles in the order the invite form offers them. */
 const INVITE_ROLES: readonly Role[] = ["teacher", "student", "parent", "admin"];

@@ -1,11 +1,11 @@
 /** Changing a member: roles, classes, the children a parent is linked to, phone. */
 import { useState } from "preact/hooks";
-import type { Locale, Role } from "../../lib/model.ts";
-import { t } from "../../lib/i18n.ts";
-import { api } from "../../lib/api_client.ts";
+import type { Locale, Role } from "../../shared/model.ts";
+import { t } from "../../shared/i18n.ts";
+import { api } from "../../shared/api_client.ts";
 import { closeDialogOf, Dialog } from "./Dialog.tsx";
 import { personName, type Problem, problemOf, ROLE_ORDER, roleName, valueOf } from "./shared.ts";
-import type { AdminClass, AdminMember } from "../../lib/admin_view.ts";
+import type { AdminClass, AdminMember } from "../../shared/admin_view.ts";
 
 export interface MemberDialogProps {
   locale: Locale;

@@ -4,10 +4,10 @@
  */
 import { Tick } from "../ui/Tick.tsx";
 import { useState } from "preact/hooks";
-import type { Locale, Role } from "../../lib/model.ts";
-import { t } from "../../lib/i18n.ts";
+import type { Locale, Role } from "../../shared/model.ts";
+import { t } from "../../shared/i18n.ts";
 import { personName, ROLE_ORDER, roleName, valueOf } from "./shared.ts";
-import type { AdminClass, AdminMember } from "../../lib/admin_view.ts";
+import type { AdminClass, AdminMember } from "../../shared/admin_view.ts";
 import { MemberDialog } from "./MemberDialog.tsx";
 import { RemoveDialog } from "./RemoveDialog.tsx";
 import { BansPanel } from "./BansPanel.tsx";

@@ -1,11 +1,11 @@
 /** Removing a member from the school, after a confirmation; the server's refusal stays in view. */
 import { useState } from "preact/hooks";
-import type { Locale } from "../../lib/model.ts";
-import { t } from "../../lib/i18n.ts";
-import { api } from "../../lib/api_client.ts";
+import type { Locale } from "../../shared/model.ts";
+import { t } from "../../shared/i18n.ts";
+import { api } from "../../shared/api_client.ts";
 import { closeDialogOf, ConfirmActions, Dialog } from "./Dialog.tsx";
 import { personName, problemOf } from "./shared.ts";
-import type { AdminMember } from "../../lib/admin_view.ts";
+import type { AdminMember } from "../../shared/admin_view.ts";
 
 export interface RemoveDialogProps {
   locale: Locale;

@@ -3,10 +3,10 @@
  * even after it is deleted), with a link to the chat.
  */
 import { useState } from "preact/hooks";
-import type { Locale } from "../../lib/model.ts";
-import { formatDateTime, type MessageKey, t } from "../../lib/i18n.ts";
-import { api } from "../../lib/api_client.ts";
-import type { AdminReport, ChatRef } from "../../lib/admin_view.ts";
+import type { Locale } from "../../shared/model.ts";
+import { formatDateTime, type MessageKey, t } from "../../shared/i18n.ts";
+import { api } from "../../shared/api_client.ts";
+import type { AdminReport, ChatRef } from "../../shared/admin_view.ts";
 import { problemOf } from "./shared.ts";
 import { chatPhrase, nameOf, type Names } from "./moderation.ts";
 

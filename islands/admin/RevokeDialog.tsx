@@ -1,11 +1,11 @@
 /** Revoking an invite link, after a confirmation. */
 import { useState } from "preact/hooks";
-import type { Locale } from "../../lib/model.ts";
-import { t } from "../../lib/i18n.ts";
-import { api } from "../../lib/api_client.ts";
+import type { Locale } from "../../shared/model.ts";
+import { t } from "../../shared/i18n.ts";
+import { api } from "../../shared/api_client.ts";
 import { closeDialogOf, ConfirmActions, Dialog } from "./Dialog.tsx";
 import { problemOf } from "./shared.ts";
-import type { AdminInvite } from "../../lib/admin_view.ts";
+import type { AdminInvite } from "../../shared/admin_view.ts";
 
 export function RevokeDialog(
   { locale, invite, summary, onClose, onRevoked }: {

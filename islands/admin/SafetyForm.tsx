@@ -4,12 +4,12 @@
  * in effect is shown from the saved settings, apart from the form being edited.
  */
 import { useState } from "preact/hooks";
-import type { Locale } from "../../lib/model.ts";
-import { t } from "../../lib/i18n.ts";
-import { api } from "../../lib/api_client.ts";
-import { isQuiet } from "../../lib/quiet.ts";
+import type { Locale } from "../../shared/model.ts";
+import { t } from "../../shared/i18n.ts";
+import { api } from "../../shared/api_client.ts";
+import { isQuiet } from "../../shared/quiet.ts";
 import { type Problem, problemOf, valueOf, zoneName } from "./shared.ts";
-import type { AdminClass, AdminOrg } from "../../lib/admin_view.ts";
+import type { AdminClass, AdminOrg } from "../../shared/admin_view.ts";
 
 export interface SafetyFormProps {
   locale: Locale;

@@ -1,10 +1,10 @@
 /** The school's settings: name, gradebook link, time zone; then its child-safety rules. */
 import { useState } from "preact/hooks";
-import type { Locale } from "../../lib/model.ts";
-import { t } from "../../lib/i18n.ts";
-import { api } from "../../lib/api_client.ts";
+import type { Locale } from "../../shared/model.ts";
+import { t } from "../../shared/i18n.ts";
+import { api } from "../../shared/api_client.ts";
 import { type Problem, problemOf, valueOf, zoneName } from "./shared.ts";
-import type { AdminClass, AdminOrg } from "../../lib/admin_view.ts";
+import type { AdminClass, AdminOrg } from "../../shared/admin_view.ts";
 import { SafetyForm } from "./SafetyForm.tsx";
 
 /** Russia's time zones, west to east; a school elsewhere keeps its own zone as an extra choice. */

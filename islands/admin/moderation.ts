@@ -1,9 +1,9 @@
 /** What the reports and the moderation log share: people and chats in words, durations. */
-import type { Locale } from "../../lib/model.ts";
-import { type MessageKey, t } from "../../lib/i18n.ts";
-import { api } from "../../lib/api_client.ts";
+import type { Locale } from "../../shared/model.ts";
+import { type MessageKey, t } from "../../shared/i18n.ts";
+import { api } from "../../shared/api_client.ts";
 import { personName } from "./shared.ts";
-import type { AdminMember, ChatRef } from "../../lib/admin_view.ts";
+import type { AdminMember, ChatRef } from "../../shared/admin_view.ts";
 
 /** Who is who: the roster, and the names of people no longer in it (looked up by the page). */
 export interface Names {

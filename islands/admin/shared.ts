@@ -1,9 +1,9 @@
 /** What the admin console's parts share: the shapes the API answers with, ordering, errors. */
 import type { ComponentChildren } from "preact";
-import type { Locale, Role } from "../../lib/model.ts";
-import type { AdminClass, AdminMember } from "../../lib/admin_view.ts";
-import { type MessageKey, t } from "../../lib/i18n.ts";
-import { ApiError, errorText } from "../../lib/api_client.ts";
+import type { Locale, Role } from "../../shared/model.ts";
+import type { AdminClass, AdminMember } from "../../shared/admin_view.ts";
+import { type MessageKey, t } from "../../shared/i18n.ts";
+import { ApiError, errorText } from "../../shared/api_client.ts";
 
 /** Roles in the order the console lists them. */
 export const ROLE_ORDER: readonly Role[] = ["admin", "teacher", "student", "parent"];

@@ -1,8 +1,8 @@
 /** The host's attendance panel during the call: who of the chat is here, loaded on demand. */
 import { useState } from "preact/hooks";
-import type { Locale } from "../../lib/model.ts";
-import { t } from "../../lib/i18n.ts";
-import { api, errorText } from "../../lib/api_client.ts";
+import type { Locale } from "../../shared/model.ts";
+import { t } from "../../shared/i18n.ts";
+import { api, errorText } from "../../shared/api_client.ts";
 import {
   type AttendanceEntry,
   type AttendanceRow,

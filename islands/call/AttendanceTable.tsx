@@ -1,6 +1,6 @@
 /** The host's view of attendance: every chat member, present or not, and the CSV download. */
-import type { Locale } from "../../lib/model.ts";
-import { type MessageKey, t } from "../../lib/i18n.ts";
+import type { Locale } from "../../shared/model.ts";
+import { type MessageKey, t } from "../../shared/i18n.ts";
 import type { AttendanceRow } from "./attendance.ts";
 
 export interface AttendanceTableProps {

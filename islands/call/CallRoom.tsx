@@ -1,8 +1,8 @@
 /** In the call: the video grid, the controls, the participant list and the hosts' tools. */
 import { useState } from "preact/hooks";
-import type { Locale } from "../../lib/model.ts";
-import { t } from "../../lib/i18n.ts";
-import { errorText } from "../../lib/api_client.ts";
+import type { Locale } from "../../shared/model.ts";
+import { t } from "../../shared/i18n.ts";
+import { errorText } from "../../shared/api_client.ts";
 import type { CallSession, Snapshot } from "./session.ts";
 import { Tile } from "./Tile.tsx";
 import { ParticipantList } from "./ParticipantList.tsx";

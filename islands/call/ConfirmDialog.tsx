@@ -3,8 +3,8 @@
  * Escape; focus goes back to the button that opened it.
  */
 import { useEffect, useRef } from "preact/hooks";
-import type { Locale } from "../../lib/model.ts";
-import { t } from "../../lib/i18n.ts";
+import type { Locale } from "../../shared/model.ts";
+import { t } from "../../shared/i18n.ts";
 
 export interface ConfirmDialogProps {
   locale: Locale;

@@ -1,12 +1,12 @@
 /**
  * Everyone in the call with their badges, raised hands first (in the order they went up); hosts
  * get lowering all hands, and mute and removal of each participant they outrank (the server's
- * `canControl`, lib/policy.ts).
+ * `canControl`, shared/policy.ts).
  */
 import { useState } from "preact/hooks";
-import type { Locale } from "../../lib/model.ts";
-import { t } from "../../lib/i18n.ts";
-import { api, errorText } from "../../lib/api_client.ts";
+import type { Locale } from "../../shared/model.ts";
+import { t } from "../../shared/i18n.ts";
+import { api, errorText } from "../../shared/api_client.ts";
 import type { Peer } from "./session.ts";
 import { Badges, peerName } from "./Tile.tsx";
 import { ConfirmDialog } from "./ConfirmDialog.tsx";

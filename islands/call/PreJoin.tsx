@@ -4,8 +4,8 @@
  * without them (to watch and listen).
  */
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { Locale } from "../../lib/model.ts";
-import { type MessageKey, t } from "../../lib/i18n.ts";
+import type { Locale } from "../../shared/model.ts";
+import { type MessageKey, t } from "../../shared/i18n.ts";
 import {
   type Devices,
   listDevices,

@@ -1,7 +1,7 @@
 /** One participant's tile in the grid: their video (or initial), name, badges and state. */
 import { useEffect, useRef } from "preact/hooks";
-import type { Locale } from "../../lib/model.ts";
-import { t } from "../../lib/i18n.ts";
+import type { Locale } from "../../shared/model.ts";
+import { t } from "../../shared/i18n.ts";
 import type { Peer } from "./session.ts";
 import { initial, peerLabel, roleBadges } from "./format.ts";
 import { Icon } from "./Icon.tsx";

@@ -1,7 +1,7 @@
 /** How calls and their people are named on screen; browser-safe, shared with the page. */
-import type { Locale, Role } from "../../lib/model.ts";
-import { type MessageKey, t } from "../../lib/i18n.ts";
-import type { CallKind } from "../../lib/chat_model.ts";
+import type { Locale, Role } from "../../shared/model.ts";
+import { type MessageKey, t } from "../../shared/i18n.ts";
+import type { CallKind } from "../../shared/chat_model.ts";
 
 /** "Онлайн-урок", "Собрание", "Звонок". */
 export function kindLabel(locale: Locale, kind: CallKind): string {
@@ -18,7 +18,7 @@ export function formatDuration(locale: Locale, seconds: number): string {
 
 /**
  * A member of the call's chat as Parta's server describes them (`members` of GET /calls/:callId
- * and of the call page's props; lib/calls.ts builds it), keyed by the user id that is their
+ * and of the call page's props; domain/calls.ts builds it), keyed by the user id that is their
  * LiveKit identity.
  */
 export interface CallMember {

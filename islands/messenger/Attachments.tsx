@@ -4,10 +4,10 @@
  * are said next to the file.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { Locale } from "../../lib/model.ts";
-import { t } from "../../lib/i18n.ts";
-import { type FileView, formatSize } from "../../lib/chat_view.ts";
-import { ApiError } from "../../lib/api_client.ts";
+import type { Locale } from "../../shared/model.ts";
+import { t } from "../../shared/i18n.ts";
+import { type FileView, formatSize } from "../../shared/chat_view.ts";
+import { ApiError } from "../../shared/api_client.ts";
 import { formatPercent } from "./format.ts";
 import { uploadErrorText, uploadFile } from "./uploads.ts";
 

@@ -3,9 +3,9 @@
  * class's schedule, starting a call, and the members (with the chat's rules for moderators).
  */
 import type { Ref } from "preact";
-import type { Locale } from "../../lib/model.ts";
-import { t } from "../../lib/i18n.ts";
-import type { ChatSummary } from "../../lib/chat_view.ts";
+import type { Locale } from "../../shared/model.ts";
+import { t } from "../../shared/i18n.ts";
+import type { ChatSummary } from "../../shared/chat_view.ts";
 import type { Controller } from "./controller.ts";
 import { initial } from "./names.ts";
 import { plainClick } from "./ChatList.tsx";

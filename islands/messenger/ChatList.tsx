@@ -1,9 +1,9 @@
 /** The chat list: school switcher, gradebook link, new-chat button and one row per chat. */
-import type { Locale } from "../../lib/model.ts";
-import { plural, t } from "../../lib/i18n.ts";
-import { type ChatSummary, formatShort, type Person } from "../../lib/chat_view.ts";
+import type { Locale } from "../../shared/model.ts";
+import { plural, t } from "../../shared/i18n.ts";
+import { type ChatSummary, formatShort, type Person } from "../../shared/chat_view.ts";
 import type { OrgInfo } from "./store.ts";
-import type { UpcomingLesson } from "../../lib/chat_view.ts";
+import type { UpcomingLesson } from "../../shared/chat_view.ts";
 import { chatTitle, initial, previewText } from "./names.ts";
 import { formatWhen } from "./format.ts";
 

@@ -3,15 +3,15 @@
  * hours), the typing line and the composer. Files dropped anywhere on the chat are attached.
  */
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import type { Locale } from "../../lib/model.ts";
-import { plural, t } from "../../lib/i18n.ts";
+import type { Locale } from "../../shared/model.ts";
+import { plural, t } from "../../shared/i18n.ts";
 import {
   type ChatState,
   type ChatSummary,
   formatTime,
   type MessageView,
   type Person,
-} from "../../lib/chat_view.ts";
+} from "../../shared/chat_view.ts";
 import type { Controller } from "./controller.ts";
 import type { Pending } from "./store.ts";
 import { chatTitle, personName } from "./names.ts";

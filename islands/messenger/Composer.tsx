@@ -5,10 +5,10 @@
  */
 import type { RefObject } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { Locale } from "../../lib/model.ts";
-import { t } from "../../lib/i18n.ts";
-import { MAX_MESSAGE_CHARS } from "../../lib/chat_model.ts";
-import type { MessageView, Person } from "../../lib/chat_view.ts";
+import type { Locale } from "../../shared/model.ts";
+import { t } from "../../shared/i18n.ts";
+import { MAX_MESSAGE_CHARS } from "../../shared/chat_model.ts";
+import type { MessageView, Person } from "../../shared/chat_view.ts";
 import { messageGist, personName } from "./names.ts";
 import type { SendExtra } from "./outbox.ts";
 import { AttachmentList, useAttachments } from "./Attachments.tsx";

@@ -1,8 +1,8 @@
 /** A message's actions menu: quick reactions, reply, edit, delete (asked twice). */
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { Locale } from "../../lib/model.ts";
-import { t } from "../../lib/i18n.ts";
-import type { MessageView } from "../../lib/chat_view.ts";
+import type { Locale } from "../../shared/model.ts";
+import { t } from "../../shared/i18n.ts";
+import type { MessageView } from "../../shared/chat_view.ts";
 
 export const QUICK_REACTIONS = ["👍", "❤️", "😂", "😮", "🙏", "👏"];
 

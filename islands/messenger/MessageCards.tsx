@@ -2,9 +2,14 @@
  * What a message may carry besides text: files (pictures as previews, the rest as download
  * cards), the confirmation of an announcement, a call's join card and a planned lesson.
  */
-import type { Locale } from "../../lib/model.ts";
-import { type MessageKey, t } from "../../lib/i18n.ts";
-import { type FileView, formatSize, type MessageView, type Person } from "../../lib/chat_view.ts";
+import type { Locale } from "../../shared/model.ts";
+import { type MessageKey, t } from "../../shared/i18n.ts";
+import {
+  type FileView,
+  formatSize,
+  type MessageView,
+  type Person,
+} from "../../shared/chat_view.ts";
 import { formatDuration, formatWhen, typeLabel } from "./format.ts";
 import { personName } from "./names.ts";
 import { plainClick } from "./ChatList.tsx";

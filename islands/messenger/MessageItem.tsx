@@ -1,6 +1,6 @@
 /** One message: author, quote of the replied message, text with links, reactions, actions. */
-import type { Locale } from "../../lib/model.ts";
-import { t } from "../../lib/i18n.ts";
+import type { Locale } from "../../shared/model.ts";
+import { t } from "../../shared/i18n.ts";
 import {
   type FileView,
   formatDay,
@@ -8,7 +8,7 @@ import {
   type MessageView,
   type Person,
   splitLinks,
-} from "../../lib/chat_view.ts";
+} from "../../shared/chat_view.ts";
 import { messageGist, personName } from "./names.ts";
 import { MessageActions } from "./MessageActions.tsx";
 import { AckBar, CallCard, LessonCard, MessageFiles } from "./MessageCards.tsx";

@@ -4,15 +4,15 @@
  */
 import type { RefObject } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { Locale } from "../../lib/model.ts";
-import { t } from "../../lib/i18n.ts";
+import type { Locale } from "../../shared/model.ts";
+import { t } from "../../shared/i18n.ts";
 import {
   type ChatState,
   dayKey,
   formatDay,
   type MessageView,
   type Person,
-} from "../../lib/chat_view.ts";
+} from "../../shared/chat_view.ts";
 import type { Pending } from "./store.ts";
 import { type MessageActs, MessageItem, type MessageRights, MessageText } from "./MessageItem.tsx";
 

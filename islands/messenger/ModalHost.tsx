@@ -1,7 +1,7 @@
 /** Shows the open dialog once its module has loaded; says so if it cannot load (offline). */
 import type { ComponentType } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { t } from "../../lib/i18n.ts";
+import { t } from "../../shared/i18n.ts";
 import { LOADERS, type ModalProps } from "./modal.ts";
 
 export function ModalHost(props: ModalProps & { onFailed: (text: string) => void }) {

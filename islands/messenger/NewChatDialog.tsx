@@ -3,10 +3,10 @@
  * or a direct chat with one person. The server decides; its refusal is shown as it says.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { Locale } from "../../lib/model.ts";
-import { type MessageKey, t } from "../../lib/i18n.ts";
-import { api, ApiError, errorText } from "../../lib/api_client.ts";
-import type { ChatKind } from "../../lib/chat_model.ts";
+import type { Locale } from "../../shared/model.ts";
+import { type MessageKey, t } from "../../shared/i18n.ts";
+import { api, ApiError, errorText } from "../../shared/api_client.ts";
+import type { ChatKind } from "../../shared/chat_model.ts";
 import type { OrgInfo } from "./store.ts";
 
 interface OrgMember {

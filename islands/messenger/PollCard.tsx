@@ -4,9 +4,9 @@
  * closing it early for its author and moderators.
  */
 import { useEffect, useState } from "preact/hooks";
-import type { Locale } from "../../lib/model.ts";
-import { plural, t } from "../../lib/i18n.ts";
-import { type MessageView, type Person, pollOpen } from "../../lib/chat_view.ts";
+import type { Locale } from "../../shared/model.ts";
+import { plural, t } from "../../shared/i18n.ts";
+import { type MessageView, type Person, pollOpen } from "../../shared/chat_view.ts";
 import { formatPercent, formatWhen } from "./format.ts";
 import { personName } from "./names.ts";
 

@@ -1,7 +1,7 @@
 /** The composer's "more" menu: a poll, a lesson or meeting. Escape or a click elsewhere closes it. */
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { Locale } from "../../lib/model.ts";
-import { t } from "../../lib/i18n.ts";
+import type { Locale } from "../../shared/model.ts";
+import { t } from "../../shared/i18n.ts";
 
 export interface Tool {
   key: string;

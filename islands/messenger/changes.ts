@@ -1,7 +1,7 @@
 /** Changing messages already sent: edits, deletes (tombstones) and reactions. */
-import type { Locale } from "../../lib/model.ts";
-import { api, errorText } from "../../lib/api_client.ts";
-import type { MessageView } from "../../lib/chat_view.ts";
+import type { Locale } from "../../shared/model.ts";
+import { api, errorText } from "../../shared/api_client.ts";
+import type { MessageView } from "../../shared/chat_view.ts";
 import type { Action } from "./store.ts";
 
 export interface ChangesOptions {

@@ -3,13 +3,13 @@
  * announcements, starting calls, the upcoming lessons and class schedule links. What dialogs do
  * lives in the dialogs, loaded when opened.
  */
-import type { Locale } from "../../lib/model.ts";
-import { t } from "../../lib/i18n.ts";
-import { api, ApiError, errorText } from "../../lib/api_client.ts";
-import { type MessageView, type PollInput, pollOf } from "../../lib/chat_view.ts";
-import type { CallKind } from "../../lib/chat_model.ts";
+import type { Locale } from "../../shared/model.ts";
+import { t } from "../../shared/i18n.ts";
+import { api, ApiError, errorText } from "../../shared/api_client.ts";
+import { type MessageView, type PollInput, pollOf } from "../../shared/chat_view.ts";
+import type { CallKind } from "../../shared/chat_model.ts";
 import type { Action, State } from "./store.ts";
-import type { UpcomingLesson } from "../../lib/chat_view.ts";
+import type { UpcomingLesson } from "../../shared/chat_view.ts";
 
 export interface ClassLifeOptions {
   locale: Locale;

@@ -3,18 +3,18 @@
  * markers, typing, new chats; sending is in outbox.ts, edits and reactions in changes.ts. It
  * changes state only by dispatching to the reducer in store.ts.
  */
-import type { ChatEvent, ChatSettings } from "../../lib/chat_model.ts";
-import type { Locale } from "../../lib/model.ts";
-import { t } from "../../lib/i18n.ts";
-import { api, errorText } from "../../lib/api_client.ts";
+import type { ChatEvent, ChatSettings } from "../../shared/chat_model.ts";
+import type { Locale } from "../../shared/model.ts";
+import { t } from "../../shared/i18n.ts";
+import { api, errorText } from "../../shared/api_client.ts";
 import {
   type ChatSummary,
   type MemberView,
   type MessageInput,
   type MessageView,
   toView,
-} from "../../lib/chat_view.ts";
-import { type OtherFrame, RealtimeClient } from "../../lib/realtime_client.ts";
+} from "../../shared/chat_view.ts";
+import { type OtherFrame, RealtimeClient } from "../../shared/realtime_client.ts";
 import type { Action, State } from "./store.ts";
 import { Outbox } from "./outbox.ts";
 import { Changes } from "./changes.ts";

@@ -2,8 +2,8 @@
  * Words and numbers of class life, as pure functions: durations, sizes, dates of lessons and
  * polls in the school's time zone, and wall-clock input turned into an instant. Browser-safe.
  */
-import type { Locale } from "../../lib/model.ts";
-import { t } from "../../lib/i18n.ts";
+import type { Locale } from "../../shared/model.ts";
+import { t } from "../../shared/i18n.ts";
 
 const intlLocale = (locale: Locale) => locale === "ru" ? "ru-RU" : "en-GB";
 

@@ -3,8 +3,8 @@
  * load): what opens one, and what every dialog is given.
  */
 import type { ComponentType } from "preact";
-import type { Locale } from "../../lib/model.ts";
-import type { FileView } from "../../lib/chat_view.ts";
+import type { Locale } from "../../shared/model.ts";
+import type { FileView } from "../../shared/chat_view.ts";
 import type { Controller } from "./controller.ts";
 import type { OrgInfo, State } from "./store.ts";
 

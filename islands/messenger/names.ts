@@ -1,7 +1,7 @@
 /** How chats and people are named on screen. */
-import type { Locale } from "../../lib/model.ts";
-import { t } from "../../lib/i18n.ts";
-import type { ChatSummary, MessageView, Person } from "../../lib/chat_view.ts";
+import type { Locale } from "../../shared/model.ts";
+import { t } from "../../shared/i18n.ts";
+import type { ChatSummary, MessageView, Person } from "../../shared/chat_view.ts";
 
 /** A person's display name, or a neutral stand-in. */
 export function personName(

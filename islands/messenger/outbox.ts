@@ -3,11 +3,16 @@
  * is away or its ack is late) and sent again with the same clientId until the server has it, so
  * it is delivered exactly once. Rate limits are waited out; refusals are shown on the message.
  */
-import type { Locale } from "../../lib/model.ts";
-import { t } from "../../lib/i18n.ts";
-import { api, ApiError, errorText } from "../../lib/api_client.ts";
-import { type FileView, type MessageInput, type MessageView, toView } from "../../lib/chat_view.ts";
-import type { ClientFrame, WireError } from "../../lib/wire.ts";
+import type { Locale } from "../../shared/model.ts";
+import { t } from "../../shared/i18n.ts";
+import { api, ApiError, errorText } from "../../shared/api_client.ts";
+import {
+  type FileView,
+  type MessageInput,
+  type MessageView,
+  toView,
+} from "../../shared/chat_view.ts";
+import type { ClientFrame, WireError } from "../../shared/wire.ts";
 import type { Action, Pending, State } from "./store.ts";
 import { formatWait } from "./format.ts";
 

@@ -1,8 +1,8 @@
 /**
- * What the viewer may do in a chat, mirroring the server's policy (lib/policy.ts), so the UI
+ * What the viewer may do in a chat, mirroring the server's policy (shared/policy.ts), so the UI
  * offers only what the server will take. The server still decides.
  */
-import type { MemberView } from "../../lib/chat_view.ts";
+import type { MemberView } from "../../shared/chat_view.ts";
 
 export interface Standing {
   /** The viewer's role in the chat (null while its members are not loaded). */

@@ -1,5 +1,5 @@
 /** The messenger's state and the one reducer that changes it. */
-import type { ChatEvent, ChatSettings } from "../../lib/chat_model.ts";
+import type { ChatEvent, ChatSettings } from "../../shared/chat_model.ts";
 import {
   applyToChat,
   applyToSummary,
@@ -13,8 +13,8 @@ import {
   type Person,
   sortChats,
   type UpcomingLesson,
-} from "../../lib/chat_view.ts";
-import type { RealtimeStatus } from "../../lib/realtime_client.ts";
+} from "../../shared/chat_view.ts";
+import type { RealtimeStatus } from "../../shared/realtime_client.ts";
 
 export interface OrgInfo {
   id: string;

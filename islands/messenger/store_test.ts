@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { ChatSummary } from "../../lib/chat_view.ts";
+import type { ChatSummary } from "../../shared/chat_view.ts";
 import { type Action, reducer, type State } from "./store.ts";
 import { Outbox } from "./outbox.ts";
 

@@ -2,10 +2,10 @@
  * Uploading a file into a chat: multipart (field `file`) over XMLHttpRequest, whose upload
  * events report progress, which fetch cannot. Refusals come back as {@link ApiError}s.
  */
-import type { Locale } from "../../lib/model.ts";
-import { t } from "../../lib/i18n.ts";
-import { ApiError, errorText } from "../../lib/api_client.ts";
-import { type FileView, formatSize } from "../../lib/chat_view.ts";
+import type { Locale } from "../../shared/model.ts";
+import { t } from "../../shared/i18n.ts";
+import { ApiError, errorText } from "../../shared/api_client.ts";
+import { type FileView, formatSize } from "../../shared/chat_view.ts";
 
 export interface Upload {
   /** The stored file, or an ApiError (status 0: network, or aborted). */

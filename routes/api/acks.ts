@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import type { AppEnv, Ctx, Deps } from "../context.ts";
 import { requireUser } from "../context.ts";
 import { readNoInput } from "../http.ts";
-import { intParam } from "../../lib/chat_input.ts";
+import { intParam } from "../../domain/chat_input.ts";
 
 export function ackRoutes(deps: Deps) {
   const chats = deps.services.chats;

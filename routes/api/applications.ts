@@ -4,8 +4,8 @@ import { z } from "zod";
 import type { AppEnv, Deps } from "../context.ts";
 import { requireUser } from "../context.ts";
 import { clientAddress, readJson, readNoInput } from "../http.ts";
-import { applicationInput, rejectInput } from "../../lib/api_input.ts";
-import { invalidInput } from "../../lib/errors.ts";
+import { applicationInput, rejectInput } from "../../domain/api_input.ts";
+import { invalidInput } from "../../shared/errors.ts";
 
 export function applicationRoutes(deps: Deps) {
   const applications = deps.services.applications;

@@ -4,9 +4,9 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { AppEnv, Ctx, Deps } from "../context.ts";
 import { requireUser } from "../context.ts";
 import { clientAddress, readJson, readNoInput, SESSION_COOKIE } from "../http.ts";
-import { email, parseInput } from "../../lib/validate.ts";
-import { SESSION_TTL_MS } from "../../lib/auth.ts";
-import { codeRequestInput, profilePatch, verifyInput } from "../../lib/api_input.ts";
+import { email, parseInput } from "../../domain/validate.ts";
+import { SESSION_TTL_MS } from "../../domain/auth.ts";
+import { codeRequestInput, profilePatch, verifyInput } from "../../domain/api_input.ts";
 
 const OIDC_COOKIE = "parta_oidc";
 

@@ -7,8 +7,8 @@ import { Hono } from "hono";
 import type { AppEnv, Ctx, Deps } from "../context.ts";
 import { requireUser } from "../context.ts";
 import { readCapped, readJson, readNoInput } from "../http.ts";
-import { muteParticipantInput, startCallInput } from "../../lib/chat_input.ts";
-import { handInput } from "../../lib/calls.ts";
+import { muteParticipantInput, startCallInput } from "../../domain/chat_input.ts";
+import { handInput } from "../../domain/calls.ts";
 
 export function callRoutes(deps: Deps) {
   const calls = deps.services.calls;

@@ -13,8 +13,8 @@ import {
   readInput,
   renameInput,
   sendInput,
-} from "../../lib/chat_input.ts";
-import { invalidInput } from "../../lib/errors.ts";
+} from "../../domain/chat_input.ts";
+import { invalidInput } from "../../shared/errors.ts";
 
 export function chatRoutes(deps: Deps) {
   const chats = deps.services.chats;

@@ -6,9 +6,9 @@
 import { Hono } from "hono";
 import type { AppEnv, Ctx, Deps } from "../context.ts";
 import { requireUser } from "../context.ts";
-import { AppError } from "../../lib/errors.ts";
-import { contentDisposition, type FilePart } from "../../lib/files.ts";
-import { ENVELOPE, tooLarge } from "../../lib/uploads.ts";
+import { AppError } from "../../shared/errors.ts";
+import { contentDisposition, type FilePart } from "../../domain/files.ts";
+import { ENVELOPE, tooLarge } from "../../domain/uploads.ts";
 
 export function fileRoutes(deps: Deps) {
   const files = deps.services.files;

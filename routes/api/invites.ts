@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import type { AppEnv, Deps } from "../context.ts";
 import { requireUser } from "../context.ts";
 import { readJson, readNoInput } from "../http.ts";
-import { acceptInviteInput } from "../../lib/api_input.ts";
+import { acceptInviteInput } from "../../domain/api_input.ts";
 
 export function inviteRoutes(deps: Deps) {
   const invites = deps.services.invites;

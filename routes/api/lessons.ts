@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import type { AppEnv, Deps } from "../context.ts";
 import { requireUser } from "../context.ts";
 import { readJson } from "../http.ts";
-import { scheduleLessonInput } from "../../lib/chat_input.ts";
+import { scheduleLessonInput } from "../../domain/chat_input.ts";
 
 export function lessonRoutes(deps: Deps) {
   const chats = deps.services.chats;

@@ -9,7 +9,7 @@ import {
   intParam,
   muteInput,
   reportInput,
-} from "../../lib/chat_input.ts";
+} from "../../domain/chat_input.ts";
 import { memberId } from "../../services/chats.ts";
 
 export function moderationRoutes(deps: Deps) {

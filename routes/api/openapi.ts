@@ -1,15 +1,15 @@
 /**
  * The API described as OpenAPI 3.1, served at `GET /api/v1/openapi.json`. Request bodies come from
- * the same zod schemas the routes parse with (lib/chat_input.ts, lib/api_input.ts), turned into
+ * the same zod schemas the routes parse with (domain/chat_input.ts, domain/api_input.ts), turned into
  * JSON Schema by zod; every route of the API has its entry here, which tests/openapi_test.ts
  * checks against the routes the app really has. docs/api.md stays the prose reference.
  */
 import { Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../context.ts";
-import * as chat from "../../lib/chat_input.ts";
-import * as api from "../../lib/api_input.ts";
-import { handInput } from "../../lib/calls.ts";
+import * as chat from "../../domain/chat_input.ts";
+import * as api from "../../domain/api_input.ts";
+import { handInput } from "../../domain/calls.ts";
 
 type Method = "get" | "post" | "put" | "patch" | "delete";
 

@@ -3,11 +3,17 @@ import { Hono } from "hono";
 import type { AppEnv, Ctx, Deps } from "../context.ts";
 import { requireUser } from "../context.ts";
 import { readJson, readNoInput } from "../http.ts";
-import { classInput, classPatch, inviteInput, memberPatch, orgPatch } from "../../lib/api_input.ts";
-import type { ClassId, UserId } from "../../lib/ids.ts";
-import { isUlid } from "../../lib/ids.ts";
-import { type Role, ROLES } from "../../lib/model.ts";
-import { invalidInput } from "../../lib/errors.ts";
+import {
+  classInput,
+  classPatch,
+  inviteInput,
+  memberPatch,
+  orgPatch,
+} from "../../domain/api_input.ts";
+import type { ClassId, UserId } from "../../shared/ids.ts";
+import { isUlid } from "../../shared/ids.ts";
+import { type Role, ROLES } from "../../shared/model.ts";
+import { invalidInput } from "../../shared/errors.ts";
 
 export function orgRoutes(deps: Deps) {
   const schools = deps.services.school;

@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import type { AppEnv, Ctx, Deps } from "../context.ts";
 import { requireUser } from "../context.ts";
 import { readJson, readNoInput } from "../http.ts";
-import { createPollInput, intParam, voteInput } from "../../lib/chat_input.ts";
+import { createPollInput, intParam, voteInput } from "../../domain/chat_input.ts";
 
 export function pollRoutes(deps: Deps) {
   const chats = deps.services.chats;

@@ -10,8 +10,8 @@ import type { AppEnv, Ctx, Deps } from "../context.ts";
 import { Island, renderPage } from "./render.tsx";
 import { signInRedirect, type Viewer, viewer } from "./context.ts";
 import { notFoundPage } from "./public.tsx";
-import { t } from "../../lib/i18n.ts";
-import type { Org } from "../../lib/model.ts";
+import { t } from "../../shared/i18n.ts";
+import type { Org } from "../../shared/model.ts";
 import AdminConsole from "../../islands/AdminConsole.tsx";
 import { AUDIT_PAGE } from "../../islands/admin/AuditPanel.tsx";
 

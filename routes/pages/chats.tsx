@@ -8,15 +8,20 @@ import type { AppEnv, Ctx, Deps } from "../context.ts";
 import { Island, renderPage } from "./render.tsx";
 import { signInRedirect, viewer } from "./context.ts";
 import { notFoundPage } from "./public.tsx";
-import { t } from "../../lib/i18n.ts";
-import type { OrgId, UserId } from "../../lib/ids.ts";
-import { getOrg, listClasses } from "../../lib/orgs.ts";
-import { getUsers } from "../../lib/users.ts";
-import { AppError } from "../../lib/errors.ts";
-import { defaultOrgSettings } from "../../lib/model.ts";
+import { t } from "../../shared/i18n.ts";
+import type { OrgId, UserId } from "../../shared/ids.ts";
+import { getOrg, listClasses } from "../../domain/orgs.ts";
+import { getUsers } from "../../domain/users.ts";
+import { AppError } from "../../shared/errors.ts";
+import { defaultOrgSettings } from "../../shared/model.ts";
 import type { ChatScope } from "../../services/chats.ts";
-import { type ChatSummary, isVerifiedTeacher, type Person, toView } from "../../lib/chat_view.ts";
-import type { UpcomingLesson } from "../../lib/chat_view.ts";
+import {
+  type ChatSummary,
+  isVerifiedTeacher,
+  type Person,
+  toView,
+} from "../../shared/chat_view.ts";
+import type { UpcomingLesson } from "../../shared/chat_view.ts";
 import Messenger, { type MessengerProps, type OpenChat } from "../../islands/Messenger.tsx";
 import { chatTitle } from "../../islands/messenger/names.ts";
 

@@ -1,8 +1,8 @@
 /** What every page needs to know about the person viewing it. */
 import type { Ctx, Deps } from "../context.ts";
-import type { Locale, Role, User } from "../../lib/model.ts";
-import { LOCALES } from "../../lib/model.ts";
-import { listOrgsOfUser } from "../../lib/orgs.ts";
+import type { Locale, Role, User } from "../../shared/model.ts";
+import { LOCALES } from "../../shared/model.ts";
+import { listOrgsOfUser } from "../../domain/orgs.ts";
 import { getCookie } from "hono/cookie";
 
 export interface Viewer {

@@ -7,8 +7,8 @@
 import { type ComponentChildren, type ComponentType, createContext } from "preact";
 import { useContext } from "preact/hooks";
 import { renderToString } from "preact-render-to-string";
-import type { Locale, User } from "../../lib/model.ts";
-import { t } from "../../lib/i18n.ts";
+import type { Locale, User } from "../../shared/model.ts";
+import { t } from "../../shared/i18n.ts";
 import { assetUrl } from "./assets.ts";
 
 interface RenderState {

@@ -1,12 +1,12 @@
 /**
  * The shape of the authorization matrix: one expectation per route (or several, by variant),
- * each computed from `lib/policy.ts` for the caller's standing at the moment of the request.
+ * each computed from `shared/policy.ts` for the caller's standing at the moment of the request.
  */
-import type { Caller, ChatCaller, Decision } from "../../lib/policy.ts";
-import type { UserId } from "../../lib/ids.ts";
-import { callerOf, getMember } from "../../lib/orgs.ts";
-import { loadChatAccess } from "../../lib/chats.ts";
-import type { OrgId } from "../../lib/ids.ts";
+import type { Caller, ChatCaller, Decision } from "../../shared/policy.ts";
+import type { UserId } from "../../shared/ids.ts";
+import { callerOf, getMember } from "../../domain/orgs.ts";
+import { loadChatAccess } from "../../domain/chats.ts";
+import type { OrgId } from "../../shared/ids.ts";
 import type { Person } from "./client.ts";
 import type { CallerName, SchoolFx, World } from "./world.ts";
 

@@ -5,9 +5,9 @@
  * typing, never reaches the chat's members. A socket whose session ends while it is open is
  * closed with 4401 at once: no frame it sends after is answered, and nothing reaches it.
  */
-import * as policy from "../../lib/policy.ts";
-import type { ChatKind } from "../../lib/chat_model.ts";
-import { CLOSE, type ServerFrame } from "../../lib/wire.ts";
+import * as policy from "../../shared/policy.ts";
+import type { ChatKind } from "../../shared/chat_model.ts";
+import { CLOSE, type ServerFrame } from "../../shared/wire.ts";
 import { SESSION_COOKIE } from "../../routes/http.ts";
 import { ORIGIN, serve } from "../helpers.ts";
 import { connect, type WsClient } from "../ws_client.ts";

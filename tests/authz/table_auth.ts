@@ -2,9 +2,9 @@
  * Expectations for sign-in, the caller's own profile and lists, and school applications (the
  * operator's). These work on no school's resource: they run once per caller.
  */
-import type { OrgId, UserId } from "../../lib/ids.ts";
-import { getMember } from "../../lib/orgs.ts";
-import * as policy from "../../lib/policy.ts";
+import type { OrgId, UserId } from "../../shared/ids.ts";
+import { getMember } from "../../domain/orgs.ts";
+import * as policy from "../../shared/policy.ts";
 import { lastCode } from "../helpers.ts";
 import type { Spec, X } from "./matrix.ts";
 import { must, unique } from "./client.ts";

@@ -3,10 +3,10 @@
  * policy functions with the caller's role in the chat and in its school (members of the chat
  * who left the school, and people outside the chat, get 404).
  */
-import * as policy from "../../lib/policy.ts";
-import type { ChatCaller } from "../../lib/policy.ts";
-import type { ChatKind } from "../../lib/chat_model.ts";
-import type { UserId } from "../../lib/ids.ts";
+import * as policy from "../../shared/policy.ts";
+import type { ChatCaller } from "../../shared/policy.ts";
+import type { ChatKind } from "../../shared/chat_model.ts";
+import type { UserId } from "../../shared/ids.ts";
 import { allowIf, answer, both, type Spec, type X } from "./matrix.ts";
 import { type Person, unique } from "./client.ts";
 import type { ChatVariant } from "./world.ts";

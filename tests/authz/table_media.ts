@@ -4,10 +4,10 @@
  * and admins, and the chat's moderators) for the controls, and a participant muted or removed
  * only by a host who outranks them (teachers and admins also one another).
  */
-import * as policy from "../../lib/policy.ts";
-import type { ChatCaller } from "../../lib/policy.ts";
-import type { UserId } from "../../lib/ids.ts";
-import { loadChatAccess } from "../../lib/chats.ts";
+import * as policy from "../../shared/policy.ts";
+import type { ChatCaller } from "../../shared/policy.ts";
+import type { UserId } from "../../shared/ids.ts";
+import { loadChatAccess } from "../../domain/chats.ts";
 import { SESSION_COOKIE } from "../../routes/http.ts";
 import { ORIGIN } from "../helpers.ts";
 import { allowIf, answer, both, type Spec, type X } from "./matrix.ts";

@@ -2,12 +2,12 @@
  * Expectations for schools, classes, members and invites: the org policy functions with the
  * caller's roles in the school of the resource (null when not a member: 404).
  */
-import * as policy from "../../lib/policy.ts";
-import type { Caller } from "../../lib/policy.ts";
-import type { OrgId, UserId } from "../../lib/ids.ts";
-import { callerOf, getClass, getMember, getOrg } from "../../lib/orgs.ts";
-import { orgSettings, type Role } from "../../lib/model.ts";
-import { keys } from "../../lib/kv_keys.ts";
+import * as policy from "../../shared/policy.ts";
+import type { Caller } from "../../shared/policy.ts";
+import type { OrgId, UserId } from "../../shared/ids.ts";
+import { callerOf, getClass, getMember, getOrg } from "../../domain/orgs.ts";
+import { orgSettings, type Role } from "../../shared/model.ts";
+import { keys } from "../../platform/kv_keys.ts";
 import { answer, type Spec, type X } from "./matrix.ts";
 import { must, type Person, unique } from "./client.ts";
 

@@ -3,12 +3,12 @@
  * and helpers that make a fresh target (chat, message, invite, member, twin of a caller) per
  * request, so that no request changes the answer to a later one.
  */
-// @ts-types="../../lib/jimp.d.ts"
+// @ts-types="../../platform/jimp.d.ts"
 import { Jimp } from "jimp";
 import { type TestApp, testApp } from "../helpers.ts";
 import { join, must, type Person, send, signIn, unique } from "./client.ts";
-import { keys } from "../../lib/kv_keys.ts";
-import type { OrgId, UserId } from "../../lib/ids.ts";
+import { keys } from "../../platform/kv_keys.ts";
+import type { OrgId, UserId } from "../../shared/ids.ts";
 import { type FakeLiveKit, fakeLiveKit, LIVEKIT_KEY, LIVEKIT_SECRET } from "./livekit.ts";
 
 /** Every platform operator the matrix may sign in as (the first is the operator caller). */
@@ -86,7 +86,7 @@ export interface SchoolFx {
   /**
    * Removed from the school like `removed`, but still listed in the shared group and class chats:
    * the state between the removal's commit and the tidy-up that takes them out of each chat
-   * (routes/wiring.ts: access is already gone, as chat reads check school membership).
+   * (wiring.ts: access is already gone, as chat reads check school membership).
    */
   lapsed: Person;
   chats: Record<ChatVariant, SharedChat>;

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import type { BrowserContext, Page } from "playwright-core";
 import { OPERATOR, startE2E } from "./browser.ts";
 import { signInReal } from "../server.ts";
-import { normalizeDisplayName } from "../../lib/display_names.ts";
+import { normalizeDisplayName } from "../../domain/display_names.ts";
 import { until } from "../until.ts";
 
 /** Each payload is 2..60 characters, so it fits every name field; all differ ignoring case. */
@@ -151,7 +151,7 @@ async function seed(base: string): Promise<Seeded> {
     );
     assert.equal(approved.status, 201, JSON.stringify(approved.body));
     // The admin's name carries a payload too, but not one a student below takes: a student may
-    // not take a staff member's name (lib/display_names.ts).
+    // not take a staff member's name (domain/display_names.ts).
     const displayName = firstInviteAccepted ? undefined : `Директор ${PAYLOADS[0]}`;
     const joined: { status: number; body: unknown } = await call(
       base,

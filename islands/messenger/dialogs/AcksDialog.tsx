@@ -1,8 +1,8 @@
 /** Who has confirmed an announcement and who has not yet (its author and moderators see it). */
 import { useEffect, useState } from "preact/hooks";
-import { t } from "../../../lib/i18n.ts";
-import { api, errorText } from "../../../lib/api_client.ts";
-import { formatTime } from "../../../lib/chat_view.ts";
+import { t } from "../../../shared/i18n.ts";
+import { api, errorText } from "../../../shared/api_client.ts";
+import { formatTime } from "../../../shared/chat_view.ts";
 import type { ModalProps } from "../modal.ts";
 import { Modal } from "./Modal.tsx";
 

@@ -1,7 +1,7 @@
 /** Starting a call as a teacher or admin: a quick call, an online lesson or a meeting. */
 import { useState } from "preact/hooks";
-import { type MessageKey, t } from "../../../lib/i18n.ts";
-import type { CallKind } from "../../../lib/chat_model.ts";
+import { type MessageKey, t } from "../../../shared/i18n.ts";
+import type { CallKind } from "../../../shared/chat_model.ts";
 import type { ModalProps } from "../modal.ts";
 import { DialogFooter, Modal } from "./Modal.tsx";
 

@@ -1,9 +1,9 @@
 /** Parts of the members dialog for those who run the chat: its rules, adding people, invite links. */
 import { useEffect, useRef, useState } from "preact/hooks";
-import { type MessageKey, t } from "../../../lib/i18n.ts";
-import { api, errorText } from "../../../lib/api_client.ts";
-import type { ChatSettings } from "../../../lib/chat_model.ts";
-import { type ChatSummary, formatDay, type MemberView } from "../../../lib/chat_view.ts";
+import { type MessageKey, t } from "../../../shared/i18n.ts";
+import { api, errorText } from "../../../shared/api_client.ts";
+import type { ChatSettings } from "../../../shared/chat_model.ts";
+import { type ChatSummary, formatDay, type MemberView } from "../../../shared/chat_view.ts";
 import type { ModalProps } from "../modal.ts";
 
 type Props = ModalProps<{ kind: "members"; chatId: string }>;

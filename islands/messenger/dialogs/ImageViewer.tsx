@@ -1,9 +1,9 @@
 /** A picture from a chat at full size, with its name and a download link. */
 import { useState } from "preact/hooks";
-import { t } from "../../../lib/i18n.ts";
-import { formatSize } from "../../../lib/chat_view.ts";
+import { t } from "../../../shared/i18n.ts";
+import { formatSize } from "../../../shared/chat_view.ts";
 import type { ModalProps } from "../modal.ts";
-import type { FileView } from "../../../lib/chat_view.ts";
+import type { FileView } from "../../../shared/chat_view.ts";
 import { Modal } from "./Modal.tsx";
 
 export function ImageViewer(props: ModalProps<{ kind: "image"; file: FileView }>) {

@@ -1,7 +1,7 @@
 /** Planning a lesson or a meeting in a chat (teachers and admins): what, when, for how long. */
 import { useRef, useState } from "preact/hooks";
-import { t } from "../../../lib/i18n.ts";
-import { api, errorText } from "../../../lib/api_client.ts";
+import { t } from "../../../shared/i18n.ts";
+import { api, errorText } from "../../../shared/api_client.ts";
 import type { ModalProps } from "../modal.ts";
 import { formatWhen, zonedParts, zonedToIso } from "../format.ts";
 import { closeDialog, DialogFooter, Modal, WhenFields } from "./Modal.tsx";

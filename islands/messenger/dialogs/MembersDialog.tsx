@@ -3,9 +3,9 @@
  * a time, making members moderators; managers also add people and make invite links.
  */
 import { useState } from "preact/hooks";
-import { type MessageKey, t } from "../../../lib/i18n.ts";
-import { api, errorText } from "../../../lib/api_client.ts";
-import { formatTime, type MemberView } from "../../../lib/chat_view.ts";
+import { type MessageKey, t } from "../../../shared/i18n.ts";
+import { api, errorText } from "../../../shared/api_client.ts";
+import { formatTime, type MemberView } from "../../../shared/chat_view.ts";
 import type { ModalProps } from "../modal.ts";
 import { roleIn } from "../roles.ts";
 import { Modal } from "./Modal.tsx";

@@ -1,10 +1,10 @@
 /** A new poll: a question, 2 to 10 options, one or several choices, named or anonymous, a deadline. */
 import type { ComponentChildren } from "preact";
 import { useRef, useState } from "preact/hooks";
-import { t } from "../../../lib/i18n.ts";
-import { api, errorText } from "../../../lib/api_client.ts";
-import { MAX_POLL_OPTIONS } from "../../../lib/chat_model.ts";
-import { type MessageInput, toView } from "../../../lib/chat_view.ts";
+import { t } from "../../../shared/i18n.ts";
+import { api, errorText } from "../../../shared/api_client.ts";
+import { MAX_POLL_OPTIONS } from "../../../shared/chat_model.ts";
+import { type MessageInput, toView } from "../../../shared/chat_view.ts";
 import type { ModalProps } from "../modal.ts";
 import { zonedParts, zonedToIso } from "../format.ts";
 import { closeDialog, DialogFooter, Modal, WhenFields } from "./Modal.tsx";

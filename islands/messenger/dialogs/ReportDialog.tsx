@@ -1,7 +1,7 @@
 /** Reporting a message to the chat's moderators and the school's admins, with a reason. */
 import { useRef, useState } from "preact/hooks";
-import { t } from "../../../lib/i18n.ts";
-import { api, ApiError, errorText } from "../../../lib/api_client.ts";
+import { t } from "../../../shared/i18n.ts";
+import { api, ApiError, errorText } from "../../../shared/api_client.ts";
 import type { ModalProps } from "../modal.ts";
 import { personName } from "../names.ts";
 import { closeDialog, DialogFooter, Modal } from "./Modal.tsx";

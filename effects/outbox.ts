@@ -1,0 +1,58 @@
+/**
+ * The outbox: work that must follow a commit (a purge, a notice, a cascade to other actors) is
+ * written as an effect record in the *same* atomic operation as the change that calls for it, so
+ * it exists exactly when the change does. {@link EffectRunner} (effects/runner.ts) runs each
+ * record at least once, one isolate at a time, and deletes it when its handler succeeds; handlers
+ * are therefore idempotent.
+ */
+import type { ChatId, OrgId, UserId } from "../shared/ids.ts";
+import { keys } from "../platform/kv_keys.ts";
+
+/** What an effect asks for; `kind` names its handler (effects/handlers.ts). */
+export type EffectBody =
+  /** A deleted message's file: its bytes go and its space is counted free. */
+  | { kind: "file.purge"; fileId: string }
+  /** A new report: tell the chat's moderators and the school's admins who are online. */
+  | { kind: "report.created"; orgId: OrgId; chatId: ChatId; reportId: string; reporterId: UserId }
+  /** A member left or was removed from a school: they leave its chats. */
+  | { kind: "school.left"; orgId: OrgId; userId: UserId }
+  /** LiveKit reported a call's room finished: the call ends in its chat. */
+  | { kind: "call.finished"; chatId: ChatId; callId: string }
+  /** A mail the change owes someone (an application's decision): sent, retried while it fails. */
+  | { kind: "mail.send"; to: string; subject: string; text: string };
+
+export type EffectKind = EffectBody["kind"];
+
+/** An effect as stored at `["effects", id]`. */
+export interface EffectRecord {
+  id: string;
+  body: EffectBody;
+  /** When it was written (ms). */
+  createdAt: number;
+  /** Runs started so far. */
+  attempts: number;
+  /** Not run before this time (ms): set after a failure, for backoff. */
+  notBefore: number;
+  /** The isolate running it and until when its claim holds (ms); null while waiting. */
+  lease: { owner: string; until: number } | null;
+}
+
+/** Where an effect can be written: an atomic operation, or a plan that builds one. */
+export interface EffectWrites {
+  set(key: Deno.KvKey, value: unknown): unknown;
+}
+
+/**
+ * Adds `body` to a commit as a new effect. `id` is a fresh ULID (effects run roughly in the
+ * order they were written). Returns the record written.
+ */
+export function writeEffect(
+  w: EffectWrites,
+  id: string,
+  body: EffectBody,
+  now: number,
+): EffectRecord {
+  const record: EffectRecord = { id, body, createdAt: now, attempts: 0, notBefore: 0, lease: null };
+  w.set(keys.effect(id), record);
+  return record;
+}
