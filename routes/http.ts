@@ -5,7 +5,6 @@ import { getCookie } from "hono/cookie";
 import type { z } from "zod";
 import { AppError, invalidInput, isLocked } from "../shared/errors.ts";
 import { parseInput } from "../domain/validate.ts";
-import { getSessionUser } from "../domain/auth.ts";
 import type { AppEnv, Ctx, Deps } from "./context.ts";
 
 export const MAX_JSON_BYTES = 64 * 1024;
@@ -206,7 +205,7 @@ export function authenticate(deps: Deps): MiddlewareHandler<AppEnv> {
     const { token, authBy } = tokenOf(c);
     c.set("token", token);
     c.set("authBy", authBy);
-    c.set("user", token ? await getSessionUser(deps, token) : null);
+    c.set("user", token ? await deps.services.identity.sessionUser(token) : null);
     await next();
   };
 }

@@ -10,11 +10,9 @@ import { getCookie } from "hono/cookie";
 import type { Ctx, Deps } from "./context.ts";
 import { clientAddress, SESSION_COOKIE } from "./http.ts";
 import { AppError, invalidInput, notFound, rateLimited } from "../shared/errors.ts";
-import { getSession, type LiveSession } from "../domain/auth.ts";
+import type { LiveSession } from "../domain/auth.ts";
 import type { ChatId } from "../shared/ids.ts";
 import { isUlid } from "../shared/ids.ts";
-import { listChatHeadsOfUser } from "../domain/chats.ts";
-import { studentQuietRules } from "../domain/orgs.ts";
 import { sendInput } from "../domain/chat_input.ts";
 import { parseInput } from "../domain/validate.ts";
 import { type Bucket, take } from "../platform/allowance.ts";
@@ -68,7 +66,7 @@ function errorFrame(err: unknown, clientId?: string): ServerFrame {
 }
 
 export function realtimeHandler(deps: Deps) {
-  const { kv, gateway, config } = deps;
+  const { gateway, config } = deps;
   const greetings = new Admission(GREETINGS_AT_ONCE);
   /** Sockets not greeted yet: by client address until `hello`, then by person until `ready`. */
   const waiting = new Tally();
@@ -80,7 +78,9 @@ export function realtimeHandler(deps: Deps) {
     // The cookie counts only on a socket opened by the app's own pages.
     const origin = c.req.header("Origin");
     const cookie = getCookie(c, SESSION_COOKIE);
-    const byCookie = origin === config.appOrigin && cookie ? await getSession(deps, cookie) : null;
+    const byCookie = origin === config.appOrigin && cookie
+      ? await deps.services.identity.session(cookie)
+      : null;
     const cookieReadAt = deps.clock.now();
     let held: string | null = byCookie
       ? `user ${byCookie.user.id}`
@@ -148,8 +148,8 @@ export function realtimeHandler(deps: Deps) {
     async function hello(frame: z.output<typeof helloFrame>, live: LiveSession, readAt: number) {
       const { user } = live;
       const [heads0, quiet] = await Promise.all([
-        listChatHeadsOfUser(kv, user.id),
-        studentQuietRules(kv, user.id),
+        deps.services.chats.followed(user.id),
+        deps.services.chats.quietRules(user.id),
       ]);
       if (socket.readyState !== WebSocket.OPEN || done) return;
       // Presence goes to people who share a small chat; in big ones it would cost n² frames.
@@ -167,7 +167,7 @@ export function realtimeHandler(deps: Deps) {
       // Ended as it attached (the session ended while this socket was greeting).
       if (conn.closed) return;
       // Heads are read after attaching, so no event falls between them and live delivery.
-      const heads1 = await listChatHeadsOfUser(kv, user.id);
+      const heads1 = await deps.services.chats.followed(user.id);
       const heads = new Map([...heads1].map(([id, head]) => [id, head.seq]));
       const since = new Map<ChatId, number>();
       for (const [chatId, seq] of Object.entries(frame.since ?? {})) {
@@ -224,7 +224,9 @@ export function realtimeHandler(deps: Deps) {
         try {
           const input = parseInput(helloFrame, f);
           const readAt = input.token !== undefined ? deps.clock.now() : cookieReadAt;
-          const live = input.token !== undefined ? await getSession(deps, input.token) : byCookie;
+          const live = input.token !== undefined
+            ? await deps.services.identity.session(input.token)
+            : byCookie;
           if (!live) return refuse("Sign in first: send a valid token in hello");
           if (!waitAs(live.user.id)) {
             return end(CLOSE.tryAgainLater, {

@@ -7,7 +7,8 @@ import { RoomServiceClient, ServerError, TrackSource, WebhookReceiver } from "li
 import type { Clock, Ids, UserId } from "../shared/ids.ts";
 import { isUlid } from "../shared/ids.ts";
 import type { Config, LiveKitConfig } from "../platform/config.ts";
-import type { User } from "../shared/model.ts";
+import { orgSettings, type User } from "../shared/model.ts";
+import { getOrg } from "../domain/orgs.ts";
 import { type ChatAccess, listChatMembers, loadChatAccess } from "../domain/chats.ts";
 import {
   type Call,
@@ -102,12 +103,15 @@ export class CallService {
       if (err instanceof AppError && err.status === 404) return null;
       throw err;
     }
-    const [members, attendance] = await Promise.all([
+    const [members, attendance, org] = await Promise.all([
       listChatMembers(this.#d.kv, access.chat),
       call.endedAt ? listAttendance(this.#d.kv, call.id) : Promise.resolve([]),
+      getOrg(this.#d.kv, access.chat.orgId),
     ]);
     const host = canHostCall(access.caller, call.startedBy) === "allow";
-    return { call, access, host, members, attendance };
+    // The school's time zone, for the call's times (the browser's own when it is gone).
+    const timeZone = org ? orgSettings(org).timeZone : undefined;
+    return { call, access, host, members, attendance, timeZone };
   }
 
   /**

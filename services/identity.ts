@@ -46,6 +46,16 @@ export class IdentityService {
    * Signs in with a mailed code. `previous` is the session the caller came with, if any: it is
    * replaced, and its sockets close.
    */
+  /** The signed-in user a session token stands for, or null (unknown, expired, malformed). */
+  sessionUser(token: string) {
+    return auth.getSessionUser(this.#d, token);
+  }
+
+  /** A live session by its token (a socket's), with its user, or null. */
+  session(token: string) {
+    return auth.getSession(this.#d, token);
+  }
+
   async verify(email: string, code: string, address: string, previous: string | null) {
     const signedIn = await auth.verifyCode(this.#d, email, code.trim(), address, previous);
     await this.#endSocketsOf(previous);
@@ -94,6 +104,11 @@ export class IdentityService {
   }
 
   /** The caller, whether they operate the platform, and their schools. */
+  /** The schools `userId` belongs to, with their roles in each. */
+  schoolsOf(userId: User["id"]) {
+    return listOrgsOfUser(this.#d.kv, userId);
+  }
+
   async me(user: User) {
     return {
       user: publicSelf(user),

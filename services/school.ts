@@ -7,11 +7,18 @@
  * Where the API has always refused a caller before reading their request body, the scope's method
  * takes the body as a function (`read`) and calls it only once the caller is allowed.
  */
-import type { ChatId, ClassId, Clock, UserId } from "../shared/ids.ts";
+import type { ChatId, ClassId, Clock, OrgId, UserId } from "../shared/ids.ts";
 import { isUlid } from "../shared/ids.ts";
 import { keys } from "../platform/kv_keys.ts";
 import { getManyChunked, listAll } from "../platform/kv_util.ts";
-import type { Invite, Org, OrgClass, Role } from "../shared/model.ts";
+import {
+  defaultOrgSettings,
+  type Invite,
+  type Org,
+  type OrgClass,
+  orgSettings,
+  type Role,
+} from "../shared/model.ts";
 import type { Chat } from "../shared/chat_model.ts";
 import * as policy from "../shared/policy.ts";
 import type { Caller, Decision } from "../shared/policy.ts";
@@ -90,6 +97,26 @@ export class SchoolService {
     const loaded = await loadOrgForCaller(this.#d.kv, orgId, userId);
     assertAllowed(policy.canViewOrg(loaded.caller), "");
     return new SchoolScope(this.#d, loaded.org, loaded.caller!);
+  }
+
+  /**
+   * What the messenger shows of each of the viewer's schools: its journal link, time zone and
+   * the class schedules that class chats link to. Only for schools the viewer belongs to.
+   */
+  async briefs(orgIds: readonly OrgId[]) {
+    return await Promise.all(orgIds.map(async (orgId) => {
+      const [org, classes] = await Promise.all([
+        getOrg(this.#d.kv, orgId),
+        listClasses(this.#d.kv, orgId),
+      ]);
+      const schedules: Record<string, string> = {};
+      for (const cls of classes) if (cls.scheduleUrl) schedules[cls.id] = cls.scheduleUrl;
+      return {
+        journalUrl: org?.journalUrl ?? null,
+        timeZone: org ? orgSettings(org).timeZone : defaultOrgSettings().timeZone,
+        schedules,
+      };
+    }));
   }
 
   /**

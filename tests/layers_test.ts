@@ -51,6 +51,23 @@ Deno.test("adapters import no KV keys, KV helpers or policy: they call services"
   assert.deepEqual(await violations(["routes"], (t) => platform.has(t)), []);
 });
 
+/** Lines of `text` that take hold of the KV handle (`deps.kv`, or `kv` out of a destructuring). */
+const kvHandles = (text: string) =>
+  text.split("\n").flatMap((line, i) =>
+    /\.kv\b|\{[^}]*\bkv\b[^}]*\}\s*=/.test(line) ? [`${i + 1}: ${line.trim()}`] : []
+  );
+
+Deno.test("adapters never hold the KV handle: every read goes through a service", async () => {
+  const found: string[] = [];
+  for await (const path of sources("routes")) {
+    if (path === "routes/context.ts") continue; // declares the dependencies, reads none
+    found.push(
+      ...kvHandles(await Deno.readTextFile(new URL(path, ROOT))).map((l) => `${path}:${l}`),
+    );
+  }
+  assert.deepEqual(found, []);
+});
+
 /** Modules a browser bundle may reach: shared/ and the islands themselves. */
 const browserSafe = (target: string) => /^(shared|islands)\//.test(target);
 
@@ -65,7 +82,17 @@ Deno.test("shared/ imports nothing outside shared/", async () => {
 Deno.test("the rules' own check sees an import when there is one", async () => {
   // A check that cannot fail proves nothing: services do reach KV, and the browser rule says so.
   assert.ok((await importsOf(COMPOSITION_ROOT)).some((t) => t.startsWith("actors/")));
-  assert.ok((await importsOf("services/chats.ts")).includes("platform/kv_keys.ts"));
+  assert.ok((await importsOf("services/chat_scope.ts")).includes("platform/kv_keys.ts"));
   const serverSide = await violations(["services"], (t) => !browserSafe(t));
-  assert.ok(serverSide.includes("services/chats.ts imports platform/kv_keys.ts"), serverSide[0]);
+  assert.ok(
+    serverSide.includes("services/chat_scope.ts imports platform/kv_keys.ts"),
+    serverSide[0],
+  );
+  assert.deepEqual(
+    kvHandles("const users = await getUsers(deps.kv, ids);\nconst { kv, clock } = deps;"),
+    [
+      "1: const users = await getUsers(deps.kv, ids);",
+      "2: const { kv, clock } = deps;",
+    ],
+  );
 });

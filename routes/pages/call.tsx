@@ -12,8 +12,6 @@ import { signInRedirect, type Viewer, viewer } from "./context.ts";
 import { notFoundPage } from "./public.tsx";
 import { formatDateTime, t } from "../../shared/i18n.ts";
 import { callMembers } from "../../domain/calls.ts";
-import { getOrg } from "../../domain/orgs.ts";
-import { orgSettings } from "../../shared/model.ts";
 import CallPage from "../../islands/CallPage.tsx";
 import { AttendanceTable } from "../../islands/call/AttendanceTable.tsx";
 import { attendanceRows } from "../../islands/call/attendance.ts";
@@ -43,24 +41,22 @@ export function callPages(deps: Deps) {
     if (!v.user) return signInRedirect(c);
     const page = await deps.services.calls.page(v.user.id, c.req.param("callId"));
     if (!page) return notFoundPage(c, v);
-    return await show(c, deps, v, page);
+    return show(c, deps, v, page);
   });
   return app;
 }
 
 type CallPageData = NonNullable<Awaited<ReturnType<Deps["services"]["calls"]["page"]>>>;
 
-async function show(c: Ctx, deps: Deps, v: Viewer, page: CallPageData) {
+function show(c: Ctx, deps: Deps, v: Viewer, page: CallPageData) {
   const { locale } = v;
   const { config } = deps;
-  const { call, access, host, members } = page;
-  const org = await getOrg(deps.kv, access.chat.orgId);
+  const { call, access, host, members, timeZone } = page;
   const chatName = access.chat.kind === "direct"
     ? members.find((m) => m.userId !== v.user!.id)?.displayName ?? t(locale, "call.unnamed")
     : access.chat.title ?? t(locale, "call.unnamed");
   const kind = kindLabel(locale, call.kind);
   const title = call.title ?? kind;
-  const timeZone = org ? orgSettings(org).timeZone : undefined;
   const chatHref = `/chats/${call.chatId}`;
 
   const head = (

@@ -10,10 +10,7 @@ import { signInRedirect, viewer } from "./context.ts";
 import { notFoundPage } from "./public.tsx";
 import { t } from "../../shared/i18n.ts";
 import type { OrgId, UserId } from "../../shared/ids.ts";
-import { getOrg, listClasses } from "../../domain/orgs.ts";
-import { getUsers } from "../../domain/users.ts";
 import { AppError } from "../../shared/errors.ts";
-import { defaultOrgSettings } from "../../shared/model.ts";
 import type { ChatScope } from "../../services/chats.ts";
 import {
   type ChatSummary,
@@ -54,11 +51,10 @@ async function show(c: Ctx, deps: Deps, chatId: string | null) {
     }
   }
 
-  const [rows, orgRecords, upcoming, classLists, opening] = await Promise.all([
+  const [rows, briefs, upcoming, opening] = await Promise.all([
     service.overview(me),
-    Promise.all(v.orgs.map((o) => getOrg(deps.kv, o.id))),
+    deps.services.school.briefs(v.orgs.map((o) => o.id as OrgId)),
     service.upcomingLessons(me, LESSONS),
-    Promise.all(v.orgs.map((o) => listClasses(deps.kv, o.id as OrgId))),
     scope ? scope.opening(PAGE) : Promise.resolve(null),
   ]);
   const lessons: UpcomingLesson[] = upcoming.map((l) => ({
@@ -71,8 +67,7 @@ async function show(c: Ctx, deps: Deps, chatId: string | null) {
     chatTitle: l.chatTitle,
   }));
   // Class chats link their class's schedule.
-  const schedules: Record<string, string> = {};
-  for (const cls of classLists.flat()) if (cls.scheduleUrl) schedules[cls.id] = cls.scheduleUrl;
+  const schedules = Object.assign({}, ...briefs.map((b) => b.schedules));
   const chats: ChatSummary[] = rows.map((r) => ({
     id: r.id,
     orgId: r.orgId,
@@ -95,11 +90,11 @@ async function show(c: Ctx, deps: Deps, chatId: string | null) {
     if (chat.lastMessage) mentioned.add(chat.lastMessage.authorId as UserId);
   }
   const mentionedIds = [...mentioned];
-  const users = await getUsers(deps.kv, mentionedIds);
+  const names = await service.names(mentionedIds);
   const people: Record<string, Person> = {};
   const online: Record<string, boolean> = {};
   mentionedIds.forEach((id, i) => {
-    people[id] = { name: users[i]?.displayName ?? null, verified: false };
+    people[id] = { name: names[i]!, verified: false };
   });
   for (const chat of chats) {
     if (chat.peerId) online[chat.peerId] = deps.gateway.isOnline(chat.peerId as UserId);
@@ -129,16 +124,13 @@ async function show(c: Ctx, deps: Deps, chatId: string | null) {
     }
   }
 
-  const orgs = v.orgs.map((o, i) => {
-    const record = orgRecords[i];
-    return {
-      id: o.id,
-      name: o.name,
-      roles: [...o.roles],
-      journalUrl: record?.journalUrl ?? null,
-      timeZone: record?.settings.timeZone ?? defaultOrgSettings().timeZone,
-    };
-  });
+  const orgs = v.orgs.map((o, i) => ({
+    id: o.id,
+    name: o.name,
+    roles: [...o.roles],
+    journalUrl: briefs[i]!.journalUrl,
+    timeZone: briefs[i]!.timeZone,
+  }));
   const wanted = c.req.query("org");
   const orgId = orgs.some((o) => o.id === wanted) ? wanted! : null;
 

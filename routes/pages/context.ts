@@ -2,7 +2,6 @@
 import type { Ctx, Deps } from "../context.ts";
 import type { Locale, Role, User } from "../../shared/model.ts";
 import { LOCALES } from "../../shared/model.ts";
-import { listOrgsOfUser } from "../../domain/orgs.ts";
 import { getCookie } from "hono/cookie";
 
 export interface Viewer {
@@ -22,7 +21,7 @@ export async function viewer(c: Ctx, deps: Deps): Promise<Viewer> {
   const cookieLang = getCookie(c, LANG_COOKIE);
   const locale: Locale = user?.locale ??
     ((LOCALES as readonly string[]).includes(cookieLang ?? "") ? cookieLang as Locale : "ru");
-  const orgs = user ? await listOrgsOfUser(deps.kv, user.id) : [];
+  const orgs = user ? await deps.services.identity.schoolsOf(user.id) : [];
   return {
     user,
     locale,

@@ -5,7 +5,6 @@ import { Island, renderPage } from "./render.tsx";
 import { safeNext, signInRedirect, type Viewer, viewer } from "./context.ts";
 import { formatDateTime, type MessageKey, t } from "../../shared/i18n.ts";
 import { isChatInvite } from "../../domain/invites.ts";
-import { listApplications } from "../../domain/applications.ts";
 import SignIn from "../../islands/SignIn.tsx";
 import InviteAccept from "../../islands/InviteAccept.tsx";
 import Profile from "../../islands/Profile.tsx";
@@ -192,7 +191,7 @@ export function publicPages(deps: Deps) {
     const v = await viewer(c, deps);
     if (!v.user) return signInRedirect(c);
     if (!v.operator) return notFoundPage(c, v);
-    const applications = await listApplications(deps.kv, "pending");
+    const { applications } = await deps.services.applications.list(v.user, () => "pending");
     return page(
       c,
       v,
