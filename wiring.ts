@@ -65,7 +65,7 @@ export function createDeps(config: Config, kv: Deno.Kv, options: WiringOptions =
   const effects: EffectRunner = new EffectRunner({
     kv,
     clock,
-    handlers: effectHandlers({ kv, clock, chats, gateway, mailer }),
+    handlers: effectHandlers({ kv, clock, chats, gateway, mailer, livekit: config.livekit }),
   });
 
   const orgs = new ActorHost(

@@ -37,8 +37,16 @@ export async function recordWebhook(
     event.createdAt ? Number(event.createdAt) * 1000 : deps.clock.now(),
   ).toISOString();
   const identity = event.participant?.identity;
-  if (event.event === "participant_joined" && identity && isUlid(identity)) {
-    const entry: Attendance = { userId: identity as UserId, joinedAt: at };
+  if (event.event === "participant_joined" && identity && isUlid<UserId>(identity)) {
+    const removal = await kv.get(keys.callRemoval(call.id, identity));
+    if (removal.versionstamp !== null) {
+      // Back with a token from before a host removed them: out again, and not counted present.
+      const op = once().check(removal);
+      const body = { kind: "call.evict", room, userId: identity } as const;
+      const { id } = writeEffect(op, deps.ids.ulid(), body, deps.clock.now());
+      return { effectIds: (await commit(op)).ok ? [id] : [] };
+    }
+    const entry: Attendance = { userId: identity, joinedAt: at };
     await commit(once().set(keys.callAttendanceEntry(call.id, deps.ids.ulid()), entry));
   } else if (event.event === "participant_left" && identity) {
     await transact(async () => {

@@ -45,6 +45,32 @@ export async function getCall(kv: Deno.Kv, id: string): Promise<Call | null> {
 }
 
 /** The call's joins and leaves, in order. */
+/** A host's removal of someone from a call, kept while the call could still be joined. */
+export interface CallRemoval {
+  by: UserId;
+  at: string;
+}
+
+/** How long a removal is kept: longer than any call runs (tokens last ten minutes). */
+const REMOVAL_TTL_MS = 7 * 24 * 3600_000;
+
+/** Marks `userId` removed from the call by `by`. */
+export async function markRemoved(
+  kv: Deno.Kv,
+  callId: string,
+  userId: UserId,
+  by: UserId,
+  now: number,
+): Promise<void> {
+  const removal: CallRemoval = { by, at: new Date(now).toISOString() };
+  await kv.set(keys.callRemoval(callId, userId), removal, { expireIn: REMOVAL_TTL_MS });
+}
+
+/** Whether a host removed `userId` from the call. */
+export async function wasRemoved(kv: Deno.Kv, callId: string, userId: UserId): Promise<boolean> {
+  return (await kv.get(keys.callRemoval(callId, userId))).versionstamp !== null;
+}
+
 export async function listAttendance(kv: Deno.Kv, callId: string): Promise<Attendance[]> {
   const entries = await listAll<Attendance>(kv, keys.callAttendance(callId));
   return entries.map((e) => e.value);

@@ -18,18 +18,30 @@ import type { ChatActor } from "../actors/chat_actor.ts";
 import type { Gateway } from "../actors/gateway.ts";
 import type { Mailer } from "../platform/mail.ts";
 import type { EffectHandlers } from "./runner.ts";
+import type { LiveKitConfig } from "../platform/config.ts";
+import { isNotFound, roomService } from "../platform/livekit.ts";
 
 export interface EffectHandlerDeps {
   kv: Deno.Kv;
   clock: Clock;
+  /** The LiveKit that calls run on (null when calls are not configured). */
+  livekit: LiveKitConfig | null;
   chats: ActorHost<ChatActor>;
   gateway: Gateway;
   mailer: Mailer;
 }
 
 export function effectHandlers(deps: EffectHandlerDeps): EffectHandlers {
-  const { kv, clock, chats, gateway, mailer } = deps;
+  const { kv, clock, chats, gateway, mailer, livekit } = deps;
   return {
+    async "call.evict"({ room, userId }) {
+      // Written only when LiveKit's webhook came, so LiveKit is configured; gone already is done.
+      if (!livekit) return;
+      await roomService(livekit).removeParticipant(room, userId).catch((err) => {
+        if (!isNotFound(err)) throw err;
+      });
+    },
+
     async "file.purge"({ fileId }) {
       // A file already retired is only checked for chunks left behind.
       await retireFile(kv, fileId, new Date(clock.now()).toISOString());

@@ -161,6 +161,7 @@ export default function CallPage({ locale, callId, chatId, host, members }: Call
       grant = await api("POST", `/calls/${callId}/token`);
     } catch (err) {
       if (err instanceof ApiError && err.status === 410) return showEnded();
+      if (err instanceof ApiError && err.code === "removed_from_call") return setPhase("removed");
       if (err instanceof ApiError && err.code === "calls_unavailable") {
         return setPhase("unavailable");
       }

@@ -133,6 +133,8 @@ export const keys = {
   callByRoom: (room: string) => ["calls_by_room", room] as const,
   callAttendance: (callId: string) => ["call_attendance", callId] as const,
   callAttendanceEntry: (callId: string, id: string) => ["call_attendance", callId, id] as const,
+  /** A host removed this person from the call: no new token, and a rejoin is removed again. */
+  callRemoval: (callId: string, userId: UserId) => ["call_removals", callId, userId] as const,
   /** LiveKit webhook ids already handled (LiveKit may deliver one twice). */
   webhookEvent: (id: string) => ["webhook_events", id] as const,
   /** Lessons and meetings planned in a chat, by start time. */

@@ -3,7 +3,8 @@
  * controls and raised hands through LiveKit's RoomService, ending it, and LiveKit's webhooks.
  * Who hosts and who may act on whom is shared/policy.ts's (canHostCall, canControlCallParticipant).
  */
-import { RoomServiceClient, ServerError, TrackSource, WebhookReceiver } from "livekit-server-sdk";
+import { type RoomServiceClient, TrackSource, WebhookReceiver } from "livekit-server-sdk";
+import { isNotFound, roomService } from "../platform/livekit.ts";
 import type { Clock, Ids, UserId } from "../shared/ids.ts";
 import { isUlid } from "../shared/ids.ts";
 import type { Config, LiveKitConfig } from "../platform/config.ts";
@@ -19,7 +20,9 @@ import {
   issueToken,
   listAttendance,
   listCallMembers,
+  markRemoved,
   newRoomName,
+  wasRemoved,
 } from "../domain/calls.ts";
 import { callRank, canControlCallParticipant, canHostCall } from "../shared/policy.ts";
 import { AppError, forbidden, notFound } from "../shared/errors.ts";
@@ -40,10 +43,6 @@ export interface CallServiceDeps {
 }
 
 /** LiveKit's HTTP API lives at the same host as its WebSocket URL. */
-function apiHost(config: LiveKitConfig): string {
-  return config.url.replace(/^ws(s?):/, "http$1:");
-}
-
 function livekit(d: CallServiceDeps): LiveKitConfig {
   if (!d.config.livekit) throw callsUnavailable();
   return d.config.livekit;
@@ -159,6 +158,9 @@ export class CallScope {
     const lk = livekit(this.#d);
     await read();
     if (this.call.endedAt) throw new AppError(410, "call_ended", "This call has ended");
+    if (await wasRemoved(this.#d.kv, this.call.id, this.#user.id)) {
+      throw new AppError(403, "removed_from_call", "A host removed you from this call");
+    }
     const token = await issueToken(lk, this.call, {
       userId: this.#user.id,
       displayName: this.#user.displayName ?? "",
@@ -203,7 +205,7 @@ export class CallScope {
     );
     const lk = this.#d.config.livekit;
     if (lk) {
-      const rooms = new RoomServiceClient(apiHost(lk), lk.apiKey, lk.apiSecret);
+      const rooms = roomService(lk);
       await rooms.deleteRoom(this.call.room).catch((err) => {
         console.error("ending the LiveKit room failed:", err instanceof Error ? err.message : err);
       });
@@ -219,13 +221,13 @@ export class CallScope {
   async #room<T>(work: (rooms: RoomServiceClient) => Promise<T>) {
     const lk = livekit(this.#d);
     if (this.call.endedAt) throw new AppError(410, "call_ended", "This call has ended");
-    const rooms = new RoomServiceClient(apiHost(lk), lk.apiKey, lk.apiSecret);
+    const rooms = roomService(lk);
     try {
       return await work(rooms);
     } catch (err) {
       if (err instanceof AppError) throw err;
       // LiveKit's own "no such participant or room": the person is not in the call (any more).
-      if (err instanceof ServerError && err.code === "not_found") {
+      if (isNotFound(err)) {
         throw notFound("No such participant in this call");
       }
       console.error("LiveKit RoomService failed:", err instanceof Error ? err.message : err);
@@ -268,8 +270,15 @@ export class CallScope {
     });
   }
 
+  /**
+   * Removes a participant from the call for good: marked first (so they get no new token, and a
+   * rejoin with a token they still hold is removed again when LiveKit reports it), then taken
+   * out of the room.
+   */
   async remove(targetId: string): Promise<void> {
     const identity = await this.#controlled(targetId, "remove");
+    if (this.call.endedAt) throw new AppError(410, "call_ended", "This call has ended");
+    await markRemoved(this.#d.kv, this.call.id, identity, this.#user.id, this.#d.clock.now());
     await this.#room((rooms) => rooms.removeParticipant(this.call.room, identity));
   }
 

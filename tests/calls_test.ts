@@ -640,3 +640,66 @@ Deno.test("anyone in the call raises their hand through Parta, rate-limited, set
     await lk.close();
   }
 });
+
+Deno.test("a removed participant gets no new token, and a rejoin with an old one is removed again", async () => {
+  const lk = fakeLiveKit();
+  try {
+    await using t = await testApp({
+      env: { LIVEKIT_URL: lk.url, LIVEKIT_API_KEY: KEY, LIVEKIT_API_SECRET: SECRET },
+    });
+    const { teacher, student, chatId } = await quickCallSchool(t);
+    const started = await json<{ call: { id: string; room: string } }>(
+      t,
+      "POST",
+      `/chats/${chatId}/calls`,
+      teacher.token,
+      { kind: "lesson" },
+    );
+    const { id: callId, room } = started.body.call;
+    const before = await json(t, "POST", `/calls/${callId}/token`, student.token);
+    assert.equal(before.status, 200, "a token from before the removal");
+
+    const removed = await json(
+      t,
+      "POST",
+      `/calls/${callId}/participants/${student.id}/remove`,
+      teacher.token,
+    );
+    assert.equal(removed.status, 204);
+    const refused = await json<{ error: { code: string } }>(
+      t,
+      "POST",
+      `/calls/${callId}/token`,
+      student.token,
+    );
+    assert.deepEqual([refused.status, refused.body.error.code], [403, "removed_from_call"]);
+
+    // LiveKit reports them joining again with the old token: out they go, and it is no visit.
+    const joined = JSON.stringify({
+      event: "participant_joined",
+      id: "EV_REJOIN",
+      room: { name: room },
+      participant: { identity: student.id },
+    });
+    const removals = () =>
+      lk.calls.filter((r) =>
+        r.path.endsWith("/RemoveParticipant") && r.body.identity === student.id
+      ).length;
+    assert.equal(removals(), 1);
+    assert.equal(await webhook(t, joined, await signed(joined)), 200);
+    await t.deps.effects.drain();
+    assert.equal(removals(), 2, "removed again through RoomService");
+    assert.equal(await webhook(t, joined, await signed(joined)), 200, "a repeated delivery");
+    await t.deps.effects.drain();
+    assert.equal(removals(), 2, "and only once");
+    const view = await json<{ attendance: { userId: string }[] }>(
+      t,
+      "GET",
+      `/calls/${callId}`,
+      teacher.token,
+    );
+    assert.deepEqual(view.body.attendance.map((a) => a.userId), []);
+  } finally {
+    await lk.close();
+  }
+});

@@ -27,6 +27,7 @@ function counting(runs: Map<string, number>, delay = 0): EffectHandlers {
     "report.created": count,
     "school.left": count,
     "call.finished": count,
+    "call.evict": count,
     "mail.send": count,
   };
 }

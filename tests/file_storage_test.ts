@@ -141,7 +141,11 @@ Deno.test("files of a deleted message are purged, and two sweepers at once free 
   writeEffect(op, t.deps.ids.ulid(), { kind: "file.purge", fileId: b.id }, t.clock.now());
   assert.ok((await op.commit()).ok);
   const isolates = [1, 2].map(() =>
-    new EffectRunner({ kv: t.kv, clock: t.clock, handlers: effectHandlers(t.deps) })
+    new EffectRunner({
+      kv: t.kv,
+      clock: t.clock,
+      handlers: effectHandlers({ ...t.deps, livekit: t.deps.config.livekit }),
+    })
   );
   await Promise.all(isolates.map((runner) => runner.drain()));
   assert.equal(await storageUsed(t.kv, orgId), 0, "freed exactly once");

@@ -15,9 +15,12 @@ function freePort(): number {
   return port;
 }
 
-/** Runs `deno task start` (the launcher, then `deno serve --parallel`) on a free port. */
+/**
+ * Runs `deno task start` (the launcher, then `deno serve --parallel`) on a free port, or on
+ * `env.PORT` when the caller chose one (to name it to another server before this one is up).
+ */
 export async function startServer(env: Record<string, string>): Promise<RealServer> {
-  const port = freePort();
+  const port = env.PORT ? Number(env.PORT) : freePort();
   const root = new URL("..", import.meta.url).pathname;
   const child = new Deno.Command(Deno.execPath(), {
     args: ["task", "start"],

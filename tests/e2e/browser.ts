@@ -36,6 +36,50 @@ export async function approvedSchool(
   return { orgId: approved.body.org.id, adminInvite: approved.body.adminInvite };
 }
 
+/** A signed-in member: their session token and user id. */
+export interface Member {
+  token: string;
+  id: string;
+}
+
+/**
+ * An approved school whose admin has accepted, and `people` who joined it by invites for their
+ * roles, signed in (returned in the order given).
+ */
+export async function schoolWith(
+  base: string,
+  school: { name: string; adminEmail: string; adminName: string },
+  people: { role: string; email: string; name: string }[],
+): Promise<{ orgId: string; admin: string; people: Member[] }> {
+  const approved = await approvedSchool(base, {
+    schoolName: school.name,
+    region: "Тверь",
+    adminName: school.adminName,
+    adminEmail: school.adminEmail,
+  });
+  const orgId = approved.orgId;
+  const admin = await signInReal(base, school.adminEmail);
+  const accepted = await api(base, "POST", `/invites/${approved.adminInvite.token}/accept`, admin, {
+    displayName: school.adminName,
+  });
+  if (accepted.status !== 200) throw new Error(`admin invite: ${JSON.stringify(accepted)}`);
+  const joined: Member[] = [];
+  for (const { role, email, name } of people) {
+    const invite = await api<{ token: string }>(base, "POST", `/orgs/${orgId}/invites`, admin, {
+      role,
+    });
+    if (invite.status !== 201) throw new Error(`invite: ${JSON.stringify(invite)}`);
+    const token = await signInReal(base, email);
+    const res = await api(base, "POST", `/invites/${invite.body.token}/accept`, token, {
+      displayName: name,
+    });
+    if (res.status !== 200) throw new Error(`accept: ${JSON.stringify(res)}`);
+    const me = await api<{ user: { id: string } }>(base, "GET", "/me", token);
+    joined.push({ token, id: me.body.user.id });
+  }
+  return { orgId, admin, people: joined };
+}
+
 export interface E2E extends AsyncDisposable {
   server: RealServer;
   browser: Browser;
@@ -44,8 +88,14 @@ export interface E2E extends AsyncDisposable {
   person(options?: { viewport?: { width: number; height: number } }): Promise<BrowserContext>;
 }
 
-/** Starts the server on a fresh KV file and a headless Chromium. */
-export async function startE2E(env: Record<string, string> = {}): Promise<E2E> {
+/** Chromium's fake camera and microphone, always allowed: calls without real devices. */
+export const FAKE_MEDIA = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"];
+
+/** Starts the server on a fresh KV file and a headless Chromium (given `browserArgs` too). */
+export async function startE2E(
+  env: Record<string, string> = {},
+  browserArgs: string[] = [],
+): Promise<E2E> {
   const dir = await Deno.makeTempDir({ prefix: "parta-e2e-" });
   const server = await startServer({
     KV_PATH: `${dir}/parta.kv`,
@@ -66,6 +116,7 @@ export async function startE2E(env: Record<string, string> = {}): Promise<E2E> {
         "--disable-background-networking",
         "--disable-component-update",
         "--disable-sync",
+        ...browserArgs,
       ],
     });
   } catch (err) {

@@ -1,9 +1,9 @@
 /**
- * The call page in a real browser with Chromium's fake camera and microphone. No LiveKit server
- * runs here (none can be installed in this workplace), so LIVEKIT_URL points at a closed port:
- * the page must show the camera preview, then say plainly that the call server cannot be
- * reached. Also: devices refused, the call ended, and a server without LiveKit at all.
- * Screenshots go to /tmp/parta-call.
+ * The call page in a real browser with Chromium's fake camera and microphone when the call
+ * server is out of reach (LIVEKIT_URL points at a closed port): the page shows the camera
+ * preview, then says plainly that the call server cannot be reached. Also: devices refused, the
+ * call ended, and a server without LiveKit at all. A lesson on the real LiveKit server is
+ * lesson_test.ts. Screenshots go to /tmp/parta-call.
  */
 import assert from "node:assert/strict";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
