@@ -152,6 +152,18 @@ Deno.test("a lesson on the real LiveKit: start, join, see each other, hand, mute
     );
     await shot(kPage, "student-muted");
 
+    // The teacher shares her screen; both students see it.
+    await tPage.getByRole("button", { name: "Показать экран" }).click();
+    for (const page of [kPage, mPage]) {
+      await until("the teacher's screen plays", () =>
+        page.evaluate(() => {
+          const v = document.querySelector<HTMLVideoElement>(".call-tile-screen video");
+          return !!v && v.videoWidth > 0;
+        }), 20_000);
+    }
+    await shot(kPage, "screen-share-student");
+    await tPage.getByRole("button", { name: "Показать экран" }).click();
+
     // A student has no host powers, and LiveKit itself holds him to camera and microphone.
     const byStudent = await api(
       base,
