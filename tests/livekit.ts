@@ -38,13 +38,15 @@ async function binary(): Promise<string> {
 }
 
 /**
- * Starts LiveKit on free loopback ports. Webhooks (signed with the test key, as in production)
- * go to `webhookUrl` when it is given.
+ * Starts LiveKit on free loopback ports (or on `port`, to bring one back where it was).
+ * Webhooks (signed with the test key, as in production) go to `webhookUrl` when it is given.
  */
-export async function startLiveKit(options: { webhookUrl?: string } = {}): Promise<LiveKit> {
+export async function startLiveKit(
+  options: { webhookUrl?: string; port?: number } = {},
+): Promise<LiveKit> {
   const bin = await binary();
   const dir = await Deno.makeTempDir({ prefix: "parta-livekit-" });
-  const port = freePort();
+  const port = options.port ?? freePort();
   const rtcTcp = freePort();
   const rtcUdp = 40000 + Math.floor(Math.random() * 20000);
   const config = [
