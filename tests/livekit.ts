@@ -4,6 +4,9 @@
  * at the Parta under test, and stopped with the test.
  */
 import { RoomServiceClient } from "livekit-server-sdk";
+import { freePort, spawnLogged } from "./server.ts";
+
+export { freePort };
 
 export const LIVEKIT_KEY = "APIpartatest";
 export const LIVEKIT_SECRET = "a-livekit-test-secret-long-enough-for-hs256";
@@ -18,14 +21,6 @@ export interface LiveKit extends AsyncDisposable {
   /** What LiveKit has logged so far (for a failing test's message). */
   log(): string;
   stop(): Promise<void>;
-}
-
-/** A TCP port free right now on loopback. */
-export function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
 }
 
 /** The LiveKit server binary, built once per machine by scripts/ensure_livekit.sh. */
@@ -66,17 +61,13 @@ export async function startLiveKit(
       : []),
   ].join("\n");
   await Deno.writeTextFile(`${dir}/livekit.yaml`, config);
-  const child = new Deno.Command(bin, {
-    args: ["--config", `${dir}/livekit.yaml`],
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let log = "";
-  const decoder = new TextDecoder();
-  const drain = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream) log += decoder.decode(chunk);
-  };
-  const drained = Promise.all([drain(child.stdout), drain(child.stderr)]);
+  const { child, drained, log } = spawnLogged(
+    new Deno.Command(bin, {
+      args: ["--config", `${dir}/livekit.yaml`],
+      stdout: "piped",
+      stderr: "piped",
+    }),
+  );
   const http = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
@@ -89,7 +80,7 @@ export async function startLiveKit(
       child.kill("SIGKILL");
       await child.status;
       await drained;
-      throw new Error(`LiveKit did not start:\n${log}`);
+      throw new Error(`LiveKit did not start:\n${log()}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -114,7 +105,7 @@ export async function startLiveKit(
     url,
     rooms: new RoomServiceClient(http, LIVEKIT_KEY, LIVEKIT_SECRET),
     env: { LIVEKIT_URL: url, LIVEKIT_API_KEY: LIVEKIT_KEY, LIVEKIT_API_SECRET: LIVEKIT_SECRET },
-    log: () => log,
+    log,
     stop,
     [Symbol.asyncDispose]: stop,
   };

@@ -8,11 +8,24 @@ export interface RealServer extends AsyncDisposable {
   output(): string;
 }
 
-function freePort(): number {
+/** A TCP port free right now on loopback. */
+export function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const { port } = listener.addr as Deno.NetAddr;
   listener.close();
   return port;
+}
+
+/** A started process whose output is collected as it comes (for a failing test's message). */
+export function spawnLogged(command: Deno.Command) {
+  const child = command.spawn();
+  let log = "";
+  const decoder = new TextDecoder();
+  const drain = async (stream: ReadableStream<Uint8Array>) => {
+    for await (const chunk of stream) log += decoder.decode(chunk);
+  };
+  const drained = Promise.all([drain(child.stdout), drain(child.stderr)]);
+  return { child, drained, log: () => log };
 }
 
 /**
@@ -22,19 +35,20 @@ function freePort(): number {
 export async function startServer(env: Record<string, string>): Promise<RealServer> {
   const port = env.PORT ? Number(env.PORT) : freePort();
   const root = new URL("..", import.meta.url).pathname;
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["task", "start"],
-    cwd: root,
-    env: { PORT: String(port), HOST: "127.0.0.1", APP_ORIGIN: `http://127.0.0.1:${port}`, ...env },
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let log = "";
-  const decoder = new TextDecoder();
-  const drain = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream) log += decoder.decode(chunk);
-  };
-  const drained = Promise.all([drain(child.stdout), drain(child.stderr)]);
+  const { child, drained, log } = spawnLogged(
+    new Deno.Command(Deno.execPath(), {
+      args: ["task", "start"],
+      cwd: root,
+      env: {
+        PORT: String(port),
+        HOST: "127.0.0.1",
+        APP_ORIGIN: `http://127.0.0.1:${port}`,
+        ...env,
+      },
+      stdout: "piped",
+      stderr: "piped",
+    }),
+  );
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -50,7 +64,7 @@ export async function startServer(env: Record<string, string>): Promise<RealServ
       } catch { /* already gone */ }
       await child.status;
       await drained;
-      throw new Error(`server did not start:\n${log}`);
+      throw new Error(`server did not start:\n${log()}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -71,7 +85,7 @@ export async function startServer(env: Record<string, string>): Promise<RealServ
     url,
     wsUrl: `ws://127.0.0.1:${port}/api/v1/realtime`,
     stop,
-    output: () => log,
+    output: log,
     async [Symbol.asyncDispose]() {
       await stop();
     },
