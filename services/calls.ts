@@ -213,15 +213,20 @@ export class CallScope {
     return callView(ended);
   }
 
+  /** LiveKit's configuration while the call goes on: 503 without LiveKit, 410 once it ended. */
+  #live() {
+    const lk = livekit(this.#d);
+    if (this.call.endedAt) throw new AppError(410, "call_ended", "This call has ended");
+    return lk;
+  }
+
   /**
    * Work on the call's LiveKit room, through its RoomService, once the caller is authorized:
    * 503 without LiveKit, 410 once the call ended, 404 for someone LiveKit does not have in the
    * room, 503 when LiveKit fails.
    */
   async #room<T>(work: (rooms: RoomServiceClient) => Promise<T>) {
-    const lk = livekit(this.#d);
-    if (this.call.endedAt) throw new AppError(410, "call_ended", "This call has ended");
-    const rooms = roomService(lk);
+    const rooms = roomService(this.#live());
     try {
       return await work(rooms);
     } catch (err) {
@@ -277,7 +282,7 @@ export class CallScope {
    */
   async remove(targetId: string): Promise<void> {
     const identity = await this.#controlled(targetId, "remove");
-    if (this.call.endedAt) throw new AppError(410, "call_ended", "This call has ended");
+    this.#live(); // nothing is marked for a call LiveKit cannot be told about
     await markRemoved(this.#d.kv, this.call.id, identity, this.#user.id, this.#d.clock.now());
     await this.#room((rooms) => rooms.removeParticipant(this.call.room, identity));
   }
