@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import { AccessToken, TokenVerifier } from "livekit-server-sdk";
-import { createSchool, joinAs, json, type TestApp, testApp } from "./helpers.ts";
+import { TokenVerifier } from "livekit-server-sdk";
+import { createSchool, joinAs, json, kvSnapshot, type TestApp, testApp } from "./helpers.ts";
+import { deliverWebhook, webhookAuth } from "./livekit.ts";
 
 const KEY = "APIparta";
 const SECRET = "a-livekit-secret-long-enough-for-hs256";
@@ -50,35 +51,8 @@ function fakeLiveKit() {
   return { calls, absent, url: `ws://127.0.0.1:${port}`, close: () => server.shutdown() };
 }
 
-async function signed(body: string, secret = SECRET): Promise<string> {
-  const hash = new Uint8Array(
-    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(body)),
-  );
-  const token = new AccessToken(KEY, secret);
-  token.sha256 = btoa(String.fromCharCode(...hash));
-  return await token.toJwt();
-}
-
-async function webhook(t: TestApp, body: string, auth?: string) {
-  const res = await t.fetch("/api/v1/livekit/webhook", {
-    method: "POST",
-    headers: {
-      "Content-Type": "application/webhook+json",
-      ...(auth ? { Authorization: auth } : {}),
-    },
-    body,
-  });
-  await res.body?.cancel();
-  return res.status;
-}
-
-async function snapshot(t: TestApp) {
-  const out: string[] = [];
-  for await (const e of t.kv.list({ prefix: [] })) {
-    if (e.key[0] !== "rate_limits") out.push(JSON.stringify([e.key, e.versionstamp]));
-  }
-  return out;
-}
+/** LiveKit's signature of a webhook with this file's key (or another `secret`). */
+const signed = (body: string, secret = SECRET) => webhookAuth(body, KEY, secret);
 
 Deno.test("without LiveKit configured, calls answer 503 calls_unavailable", async () => {
   await using t = await testApp();
@@ -188,21 +162,21 @@ Deno.test("a lesson: tokens by role, signed webhooks feed attendance, the room's
       room: { name: call.room },
       participant: { identity: student.id },
     });
-    const before = await snapshot(t);
-    assert.equal(await webhook(t, joined), 401, "unsigned");
+    const before = await kvSnapshot(t.kv);
+    assert.equal(await deliverWebhook(t, joined), 401, "unsigned");
     assert.equal(
-      await webhook(t, joined.replace(student.id, teacher.id), await signed(joined)),
+      await deliverWebhook(t, joined.replace(student.id, teacher.id), await signed(joined)),
       401,
       "tampered",
     );
     assert.equal(
-      await webhook(t, joined, await signed(joined, "some-other-secret-entirely-12345")),
+      await deliverWebhook(t, joined, await signed(joined, "some-other-secret-entirely-12345")),
       401,
     );
-    assert.deepEqual(await snapshot(t), before, "refused webhooks change nothing");
-    assert.equal(await webhook(t, joined, await signed(joined)), 200);
+    assert.deepEqual(await kvSnapshot(t.kv), before, "refused webhooks change nothing");
+    assert.equal(await deliverWebhook(t, joined, await signed(joined)), 200);
     assert.equal(
-      await webhook(t, joined, await signed(joined)),
+      await deliverWebhook(t, joined, await signed(joined)),
       200,
       "a repeated delivery is harmless",
     );
@@ -287,13 +261,13 @@ Deno.test("a lesson: tokens by role, signed webhooks feed attendance, the room's
       room: { name: call.room },
       participant: { identity: student.id },
     });
-    assert.equal(await webhook(t, left, await signed(left)), 200);
+    assert.equal(await deliverWebhook(t, left, await signed(left)), 200);
     const finished = JSON.stringify({
       event: "room_finished",
       id: "EV_3",
       room: { name: call.room },
     });
-    assert.equal(await webhook(t, finished, await signed(finished)), 200);
+    assert.equal(await deliverWebhook(t, finished, await signed(finished)), 200);
     const events = await json<{ events: { type: string }[] }>(
       t,
       "GET",
@@ -686,10 +660,10 @@ Deno.test("a removed participant gets no new token, and a rejoin with an old one
         r.path.endsWith("/RemoveParticipant") && r.body.identity === student.id
       ).length;
     assert.equal(removals(), 1);
-    assert.equal(await webhook(t, joined, await signed(joined)), 200);
+    assert.equal(await deliverWebhook(t, joined, await signed(joined)), 200);
     await t.deps.effects.drain();
     assert.equal(removals(), 2, "removed again through RoomService");
-    assert.equal(await webhook(t, joined, await signed(joined)), 200, "a repeated delivery");
+    assert.equal(await deliverWebhook(t, joined, await signed(joined)), 200, "a repeated delivery");
     await t.deps.effects.drain();
     assert.equal(removals(), 2, "and only once");
     const view = await json<{ attendance: { userId: string }[] }>(

@@ -122,6 +122,21 @@ export async function signIn(t: TestApp, email: string, displayName?: string): P
   return verified.body.token;
 }
 
+/** Counters and the mail outbox, which a refused request may touch without changing anything. */
+const UNSNAPSHOT = new Set(["rate_limits", "outbox", "outbox_by_to"]);
+
+/**
+ * Every KV entry's key and versionstamp (counters and mail aside): two equal snapshots mean
+ * nothing was written in between.
+ */
+export async function kvSnapshot(kv: Deno.Kv): Promise<string[]> {
+  const out: string[] = [];
+  for await (const e of kv.list({ prefix: [] })) {
+    if (!UNSNAPSHOT.has(String(e.key[0]))) out.push(JSON.stringify([e.key, e.versionstamp]));
+  }
+  return out;
+}
+
 export interface School {
   orgId: string;
   admin: string;

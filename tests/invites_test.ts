@@ -4,6 +4,7 @@ import {
   createSchool,
   joinAs,
   json,
+  kvSnapshot,
   ORIGIN,
   type School,
   signIn,
@@ -68,15 +69,6 @@ async function listInvites(t: TestApp, token: string, orgId: string): Promise<Li
 }
 
 /** Every KV entry except rate-limit counters and the mail outbox, as comparable text. */
-async function snapshot(kv: Deno.Kv): Promise<string[]> {
-  const out: string[] = [];
-  for await (const e of kv.list({ prefix: [] })) {
-    if (["rate_limits", "outbox", "outbox_by_to"].includes(String(e.key[0]))) continue;
-    out.push(JSON.stringify([e.key, e.value, e.versionstamp]));
-  }
-  return out;
-}
-
 async function myOrgs(t: TestApp, token: string): Promise<string[]> {
   const me = await json<{ orgs: { id: string }[] }>(t, "GET", "/me", token);
   return me.body.orgs.map((o) => o.id);
@@ -225,11 +217,11 @@ Deno.test("accepting again is 200 and changes nothing, even after the invite is 
   assert.equal(joined.status, 200);
   assert.deepEqual(joined.body, { orgId: school.orgId, roles: ["student"] });
 
-  const before = await snapshot(t.kv);
+  const before = await kvSnapshot(t.kv);
   const again = await accept(t, first, two.token, { displayName: "Другое имя" });
   assert.equal(again.status, 200);
   assert.deepEqual(again.body, { orgId: school.orgId, roles: ["student"] });
-  assert.deepEqual(await snapshot(t.kv), before, "a repeated accept writes nothing");
+  assert.deepEqual(await kvSnapshot(t.kv), before, "a repeated accept writes nothing");
   const [listed] = await listInvites(t, school.admin, school.orgId);
   assert.equal(listed!.uses, 1);
 
@@ -237,11 +229,11 @@ Deno.test("accepting again is 200 and changes nothing, even after the invite is 
   assert.equal((await accept(t, second, two.token)).status, 200);
   assertError(await json(t, "GET", `/invites/${two.token}`), 410, "invite_expired");
 
-  const usedUp = await snapshot(t.kv);
+  const usedUp = await kvSnapshot(t.kv);
   const late = await accept(t, first, two.token);
   assert.equal(late.status, 200);
   assert.deepEqual(late.body, { orgId: school.orgId, roles: ["student"] });
-  assert.deepEqual(await snapshot(t.kv), usedUp);
+  assert.deepEqual(await kvSnapshot(t.kv), usedUp);
   const me = await json<{ user: { displayName: string } }>(t, "GET", "/me", first);
   assert.equal(me.body.user.displayName, "Первый");
 });
@@ -251,7 +243,7 @@ Deno.test("accepting needs a display name when the user has none yet", async () 
   const school = await schoolWithTeacher(t);
   const link = await invite(t, school.admin, school.orgId, { role: "parent" });
   const nameless = await signIn(t, "nameless@school.test");
-  const before = await snapshot(t.kv);
+  const before = await kvSnapshot(t.kv);
   assertError(await accept(t, nameless, link.token), 400, "invalid_input", "displayName");
   for (const displayName of ["", "   ", "я".repeat(81), 7, null, "\ud83d"]) {
     assertError(
@@ -262,7 +254,7 @@ Deno.test("accepting needs a display name when the user has none yet", async () 
       JSON.stringify(displayName),
     );
   }
-  assert.deepEqual(await snapshot(t.kv), before, "refused accepts change nothing");
+  assert.deepEqual(await kvSnapshot(t.kv), before, "refused accepts change nothing");
 
   const ok = await accept(t, nameless, link.token, { displayName: " Мама Пети " });
   assert.equal(ok.status, 200);
@@ -384,7 +376,7 @@ Deno.test("admin-only routes are 403 for teachers, students and parents", async 
   const parent = await joinAs(t, school.teacher.token, school.orgId, "parent", "Мама", {
     classId: school.classA,
   });
-  const before = await snapshot(t.kv);
+  const before = await kvSnapshot(t.kv);
   for (const who of [school.teacher, student, parent]) {
     const victim = who.id === student.id ? parent.id : student.id;
     const attempts: [string, string, unknown][] = [
@@ -400,7 +392,7 @@ Deno.test("admin-only routes are 403 for teachers, students and parents", async 
       assertError(res, 403, "forbidden", undefined, `${method} ${path}`);
     }
   }
-  assert.deepEqual(await snapshot(t.kv), before, "refused requests changed nothing");
+  assert.deepEqual(await kvSnapshot(t.kv), before, "refused requests changed nothing");
 });
 
 Deno.test("admin-only routes are 404 for another school's admin and for a removed member", async () => {
@@ -413,7 +405,7 @@ Deno.test("admin-only routes are 404 for another school's admin and for a remove
       .status,
     204,
   );
-  const before = await snapshot(t.kv);
+  const before = await kvSnapshot(t.kv);
   for (const token of [other.admin, removedAdmin.token]) {
     const attempts: [string, string, unknown][] = [
       ["GET", `/orgs/${school.orgId}`, undefined],
@@ -428,7 +420,7 @@ Deno.test("admin-only routes are 404 for another school's admin and for a remove
       assertError(res, 404, "not_found", undefined, `${method} ${path}`);
     }
   }
-  assert.deepEqual(await snapshot(t.kv), before, "refused requests changed nothing");
+  assert.deepEqual(await kvSnapshot(t.kv), before, "refused requests changed nothing");
 });
 
 Deno.test("a removed member loses the school at once", async () => {
@@ -470,7 +462,7 @@ Deno.test("a removed member loses the school at once", async () => {
 Deno.test("the last admin can be neither removed nor demoted", async () => {
   await using t = await testApp();
   const school = await schoolWithTeacher(t);
-  const before = await snapshot(t.kv);
+  const before = await kvSnapshot(t.kv);
   const attempts: [string, unknown][] = [
     ["DELETE", undefined],
     ["PATCH", { roles: ["teacher"] }],
@@ -486,7 +478,7 @@ Deno.test("the last admin can be neither removed nor demoted", async () => {
     );
     assertError(res, 409, "conflict", undefined, `${method} ${JSON.stringify(body)}`);
   }
-  assert.deepEqual(await snapshot(t.kv), before);
+  assert.deepEqual(await kvSnapshot(t.kv), before);
   const still = await json(t, "PATCH", `/orgs/${school.orgId}`, school.admin, {
     name: "Лицей № 3",
   });
@@ -593,13 +585,13 @@ Deno.test("a student cannot become a parent through an invite, not even their ow
     await invite(t, school.admin, school.orgId, { role: "teacher", classId: school.classA }),
     await invite(t, school.admin, school.orgId, { role: "admin" }),
   ];
-  const before = await snapshot(t.kv);
+  const before = await kvSnapshot(t.kv);
   for (const link of links) {
     const res = await accept(t, student.token, link.token);
     assertError(res, 409, "conflict", undefined, link.token);
     assert.match(res.body.error.message, /^Cannot join as an? (parent|teacher|admin)/);
   }
-  assert.deepEqual(await snapshot(t.kv), before, "nothing changes; no invite's uses move");
+  assert.deepEqual(await kvSnapshot(t.kv), before, "nothing changes; no invite's uses move");
   assert.deepEqual(await rolesOf(t, school.admin, school.orgId, student.id), ["student"]);
   const parentsChat = await json<{ chat: { id: string } }>(
     t,
@@ -625,11 +617,11 @@ Deno.test("parents, teachers and admins cannot also become students through an i
     role: "student",
     classId: school.classA,
   });
-  const before = await snapshot(t.kv);
+  const before = await kvSnapshot(t.kv);
   for (const who of [parent.token, school.teacher.token, school.admin]) {
     assertError(await accept(t, who, link.token), 409, "conflict");
   }
-  assert.deepEqual(await snapshot(t.kv), before);
+  assert.deepEqual(await kvSnapshot(t.kv), before);
   const parentInvite = await invite(t, school.admin, school.orgId, { role: "parent" });
   const both = await accept(t, school.teacher.token, parentInvite.token);
   assert.equal(both.status, 200, "a teacher may also be a parent");
@@ -655,11 +647,11 @@ Deno.test("a parent invite naming the person who accepts it as the child is refu
     { roles: ["teacher"] },
   );
   assert.equal(promoted.status, 200);
-  const before = await snapshot(t.kv);
+  const before = await kvSnapshot(t.kv);
   const res = await accept(t, pupil.token, ofPupil.token);
   assertError(res, 409, "conflict");
   assert.match(res.body.error.message, /own child|no longer a student/);
-  assert.deepEqual(await snapshot(t.kv), before);
+  assert.deepEqual(await kvSnapshot(t.kv), before);
   assert.deepEqual(await rolesOf(t, school.admin, school.orgId, pupil.id), ["teacher"]);
 });
 
@@ -680,13 +672,13 @@ Deno.test("an admin's removal is a ban: the removed student cannot rejoin until 
 
   const fresh = await invite(t, school.admin, school.orgId, { role: "parent" });
   const other = await createSchool(t, "Гимназия № 5");
-  const before = await snapshot(t.kv);
+  const before = await kvSnapshot(t.kv);
   for (const held of [link, fresh]) {
     const res = await accept(t, student, held.token);
     assertError(res, 403, "forbidden");
     assert.match(res.body.error.message, /^Cannot join this school: an admin removed you/);
   }
-  assert.deepEqual(await snapshot(t.kv), before, "no invite's uses move");
+  assert.deepEqual(await kvSnapshot(t.kv), before, "no invite's uses move");
   assert.deepEqual(await myOrgs(t, student), []);
 
   const bans = await json<Bans>(t, "GET", `/orgs/${school.orgId}/bans`, school.admin);
@@ -708,7 +700,7 @@ Deno.test("an admin's removal is a ban: the removed student cannot rejoin until 
       status,
     );
   }
-  assert.deepEqual(await snapshot(t.kv), before, "refused lifts change nothing");
+  assert.deepEqual(await kvSnapshot(t.kv), before, "refused lifts change nothing");
 
   const lifted = await call(t, "DELETE", `/orgs/${school.orgId}/bans/${studentId}`, school.admin);
   assert.equal(lifted.status, 204);
@@ -753,7 +745,7 @@ Deno.test("joining with a name that looks like a teacher's of the school is refu
   // Latin a, e, p, C and a zero-width space: a look-alike, set while in no school.
   const named = await signIn(t, "fake@school.test", "Ивaн Cеpгeевич\u200b");
   const nameless = await signIn(t, "nameless@school.test");
-  const before = await snapshot(t.kv);
+  const before = await kvSnapshot(t.kv);
   const existing = await accept(t, named, link.token);
   assertError(existing, 400, "invalid_input", "displayName");
   assert.match(existing.body.error.message, /change your name/i);
@@ -761,7 +753,11 @@ Deno.test("joining with a name that looks like a teacher's of the school is refu
     const res = await accept(t, nameless, link.token, { displayName });
     assertError(res, 400, "invalid_input", "displayName", displayName);
   }
-  assert.deepEqual(await snapshot(t.kv), before, "nothing changes; the invite's uses do not move");
+  assert.deepEqual(
+    await kvSnapshot(t.kv),
+    before,
+    "nothing changes; the invite's uses do not move",
+  );
   const own = await accept(t, nameless, link.token, { displayName: "Ваня Петров" });
   assert.equal(own.status, 200, "a name of one's own is fine");
 });

@@ -3,8 +3,9 @@
  * builds from its Go module, started on loopback with a key of its own and its webhooks pointed
  * at the Parta under test, and stopped with the test.
  */
-import { RoomServiceClient } from "livekit-server-sdk";
+import { AccessToken, RoomServiceClient } from "livekit-server-sdk";
 import { freePort, spawnLogged } from "./server.ts";
+import type { TestApp } from "./helpers.ts";
 
 export { freePort };
 
@@ -109,4 +110,35 @@ export async function startLiveKit(
     stop,
     [Symbol.asyncDispose]: stop,
   };
+}
+
+/**
+ * The Authorization header LiveKit sends with a webhook: a JWT signed with the API secret,
+ * carrying the body's SHA-256.
+ */
+export async function webhookAuth(
+  body: string,
+  key = LIVEKIT_KEY,
+  secret = LIVEKIT_SECRET,
+): Promise<string> {
+  const hash = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(body)),
+  );
+  const token = new AccessToken(key, secret);
+  token.sha256 = btoa(String.fromCharCode(...hash));
+  return await token.toJwt();
+}
+
+/** Delivers a webhook to the app under test as LiveKit does; answers its status. */
+export async function deliverWebhook(t: TestApp, body: string, auth?: string): Promise<number> {
+  const res = await t.fetch("/api/v1/livekit/webhook", {
+    method: "POST",
+    headers: {
+      "Content-Type": "application/webhook+json",
+      ...(auth ? { Authorization: auth } : {}),
+    },
+    body,
+  });
+  await res.body?.cancel();
+  return res.status;
 }

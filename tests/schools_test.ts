@@ -1,5 +1,14 @@
 import assert from "node:assert/strict";
-import { call, createSchool, joinAs, json, OPERATOR, signIn, testApp } from "./helpers.ts";
+import {
+  call,
+  createSchool,
+  joinAs,
+  json,
+  kvSnapshot,
+  OPERATOR,
+  signIn,
+  testApp,
+} from "./helpers.ts";
 
 Deno.test("a school goes from application to a teacher, a student and a parent joined by invites", async () => {
   await using t = await testApp();
@@ -132,21 +141,12 @@ Deno.test("the operator sees pending applications and can reject one; others get
 type ErrorBody = { error: { code: string; message: string; field?: string } };
 
 /** Every KV entry except rate-limit counters and the mail outbox, as comparable text. */
-async function snapshot(kv: Deno.Kv): Promise<string[]> {
-  const out: string[] = [];
-  for await (const e of kv.list({ prefix: [] })) {
-    if (["rate_limits", "outbox", "outbox_by_to"].includes(String(e.key[0]))) continue;
-    out.push(JSON.stringify([e.key, e.value, e.versionstamp]));
-  }
-  return out;
-}
-
 Deno.test("an admin cannot give a student a role a pupil cannot hold; staff may combine roles", async () => {
   await using t = await testApp();
   const { orgId, admin } = await createSchool(t, "Лицей № 7");
   const teacher = await joinAs(t, admin, orgId, "teacher", "Иван Сергеевич");
   const student = await joinAs(t, admin, orgId, "student", "Петя");
-  const before = await snapshot(t.kv);
+  const before = await kvSnapshot(t.kv);
   for (const roles of [["student", "parent"], ["student", "teacher"], ["admin", "student"]]) {
     const res = await json<ErrorBody>(t, "PATCH", `/orgs/${orgId}/members/${student.id}`, admin, {
       roles,
@@ -163,7 +163,7 @@ Deno.test("an admin cannot give a student a role a pupil cannot hold; staff may 
     );
     assert.equal(onTeacher.status, 409, `teacher ${JSON.stringify(roles)}`);
   }
-  assert.deepEqual(await snapshot(t.kv), before, "refused edits change nothing");
+  assert.deepEqual(await kvSnapshot(t.kv), before, "refused edits change nothing");
   for (const roles of [["teacher", "parent"], ["admin", "teacher", "parent"], ["parent"]]) {
     const res = await json(t, "PATCH", `/orgs/${orgId}/members/${teacher.id}`, admin, { roles });
     assert.equal(res.status, 200, JSON.stringify(roles));

@@ -1,5 +1,5 @@
 /** A stand-in for LiveKit's RoomService (Twirp) and signed webhooks, for the matrix's calls. */
-import { AccessToken } from "livekit-server-sdk";
+import { webhookAuth } from "../livekit.ts";
 
 export const LIVEKIT_KEY = "APIauthz";
 export const LIVEKIT_SECRET = "an-authz-matrix-livekit-secret-of-32-chars";
@@ -31,11 +31,6 @@ export function fakeLiveKit(): FakeLiveKit {
 }
 
 /** The Authorization header LiveKit would send with `body`. */
-export async function webhookSignature(body: string): Promise<string> {
-  const hash = new Uint8Array(
-    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(body)),
-  );
-  const token = new AccessToken(LIVEKIT_KEY, LIVEKIT_SECRET);
-  token.sha256 = btoa(String.fromCharCode(...hash));
-  return await token.toJwt();
+export function webhookSignature(body: string): Promise<string> {
+  return webhookAuth(body, LIVEKIT_KEY, LIVEKIT_SECRET);
 }
