@@ -76,6 +76,8 @@ export default function CallPage({ locale, callId, chatId, host, members }: Call
   const session = useRef<CallSession | null>(null);
   const choice = useRef<MediaChoice | null>(null);
   const endingAll = useRef(false);
+  /** How many times a session has ended: one that ends while still joining is not shown live. */
+  const ends = useRef(0);
   const wasHost = useRef(host);
   const root = useRef<HTMLDivElement>(null);
   const roster = useRef(new Map(members.map((m) => [m.userId, m])));
@@ -144,8 +146,10 @@ export default function CallPage({ locale, callId, chatId, host, members }: Call
   }
 
   function finish(reason: EndReason) {
+    ends.current++;
     session.current = null;
     setSnap(null);
+    setNotice("");
     if (reason === "ended" || endingAll.current) showEnded();
     else setPhase(reason);
   }
@@ -168,6 +172,7 @@ export default function CallPage({ locale, callId, chatId, host, members }: Call
       setProblem(errorText(locale, err));
       return setPhase("prejoin");
     }
+    const endsBefore = ends.current;
     try {
       const s = await joinCall(grant.url, grant.token, c, {
         change: (next) => setSnap(next),
@@ -178,6 +183,8 @@ export default function CallPage({ locale, callId, chatId, host, members }: Call
         who,
         raiseHand: (up) => api<void>("POST", `/calls/${callId}/hand`, { raised: up }),
       });
+      // Ended while still joining (a host removed them, the call ended): finish() said why.
+      if (ends.current !== endsBefore) return;
       session.current = s;
       const first = s.snapshot();
       wasHost.current = first.host || host;
@@ -185,6 +192,7 @@ export default function CallPage({ locale, callId, chatId, host, members }: Call
       setNotice(t(locale, "call.joinedYou"));
       setPhase("live");
     } catch (err) {
+      if (ends.current !== endsBefore) return;
       setProblem(
         err instanceof JoinError
           ? t(locale, err.reason === "notAllowed" ? "call.notAllowed" : "call.unreachable")

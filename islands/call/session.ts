@@ -213,10 +213,9 @@ export async function joinCall(
     events.announce({ kind: "reconnected" });
     changed();
   });
-  room.on(RoomEvent.Disconnected, (reason) => {
-    if (!joined) return;
-    joined = false;
-    const why: EndReason = leaving || reason === DR.CLIENT_INITIATED
+  /** Why the room let us go, as the page tells it. */
+  const endReason = (reason: number | undefined): EndReason =>
+    leaving || reason === DR.CLIENT_INITIATED
       ? "left"
       : reason === DR.ROOM_DELETED || reason === DR.ROOM_CLOSED
       ? "ended"
@@ -225,7 +224,20 @@ export async function joinCall(
       : reason === DR.DUPLICATE_IDENTITY
       ? "duplicate"
       : "lost";
-    events.end(why);
+  /**
+   * Why the server sent us away while we were still connecting, if it did; `connect()` may then
+   * never settle, so the wait for it stops at once.
+   */
+  let sentAway: number | undefined;
+  let stopWaiting: (() => void) | undefined;
+  room.on(RoomEvent.Disconnected, (reason) => {
+    if (!joined) {
+      sentAway = reason;
+      stopWaiting?.();
+      return;
+    }
+    joined = false;
+    events.end(endReason(reason));
   });
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
@@ -233,10 +245,18 @@ export async function joinCall(
       room.connect(url, token),
       new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new JoinError("unreachable")), timeoutMs);
+        stopWaiting = () => reject(new JoinError("unreachable"));
       }),
     ]);
   } catch (err) {
+    // Sent away while still connecting (removed, the call ended): that is the end, not a failure.
+    const leave = err instanceof lk.ConnectionError &&
+        err.reason === lk.ConnectionErrorReason.LeaveRequest
+      ? err.context
+      : sentAway;
     await room.disconnect().catch(() => {});
+    const why = leave === undefined ? null : endReason(leave);
+    if (why === "removed" || why === "ended" || why === "duplicate") events.end(why);
     if (err instanceof JoinError) throw err;
     const notAllowed = err instanceof lk.ConnectionError &&
       err.reason === lk.ConnectionErrorReason.NotAllowed;
