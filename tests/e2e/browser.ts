@@ -88,6 +88,24 @@ export interface E2E extends AsyncDisposable {
   person(options?: { viewport?: { width: number; height: number } }): Promise<BrowserContext>;
 }
 
+/** Debian's headless Chromium as every browser test runs it, with `args` besides. */
+export function launchChromium(args: string[] = []): Promise<Browser> {
+  return chromium.launch({
+    executablePath: Deno.env.get("CHROMIUM_PATH") ?? "/usr/bin/chromium",
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-dev-shm-usage",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      ...args,
+    ],
+  });
+}
+
 /** Chromium's fake camera and microphone, always allowed: calls without real devices. */
 export const FAKE_MEDIA = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"];
 
@@ -105,20 +123,7 @@ export async function startE2E(
   });
   let browser: Browser;
   try {
-    browser = await chromium.launch({
-      executablePath: Deno.env.get("CHROMIUM_PATH") ?? "/usr/bin/chromium",
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        ...browserArgs,
-      ],
-    });
+    browser = await launchChromium(browserArgs);
   } catch (err) {
     await server.stop();
     throw err;

@@ -6,15 +6,17 @@
  * lesson_test.ts. Screenshots go to /tmp/parta-call.
  */
 import assert from "node:assert/strict";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import {
   approvedSchool,
   assertAccessible,
+  FAKE_MEDIA,
+  launchChromium,
   OPERATOR,
   signInThroughUi,
   startE2E,
 } from "./browser.ts";
-import { api, type RealServer, signInReal, startServer } from "../server.ts";
+import { api, freePort, type RealServer, signInReal, startServer } from "../server.ts";
 import { until } from "../until.ts";
 
 const SHOTS = "/tmp/parta-call";
@@ -22,33 +24,6 @@ const KEY = "APIpartae2e";
 const SECRET = "an-e2e-livekit-secret-long-enough-for-hs256";
 const TEACHER = "teacher@school5.test";
 const STUDENT = "student@school5.test";
-
-/** Chromium as browser.ts starts it, with a fake camera and microphone, always allowed. */
-function launchWithFakeMedia(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: Deno.env.get("CHROMIUM_PATH") ?? "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-dev-shm-usage",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--use-fake-device-for-media-stream",
-      "--use-fake-ui-for-media-stream",
-    ],
-  });
-}
-
-/** A port nothing listens on. */
-function closedPort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
-}
 
 async function shot(page: Page, name: string) {
   await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
@@ -171,7 +146,7 @@ Deno.test("the call page: camera preview, then a clear word when the call server
   await Deno.mkdir(SHOTS, { recursive: true });
   const dir = await Deno.makeTempDir({ prefix: "parta-call-e2e-" });
   const kvPath = `${dir}/parta.kv`;
-  const lkPort = closedPort();
+  const lkPort = freePort(); // nothing listens there
   const contexts: BrowserContext[] = [];
   let browser: Browser | null = null;
   let bare: RealServer | null = null;
@@ -186,7 +161,7 @@ Deno.test("the call page: camera preview, then a clear word when the call server
     let nextCall: string;
     try {
       const { base } = e2e;
-      browser = await launchWithFakeMedia();
+      browser = await launchChromium(FAKE_MEDIA);
       s = await seed(base);
       const callId = await startLesson(base, s, "Законы Ньютона");
 
