@@ -44,7 +44,6 @@ export async function getCall(kv: Deno.Kv, id: string): Promise<Call | null> {
   return (await kv.get<Call>(keys.call(id))).value;
 }
 
-/** The call's joins and leaves, in order. */
 /** A host's removal of someone from a call, kept while the call could still be joined. */
 export interface CallRemoval {
   by: UserId;
@@ -71,6 +70,7 @@ export async function wasRemoved(kv: Deno.Kv, callId: string, userId: UserId): P
   return (await kv.get(keys.callRemoval(callId, userId))).versionstamp !== null;
 }
 
+/** The call's joins and leaves, in order. */
 export async function listAttendance(kv: Deno.Kv, callId: string): Promise<Attendance[]> {
   const entries = await listAll<Attendance>(kv, keys.callAttendance(callId));
   return entries.map((e) => e.value);

@@ -62,7 +62,6 @@ export function chatView(chat: Chat, head: ChatHead) {
   };
 }
 
-/** The chat's members with their names and roles in the school. */
 /** Chats up to this size list each member's read marker. */
 const READ_SEQS_UP_TO = 200;
 

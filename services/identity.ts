@@ -42,10 +42,6 @@ export class IdentityService {
     return auth.requestCode(this.#d, email, address);
   }
 
-  /**
-   * Signs in with a mailed code. `previous` is the session the caller came with, if any: it is
-   * replaced, and its sockets close.
-   */
   /** The signed-in user a session token stands for, or null (unknown, expired, malformed). */
   sessionUser(token: string) {
     return auth.getSessionUser(this.#d, token);
@@ -56,6 +52,10 @@ export class IdentityService {
     return auth.getSession(this.#d, token);
   }
 
+  /**
+   * Signs in with a mailed code. `previous` is the session the caller came with, if any: it is
+   * replaced, and its sockets close.
+   */
   async verify(email: string, code: string, address: string, previous: string | null) {
     const signedIn = await auth.verifyCode(this.#d, email, code.trim(), address, previous);
     await this.#endSocketsOf(previous);
@@ -103,17 +103,17 @@ export class IdentityService {
     this.#oidc();
   }
 
-  /** The caller, whether they operate the platform, and their schools. */
   /** The schools `userId` belongs to, with their roles in each. */
   schoolsOf(userId: User["id"]) {
     return listOrgsOfUser(this.#d.kv, userId);
   }
 
+  /** The caller, whether they operate the platform, and their schools. */
   async me(user: User) {
     return {
       user: publicSelf(user),
       operator: this.#d.config.operatorEmails.has(user.email),
-      orgs: await listOrgsOfUser(this.#d.kv, user.id),
+      orgs: await this.schoolsOf(user.id),
     };
   }
 
