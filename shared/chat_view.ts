@@ -11,17 +11,11 @@ import type {
   LessonSummary,
 } from "./chat_model.ts";
 import type { Locale } from "./model.ts";
+import type { z } from "zod";
+import type * as wire from "./api_schema.ts";
 
 /** A file a message carries: images have a preview, everything else downloads. */
-export interface FileView {
-  id: string;
-  name: string;
-  type: string;
-  size: number;
-  kind?: "image" | "file";
-  width?: number;
-  height?: number;
-}
+export type FileView = z.output<typeof wire.fileSchema>;
 
 /** A poll as the viewer sees it: results, who voted (named polls) and their own vote. */
 export interface PollView {
@@ -156,18 +150,11 @@ function patch(
   return copy;
 }
 
-/** A poll from the API or an event, with what the viewer's own read adds defaulted. */
-export type PollInput = Omit<PollView, "myVote" | "voters" | "voterCount"> & {
-  myVote?: number[];
-  voters?: string[][];
-  voterCount?: number;
-};
+/** A poll from the API or an event; what the viewer's own read adds may be missing. */
+export type PollInput = z.output<typeof wire.pollSchema>;
 
 /** A message from the API or an event (which has no `myReactions`, and polls without votes). */
-export type MessageInput = Omit<MessageView, "myReactions" | "poll"> & {
-  myReactions?: string[];
-  poll?: PollInput;
-};
+export type MessageInput = z.output<typeof wire.messageSchema>;
 
 /** A poll from the API or an event, as the viewer's view (no vote of theirs unless given). */
 export function pollOf(poll: PollInput): PollView {
@@ -434,7 +421,4 @@ export function dayKey(iso: string, timeZone: string): string {
 }
 
 /** A lesson or meeting ahead, as the sidebar lists it (GET /me/lessons). */
-export interface UpcomingLesson extends LessonSummary {
-  chatId: string;
-  chatTitle: string | null;
-}
+export type UpcomingLesson = z.output<typeof wire.upcomingReply>["lessons"][number];

@@ -4,6 +4,7 @@ import {
   applyToChat,
   applyToMessages,
   type ChatState,
+  type MessageInput,
   type MessageView,
   pollOpen,
   toView,
@@ -20,10 +21,12 @@ function ev<T extends ChatEvent["type"]>(
   return { seq, at: AT, actorId: "U1", type, ...fields } as unknown as ChatEvent;
 }
 
-function pollMessage(anonymous = false): MessageView {
-  return toView({
+/** A poll message as the API sends it. */
+function pollInput(anonymous = false): MessageInput {
+  return {
     seq: 1,
     id: "M1",
+    chatId: "C1",
     clientId: "c1",
     authorId: "T",
     kind: "poll",
@@ -38,7 +41,11 @@ function pollMessage(anonymous = false): MessageView {
     },
     reactions: {},
     createdAt: AT,
-  });
+  };
+}
+
+function pollMessage(anonymous = false): MessageView {
+  return toView(pollInput(anonymous));
 }
 
 const pollOf = (m: MessageView[]) => m[0]!.poll!;
@@ -133,8 +140,7 @@ Deno.test("an anonymous poll's hidden counts stay hidden until an event shows th
 });
 
 Deno.test("an edit whose text was taken away later changes nothing; the latest edit does", () => {
-  const base = pollMessage();
-  const text = toView({ ...base, kind: "text", text: "первое", poll: undefined });
+  const text = toView({ ...pollInput(), kind: "text", text: "первое", poll: undefined });
   let messages = [text];
   messages = applyToMessages(
     messages,
@@ -163,6 +169,7 @@ Deno.test("confirmations count up, and the viewer's own marks the message as con
   const notice = toView({
     seq: 7,
     id: "M7",
+    chatId: "C1",
     clientId: "c7",
     authorId: "T",
     kind: "text",
@@ -198,6 +205,7 @@ Deno.test("call.ended closes the call's card with its length", () => {
   const call = toView({
     seq: 3,
     id: "M3",
+    chatId: "C1",
     clientId: "call:K",
     authorId: "T",
     kind: "call",
@@ -218,8 +226,8 @@ Deno.test("a deleted message keeps nothing of its content", () => {
   const [m] = applyToMessages(
     [
       toView({
-        ...pollMessage(),
-        files: [{ id: "F", name: "a.pdf", type: "application/pdf", size: 3 }],
+        ...pollInput(),
+        files: [{ id: "F", name: "a.pdf", type: "application/pdf", size: 3, kind: "file" }],
         needsAck: true,
         ackCount: 3,
         myAck: true,

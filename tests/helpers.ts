@@ -10,6 +10,7 @@ import { createDeps, stopDeps, type WiringOptions } from "../wiring.ts";
 import { listOutbox } from "../platform/mail.ts";
 import { type Bus, type BusMessage, MemoryBusHub } from "../actors/bus.ts";
 import type { Message } from "../shared/chat_model.ts";
+import { checkAnswer } from "./contract.ts";
 
 export const ORIGIN = "http://parta.test";
 export const OPERATOR = "operator@parta.test";
@@ -59,10 +60,13 @@ export async function testApp(options: TestAppOptions = {}): Promise<TestApp> {
     deps,
     kv,
     clock,
-    fetch(path, init = {}) {
+    async fetch(path, init = {}) {
       const { address = "10.0.0.1", ...rest } = init;
       const info = { remoteAddr: { transport: "tcp", hostname: address, port: 40000 } };
-      return Promise.resolve(app.request(path, rest, info as unknown as Deno.ServeHandlerInfo));
+      const res = await app.request(path, rest, info as unknown as Deno.ServeHandlerInfo);
+      // Every answer is held to the OpenAPI document (tests/contract.ts).
+      await checkAnswer(rest.method ?? "GET", path, res);
+      return res;
     },
     async [Symbol.asyncDispose]() {
       await stopDeps(deps);

@@ -4,7 +4,9 @@
  *   and render. They never build KV keys, touch KV helpers or decide permissions themselves, so
  *   they import none of platform/kv_keys.ts, platform/kv_util.ts and shared/policy.ts;
  * - islands run in the browser: they import only shared/ and each other;
- * - shared/ is what the browser and the server both load, so it imports only itself.
+ * - shared/ is what the browser and the server both load, so it imports only itself;
+ * - browser code takes only types from the wire schemas (shared/api_schema.ts), so zod stays out
+ *   of the islands' bundles.
  * The composition root (wiring.ts, beside main.ts) is the one place that builds every floor.
  */
 import assert from "node:assert/strict";
@@ -77,6 +79,28 @@ Deno.test("islands import only shared/ and other islands", async () => {
 
 Deno.test("shared/ imports nothing outside shared/", async () => {
   assert.deepEqual(await violations(["shared"], (t) => !t.startsWith("shared/")), []);
+});
+
+/** Lines of `path` that import `target` for more than its types. */
+async function valueImports(path: string, target: string): Promise<string[]> {
+  const text = await Deno.readTextFile(new URL(path, ROOT));
+  const name = target.split("/").at(-1)!;
+  return [...text.matchAll(/(?:^|\n)\s*(import|export)(\s+type)?[^"'`;]*?from\s*["']([^"']+)["']/g)]
+    .filter((m) => m[3]!.endsWith(`/${name}`) && !m[2])
+    .map((m) => `${path}: ${m[0].trim()}`);
+}
+
+Deno.test("browser code takes only types from the wire schemas", async () => {
+  const found: string[] = [];
+  for (const dir of ["islands", "shared"]) {
+    for await (const path of sources(dir)) {
+      if (path === "shared/api_schema.ts") continue;
+      found.push(...await valueImports(path, "shared/api_schema.ts"));
+    }
+  }
+  assert.deepEqual(found, []);
+  // The check sees a value import where there is one: the OpenAPI route builds from the schemas.
+  assert.ok((await valueImports("routes/api/openapi.ts", "shared/api_schema.ts")).length === 1);
 });
 
 Deno.test("the rules' own check sees an import when there is one", async () => {

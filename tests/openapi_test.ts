@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { call, testApp } from "./helpers.ts";
+import { checkAnswer } from "./contract.ts";
 import { apiRoutes } from "../routes/app.ts";
 import { Validator } from "openapi-schema-validator";
 
@@ -94,4 +95,52 @@ Deno.test("a body the document describes is the one the route accepts", async ()
   const res = await call(t, "POST", "/auth/code", null, { email: "anna@school.test" });
   assert.equal(res.status, 202, "the described body is accepted");
   await res.body?.cancel();
+});
+
+Deno.test("every answer with a body names its schema, and every schema it names is there", async () => {
+  await using t = await testApp();
+  const doc = await (await t.fetch("/api/v1/openapi.json")).json() as Document;
+  const refs = new Set(JSON.stringify(doc).match(/#\/components\/schemas\/[A-Za-z]+/g));
+  for (const ref of refs) {
+    assert.ok(doc.components.schemas[ref.split("/").at(-1)!], `${ref} is in the document`);
+  }
+  for (const [path, ops] of Object.entries(doc.paths)) {
+    for (const [method, op] of Object.entries(ops)) {
+      for (const [status, answer] of Object.entries(op.responses)) {
+        if (!/^2\d\d$/.test(status) || status === "204") continue;
+        assert.ok(
+          answer.content,
+          `${method.toUpperCase()} ${path} → ${status} says what it answers`,
+        );
+      }
+    }
+  }
+  // The send answer's message is the shared Message schema, seq and all.
+  const sent = doc.paths["/chats/{chatId}/messages"]!.post!.responses["201"]!;
+  const body = sent.content!["application/json"]!.schema as { properties: object };
+  assert.deepEqual(body.properties, { message: { $ref: "#/components/schemas/Message" } });
+  const message = doc.components.schemas.Message as { required: string[] };
+  assert.ok(message.required.includes("seq") && message.required.includes("clientId"));
+});
+
+Deno.test("the test app refuses an answer the document does not describe", async () => {
+  const json = (status: number, body: unknown) =>
+    new Response(JSON.stringify(body), {
+      status,
+      headers: { "Content-Type": "application/json" },
+    });
+  const providers = "/api/v1/auth/providers";
+  await checkAnswer("GET", providers, json(200, { oidc: false }));
+  await assert.rejects(
+    checkAnswer("GET", providers, json(200, { oidc: false, secret: 1 })),
+    /fields the document does not name/,
+  );
+  await assert.rejects(
+    checkAnswer("GET", providers, json(200, { oidc: "no" })),
+    /does not match the published document/,
+  );
+  await assert.rejects(checkAnswer("GET", providers, json(201, { oidc: false })), /status/);
+  await assert.rejects(checkAnswer("GET", "/api/v1/nowhere", json(200, {})), /no such route/);
+  // Refusals are the error shape's business, checked where they are made.
+  await checkAnswer("GET", providers, json(404, { error: { code: "not_found", message: "x" } }));
 });

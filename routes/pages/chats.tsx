@@ -57,15 +57,7 @@ async function show(c: Ctx, deps: Deps, chatId: string | null) {
     service.upcomingLessons(me, LESSONS),
     scope ? scope.opening(PAGE) : Promise.resolve(null),
   ]);
-  const lessons: UpcomingLesson[] = upcoming.map((l) => ({
-    id: l.id,
-    kind: l.kind,
-    title: l.title,
-    startsAt: l.startsAt,
-    durationMinutes: l.durationMinutes,
-    chatId: l.chatId,
-    chatTitle: l.chatTitle,
-  }));
+  const lessons: UpcomingLesson[] = upcoming;
   // Class chats link their class's schedule.
   const schedules = Object.assign({}, ...briefs.map((b) => b.schedules));
   const chats: ChatSummary[] = rows.map((r) => ({
