@@ -506,3 +506,37 @@ export const callViewReply = z.object({
   you: z.object({ userId: id, host: z.boolean() }),
 });
 export const webhookReply = z.object({ ok: z.literal(true) });
+
+// ---- realtime --------------------------------------------------------------------------------
+
+const counts = z.record(z.string(), count);
+
+/**
+ * Every frame the server sends on the realtime socket (the types in shared/wire.ts must fit it:
+ * tests/contract.ts checks that at compile time, and the tests' socket client checks every frame
+ * it receives).
+ */
+export const serverFrameSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("ready"), chats: counts }),
+  z.object({ type: z.literal("event"), chatId: id, event: chatEventSchema }),
+  z.object({ type: z.literal("ack"), clientId: z.string(), seq }),
+  z.object({
+    type: z.literal("error"),
+    clientId: z.string().optional(),
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      field: z.string().optional(),
+      reason: z.string().optional(),
+    }),
+    retryAfter: z.number().optional(),
+  }),
+  z.object({ type: z.literal("chat.added"), chat: chatSchema }),
+  z.object({ type: z.literal("chat.removed"), chatId: id }),
+  z.object({ type: z.literal("typing"), chatId: id, userId: id }),
+  z.object({ type: z.literal("presence"), userId: id, online: z.boolean() }),
+  z.object({ type: z.literal("read"), chatId: id, userId: id, seq }),
+  z.object({ type: z.literal("pong") }),
+  z.object({ type: z.literal("summary"), chats: counts }),
+  z.object({ type: z.literal("report.created"), orgId: id, chatId: id, reportId: id }),
+]);

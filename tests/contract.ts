@@ -10,6 +10,8 @@ import { isDeepStrictEqual } from "node:util";
 import type { z } from "zod";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import { openApiDocument, type Operation, OPERATIONS } from "../routes/api/openapi.ts";
+import type { serverFrameSchema } from "../shared/api_schema.ts";
+import type { ServerFrame } from "../shared/wire.ts";
 
 const document = openApiDocument("http://parta.test");
 const ajv = new Ajv2020({ strict: false, allErrors: true });
@@ -91,3 +93,7 @@ export async function checkAnswer(method: string, url: string, res: Response): P
     );
   }
 }
+
+/** At compile time: every frame the server's types allow is one the wire schema describes. */
+type Fits<T extends U, U> = T;
+export type FramesFit = Fits<ServerFrame, z.output<typeof serverFrameSchema>>;

@@ -1,11 +1,12 @@
 /**
  * The OpenAPI document (GET /api/v1/openapi.json) describes every route the API has, and only
  * those, with its path parameters, request body and the error shape; third-party clients and API
- * fuzzers rely on it.
+ * fuzzers rely on it; the answers and socket frames the suite receives are held to it.
  */
 import assert from "node:assert/strict";
 import { call, testApp } from "./helpers.ts";
 import { checkAnswer } from "./contract.ts";
+import { frameProblem } from "./ws_client.ts";
 import { apiRoutes } from "../routes/app.ts";
 import { Validator } from "openapi-schema-validator";
 
@@ -143,4 +144,15 @@ Deno.test("the test app refuses an answer the document does not describe", async
   await assert.rejects(checkAnswer("GET", "/api/v1/nowhere", json(200, {})), /no such route/);
   // Refusals are the error shape's business, checked where they are made.
   await checkAnswer("GET", providers, json(404, { error: { code: "not_found", message: "x" } }));
+});
+
+Deno.test("the tests' socket client refuses a frame the wire schema does not describe", () => {
+  const U = "01M1DRV4R0FNAMYJ9NKTJ98SS9";
+  assert.equal(frameProblem({ type: "presence", userId: U, online: true }), null);
+  assert.match(frameProblem({ type: "presence", userId: U, online: "yes" })!, /online/);
+  assert.match(
+    frameProblem({ type: "presence", userId: U, online: true, email: "a@b" })!,
+    /does not name/,
+  );
+  assert.match(frameProblem({ type: "telepathy" })!, /type/);
 });

@@ -1,6 +1,20 @@
-/** A realtime client for tests: connects, greets, and collects frames for assertions. */
+/**
+ * A realtime client for tests: connects, greets, and collects frames for assertions. Every frame
+ * is held to the wire schema (shared/api_schema.ts); a frame that does not fit fails the test at
+ * the next wait or at the close.
+ */
+import { isDeepStrictEqual } from "node:util";
 import type { ServerFrame } from "../shared/wire.ts";
 import type { ChatEvent } from "../shared/chat_model.ts";
+import { serverFrameSchema } from "../shared/api_schema.ts";
+
+/** Why `frame` does not fit the wire schema, or null when it does. */
+export function frameProblem(frame: unknown): string | null {
+  const parsed = serverFrameSchema.safeParse(frame);
+  if (!parsed.success) return parsed.error.message;
+  // The schema strips fields it does not name: anything stripped is undocumented.
+  return isDeepStrictEqual(parsed.data, frame) ? null : "fields the wire schema does not name";
+}
 
 export interface WsClient extends AsyncDisposable {
   socket: WebSocket;
@@ -23,8 +37,15 @@ export async function connect(
   const socket = new WebSocket(url, { headers } as unknown as string[]);
   const frames: ServerFrame[] = [];
   const waiters = new Set<() => void>();
+  const misfits: string[] = [];
+  const fits = () => {
+    if (misfits.length) throw new Error(`frames outside the wire schema: ${misfits.join("; ")}`);
+  };
   socket.onmessage = (e) => {
-    frames.push(JSON.parse(e.data));
+    const frame = JSON.parse(e.data);
+    const problem = frameProblem(frame);
+    if (problem) misfits.push(`${e.data.slice(0, 500)}: ${problem}`);
+    frames.push(frame);
     for (const w of [...waiters]) w();
   };
   const closed = new Promise<CloseEvent>((resolve) => {
@@ -48,6 +69,7 @@ export async function connect(
     async next<T extends ServerFrame>(pred: (f: ServerFrame) => boolean, ms = 5000) {
       const deadline = Date.now() + ms;
       for (;;) {
+        fits();
         for (; seen < frames.length; seen++) {
           if (pred(frames[seen]!)) return frames[seen++] as T;
         }
@@ -62,6 +84,7 @@ export async function connect(
     async until(pred, ms = 10_000) {
       const deadline = Date.now() + ms;
       while (!pred(frames)) {
+        fits();
         if (Date.now() > deadline) {
           throw new Error(`condition not met in ${ms} ms; ${frames.length} frames`);
         }
@@ -73,6 +96,7 @@ export async function connect(
         socket.close();
         await closed;
       }
+      fits();
     },
     async [Symbol.asyncDispose]() {
       await client.close();
