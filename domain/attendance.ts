@@ -5,6 +5,8 @@ import { isUlid } from "../shared/ids.ts";
 import { keys } from "../platform/kv_keys.ts";
 import { commit, listAll, transact } from "../platform/kv_util.ts";
 import type { Attendance, Call } from "./calls.ts";
+import type { Locale, Role } from "../shared/model.ts";
+import { t } from "../shared/i18n.ts";
 import { writeEffect } from "../effects/outbox.ts";
 
 const DAY_MS = 24 * 3600_000;
@@ -69,20 +71,64 @@ export async function recordWebhook(
   return none;
 }
 
-const cell = (s: string) => /[",\n\r;]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+/** What the CSV is read with: the reader's language and the school's time zone. */
+export interface CsvReader {
+  locale: Locale;
+  timeZone: string;
+}
 
 /**
- * Attendance against the chat's members, one row each: minutes present, first join, last leave.
- * Formula-like cells are defused so spreadsheets show them as text.
+ * The CSV's separator: a spreadsheet opened in Russian (where the comma is the decimal mark)
+ * splits columns at semicolons, one in English at commas.
+ */
+const SEPARATOR: Record<Locale, string> = { ru: ";", en: "," };
+
+/** A date and time a spreadsheet reads as one: `03.12.2026 14:05`, or `2026-12-03 14:05`. */
+function spreadsheetTime(iso: string, { locale, timeZone }: CsvReader): string {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat("en-GB", {
+      timeZone,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    }).formatToParts(new Date(iso)).map((p) => [p.type, p.value]),
+  );
+  const { year, month, day, hour, minute } = parts;
+  return locale === "ru"
+    ? `${day}.${month}.${year} ${hour}:${minute}`
+    : `${year}-${month}-${day} ${hour}:${minute}`;
+}
+
+/**
+ * Attendance against the chat's members, one row each: present or not, minutes present, first
+ * join and last leave in the school's time zone. Written for the spreadsheet the reader opens it
+ * in: a byte-order mark so it is read as UTF-8, headers and roles in the reader's language,
+ * the separator their spreadsheet expects. Formula-like cells are defused so spreadsheets show
+ * them as text.
  */
 export function attendanceCsv(
   call: Call,
-  members: { userId: UserId; displayName: string | null; roles: readonly string[] }[],
+  members: { userId: UserId; displayName: string | null; roles: readonly Role[] }[],
   attendance: Attendance[],
   now: number,
+  reader: CsvReader,
 ): string {
+  const { locale } = reader;
+  const sep = SEPARATOR[locale];
+  const cell = (s: string) =>
+    s.includes(sep) || /["\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
   const end = call.endedAt ? Date.parse(call.endedAt) : now;
-  const rows = [["name", "roles", "attended", "minutes", "first_joined", "last_left"]];
+  const rows = [[
+    t(locale, "call.attendance.person"),
+    t(locale, "call.attendance.roles"),
+    t(locale, "call.attendance.present"),
+    t(locale, "call.attendance.minutes"),
+    t(locale, "call.attendance.firstJoined"),
+    t(locale, "call.attendance.lastLeft"),
+  ]];
   for (const m of members) {
     const mine = attendance.filter((a) => a.userId === m.userId);
     const ms = mine.reduce(
@@ -91,14 +137,15 @@ export function attendanceCsv(
       0,
     );
     const name = (m.displayName ?? "").replace(/^[=+\-@\t\r]/, "'$&");
+    const lastLeft = mine.at(-1)?.leftAt;
     rows.push([
       name,
-      m.roles.join(" "),
-      mine.length > 0 ? "yes" : "no",
+      m.roles.map((r) => t(locale, `role.${r}`)).join(", "),
+      t(locale, mine.length > 0 ? "call.attendance.yes" : "call.attendance.no"),
       String(Math.round(ms / 60_000)),
-      mine[0]?.joinedAt ?? "",
-      mine.at(-1)?.leftAt ?? "",
+      mine[0] ? spreadsheetTime(mine[0].joinedAt, reader) : "",
+      lastLeft ? spreadsheetTime(lastLeft, reader) : "",
     ]);
   }
-  return rows.map((r) => r.map(cell).join(",")).join("\r\n") + "\r\n";
+  return "\uFEFF" + rows.map((r) => r.map(cell).join(sep)).join("\r\n") + "\r\n";
 }

@@ -8,7 +8,8 @@ import { isNotFound, roomService } from "../platform/livekit.ts";
 import type { Clock, Ids, UserId } from "../shared/ids.ts";
 import { isUlid } from "../shared/ids.ts";
 import type { Config, LiveKitConfig } from "../platform/config.ts";
-import { orgSettings, type User } from "../shared/model.ts";
+import { t } from "../shared/i18n.ts";
+import { defaultOrgSettings, orgSettings, type User } from "../shared/model.ts";
 import { getOrg } from "../domain/orgs.ts";
 import { type ChatAccess, listChatMembers, loadChatAccess } from "../domain/chats.ts";
 import {
@@ -183,14 +184,26 @@ export class CallScope {
     };
   }
 
-  /** Attendance against the chat's members as CSV (hosts). */
-  async attendanceCsv(): Promise<string> {
+  /** Attendance against the chat's members as CSV (hosts), with a name for the file. */
+  async attendanceCsv(): Promise<{ text: string; fileName: string }> {
     this.#requireHost();
-    const [members, attendance] = await Promise.all([
+    const [members, attendance, org] = await Promise.all([
       listChatMembers(this.#d.kv, this.access.chat),
       listAttendance(this.#d.kv, this.call.id),
+      getOrg(this.#d.kv, this.access.chat.orgId),
     ]);
-    return attendanceCsv(this.call, members, attendance, this.#d.clock.now());
+    const timeZone = (org ? orgSettings(org) : defaultOrgSettings()).timeZone;
+    const reader = { locale: this.#user.locale, timeZone };
+    const day = new Intl.DateTimeFormat("en-CA", { timeZone }).format(
+      Date.parse(this.call.startedAt),
+    );
+    const title = [t(reader.locale, "call.attendance.title"), this.access.chat.title, day]
+      .filter(Boolean).join(" ").replace(/[\\/:*?"<>|\p{Cc}]+/gu, "_");
+    return {
+      text: attendanceCsv(this.call, members, attendance, this.#d.clock.now(), reader),
+      /** For the download: the title of the chat and the day, in the reader's language. */
+      fileName: `${title}.csv`,
+    };
   }
 
   /** Ends the call in Parta (its hosts), then its LiveKit room for everyone in it. */

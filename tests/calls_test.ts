@@ -158,7 +158,7 @@ Deno.test("a lesson: tokens by role, signed webhooks feed attendance, the room's
     const joined = JSON.stringify({
       event: "participant_joined",
       id: "EV_1",
-      createdAt: Math.floor(Date.now() / 1000),
+      createdAt: Math.floor(t.clock.now() / 1000),
       room: { name: call.room },
       participant: { identity: student.id },
     });
@@ -255,6 +255,7 @@ Deno.test("a lesson: tokens by role, signed webhooks feed attendance, the room's
     assert.deepEqual([gone.status, gone.body.error.code], [404, "not_found"]);
     lk.absent.delete(student.id);
 
+    t.clock.advance(25 * 60_000); // Коля stays 25 minutes
     const left = JSON.stringify({
       event: "participant_left",
       id: "EV_2",
@@ -291,10 +292,23 @@ Deno.test("a lesson: tokens by role, signed webhooks feed attendance, the room's
       headers: { Authorization: `Bearer ${teacher.token}` },
     });
     assert.equal(csv.headers.get("Content-Type"), "text/csv; charset=utf-8");
-    const rows = (await csv.text()).trim().split("\r\n");
-    assert.equal(rows[0], "name,roles,attended,minutes,first_joined,last_left");
-    assert.ok(rows.some((r) => r.startsWith("Коля,student,yes,")));
-    assert.ok(rows.some((r) => r.startsWith("Мария Ивановна,teacher,no,")));
+    // Made for a spreadsheet opened in Russian: UTF-8 with its byte-order mark, semicolons,
+    // Russian headers and roles, да/нет, times in the school's time zone (Moscow, UTC+3).
+    const bytes = new Uint8Array(await csv.arrayBuffer());
+    assert.deepEqual([...bytes.slice(0, 3)], [0xef, 0xbb, 0xbf], "starts with the UTF-8 BOM");
+    const rows = new TextDecoder().decode(bytes.slice(3)).trim().split("\r\n");
+    assert.equal(rows[0], "Участник;Роль;Был(а);Минут;Первый вход;Последний выход");
+    assert.ok(
+      rows.includes("Коля;ученик;да;25;01.09.2026 09:00;01.09.2026 09:25"),
+      rows.join("\n"),
+    );
+    assert.ok(rows.includes("Мария Ивановна;учитель;нет;0;;"), rows.join("\n"));
+    assert.match(
+      csv.headers.get("Content-Disposition")!,
+      /^attachment; filename="attendance-[0-9A-Z]{26}\.csv"; filename\*=UTF-8''/,
+    );
+    const named = decodeURIComponent(csv.headers.get("Content-Disposition")!.split("''")[1]!);
+    assert.match(named, /^Посещаемость .+ 2026-09-01\.csv$/);
   } finally {
     await lk.close();
   }

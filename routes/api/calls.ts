@@ -40,8 +40,14 @@ export function callRoutes(deps: Deps) {
     const call = await open(c);
     const csv = await call.attendanceCsv();
     c.header("Content-Type", "text/csv; charset=utf-8");
-    c.header("Content-Disposition", `attachment; filename="attendance-${call.call.id}.csv"`);
-    return c.body(csv);
+    // An ASCII name for old clients, the reader's own (RFC 6266) for the rest.
+    c.header(
+      "Content-Disposition",
+      `attachment; filename="attendance-${call.call.id}.csv"; filename*=UTF-8''${
+        encodeURIComponent(csv.fileName)
+      }`,
+    );
+    return c.body(csv.text);
   });
 
   app.post("/calls/:callId/end", async (c) => {
