@@ -25,7 +25,7 @@ import {
   newRoomName,
   wasRemoved,
 } from "../domain/calls.ts";
-import { callRank, canControlCallParticipant, canHostCall } from "../shared/policy.ts";
+import { callRank, canControlCallParticipant, canHostCall, canJoinCall } from "../shared/policy.ts";
 import { AppError, forbidden, notFound } from "../shared/errors.ts";
 import { enforce } from "../platform/rate_limit.ts";
 import { attendanceCsv, recordWebhook } from "../domain/attendance.ts";
@@ -109,9 +109,11 @@ export class CallService {
       getOrg(this.#d.kv, access.chat.orgId),
     ]);
     const host = canHostCall(access.caller, call.startedBy) === "allow";
+    /** Whether the caller may join at all (students are kept out of meetings). */
+    const joinable = canJoinCall(access.caller, call.kind) === "allow";
     // The school's time zone, for the call's times (the browser's own when it is gone).
     const timeZone = org ? orgSettings(org).timeZone : undefined;
-    return { call, access, host, members, attendance, timeZone };
+    return { call, access, host, joinable, members, attendance, timeZone };
   }
 
   /**
@@ -159,6 +161,9 @@ export class CallScope {
     const lk = livekit(this.#d);
     await read();
     if (this.call.endedAt) throw new AppError(410, "call_ended", "This call has ended");
+    if (canJoinCall(this.access.caller, this.call.kind) === "forbidden") {
+      throw new AppError(403, "adults_only", "Meetings are for parents and staff, not students");
+    }
     if (await wasRemoved(this.#d.kv, this.call.id, this.#user.id)) {
       throw new AppError(403, "removed_from_call", "A host removed you from this call");
     }

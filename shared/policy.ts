@@ -6,7 +6,7 @@
  */
 import type { ClassId, UserId } from "./ids.ts";
 import type { Invite, Role } from "./model.ts";
-import type { ChatKind, ChatRole } from "./chat_model.ts";
+import type { CallKind, ChatKind, ChatRole } from "./chat_model.ts";
 import { forbidden, notFound } from "./errors.ts";
 
 /** What policy needs to know about a caller inside one school. */
@@ -338,6 +338,14 @@ export function callRank(c: ChatCaller, startedBy: UserId): CallRank {
 }
 
 const rankOf = (c: ChatCaller, startedBy: UserId) => CALL_RANKS.indexOf(callRank(c, startedBy));
+
+/**
+ * Members of the call's chat join it, except that a meeting (a parent meeting, a staff meeting)
+ * is for adults: students are kept out even when they are in the chat.
+ */
+export function canJoinCall(c: ChatCaller, kind: CallKind): Decision {
+  return decideChat(c, () => kind !== "meeting" || !c.orgRoles!.includes("student"));
+}
 
 /**
  * Hosts (every rank above a plain participant) lower hands, see attendance, share their screen

@@ -12,6 +12,7 @@ import {
   canEditMessage,
   canHoldRoles,
   canHostCall,
+  canJoinCall,
   canJoinChatByLink,
   canListInvites,
   canManageChat,
@@ -549,6 +550,28 @@ Deno.test("call policy ranks the school's staff over the chat's moderators over 
     parent: "participant",
     "starter since removed from the school": "participant",
     "teacher outside the chat": "participant",
+  });
+});
+
+Deno.test("call policy lets the chat's members join, and keeps students out of meetings", () => {
+  const everyone = {
+    admin: "allow",
+    teacher: "allow",
+    "another teacher": "allow",
+    "student moderator of the chat": "allow",
+    "student who started the call": "allow",
+    student: "allow",
+    parent: "allow",
+    "starter since removed from the school": "not_found",
+    "teacher outside the chat": "not_found",
+  } as const;
+  checkCall((c) => canJoinCall(c, "call"), everyone);
+  checkCall((c) => canJoinCall(c, "lesson"), everyone);
+  checkCall((c) => canJoinCall(c, "meeting"), {
+    ...everyone,
+    "student moderator of the chat": "forbidden",
+    "student who started the call": "forbidden",
+    student: "forbidden",
   });
 });
 

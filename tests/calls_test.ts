@@ -691,3 +691,60 @@ Deno.test("a removed participant gets no new token, and a rejoin with an old one
     await lk.close();
   }
 });
+
+Deno.test("a meeting is for adults: parents and staff in the chat join, students do not", async () => {
+  const lk = fakeLiveKit();
+  await using _lk = { [Symbol.asyncDispose]: () => lk.close() };
+  await using t = await testApp({
+    env: { LIVEKIT_URL: lk.url, LIVEKIT_API_KEY: KEY, LIVEKIT_API_SECRET: SECRET },
+  });
+  const { orgId, admin } = await createSchool(t);
+  const teacher = await joinAs(t, admin, orgId, "teacher", "Мария Ивановна");
+  const student = await joinAs(t, admin, orgId, "student", "Коля");
+  const parent = await joinAs(t, admin, orgId, "parent", "Мама Коли");
+  const chat = await json<{ chat: { id: string } }>(
+    t,
+    "POST",
+    `/orgs/${orgId}/chats`,
+    teacher.token,
+    {
+      kind: "group",
+      title: "5А",
+      memberIds: [student.id, parent.id],
+    },
+  );
+  const started = await json<{ call: { id: string } }>(
+    t,
+    "POST",
+    `/chats/${chat.body.chat.id}/calls`,
+    teacher.token,
+    { kind: "meeting", title: "Родительское собрание" },
+  );
+  assert.equal(started.status, 201);
+  const callId = started.body.call.id;
+  const token = (who: { token: string }) =>
+    json<{ error?: { code: string } }>(t, "POST", `/calls/${callId}/token`, who.token);
+  assert.equal((await token(parent)).status, 200, "a parent joins");
+  assert.equal((await token(teacher)).status, 200, "the teacher joins");
+  const refused = await token(student);
+  assert.deepEqual([refused.status, refused.body.error?.code], [403, "adults_only"]);
+  // The student's call page says why, instead of offering to join.
+  const page = await t.fetch(`/calls/${callId}`, {
+    headers: { Authorization: `Bearer ${student.token}` },
+  });
+  assert.equal(page.status, 403);
+  const html = await page.text();
+  assert.ok(html.includes("Собрание для взрослых"), "the page explains");
+  assert.ok(!html.includes('data-island="CallPage"'), "no way to join");
+  // A lesson in the same chat is the student's to join.
+  await json(t, "POST", `/calls/${callId}/end`, teacher.token);
+  const lesson = await json<{ call: { id: string } }>(
+    t,
+    "POST",
+    `/chats/${chat.body.chat.id}/calls`,
+    teacher.token,
+    { kind: "lesson" },
+  );
+  const asStudent = await json(t, "POST", `/calls/${lesson.body.call.id}/token`, student.token);
+  assert.equal(asStudent.status, 200);
+});

@@ -103,6 +103,17 @@ function show(c: Ctx, deps: Deps, v: Viewer, page: CallPageData) {
         </p>
       </section>
     );
+  } else if (!page.joinable) {
+    status = 403;
+    body = (
+      <section class="call-outcome card stack" aria-labelledby="call-adults-title">
+        <h2 id="call-adults-title">{t(locale, "call.adultsOnly.title")}</h2>
+        <p>{t(locale, "call.adultsOnly.text")}</p>
+        <p>
+          <a class="button" href={chatHref}>{t(locale, "call.backToChat")}</a>
+        </p>
+      </section>
+    );
   } else if (!config.livekit) {
     body = (
       <section class="call-outcome card stack" aria-labelledby="call-off-title">

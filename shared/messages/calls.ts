@@ -70,6 +70,9 @@ export const ru = {
     "Не удаётся связаться с сервером звонков. Возможно, он выключен или недоступен из вашей сети. Попробуйте ещё раз через минуту; если не поможет — сообщите администратору школы.",
   "call.notAllowed":
     "Сервер звонков не принял подключение. Попробуйте ещё раз; если не поможет — сообщите администратору школы.",
+  "call.adultsOnly.title": "Собрание для взрослых",
+  "call.adultsOnly.text":
+    "Это собрание для родителей и сотрудников школы, ученики к нему не подключаются.",
   "call.reconnecting": "Связь со звонком прервалась. Переподключаемся…",
   "call.reconnected": "Связь восстановлена",
   "call.lost": "Связь со звонком потеряна.",
@@ -192,6 +195,8 @@ export const en: Record<keyof typeof ru, string> = {
     "The call server cannot be reached. It may be down or blocked on your network. Try again in a minute; if that does not help, tell your school's administrator.",
   "call.notAllowed":
     "The call server refused the connection. Try again; if that does not help, tell your school's administrator.",
+  "call.adultsOnly.title": "A meeting for adults",
+  "call.adultsOnly.text": "This meeting is for parents and school staff; students do not join it.",
   "call.reconnecting": "The connection to the call dropped. Reconnecting…",
   "call.reconnected": "Connection restored",
   "call.lost": "The connection to the call was lost.",
