@@ -36,6 +36,8 @@ export interface CallPageProps {
   host: boolean;
   /** The chat's members as Parta knows them: the only source of names and badges in the call. */
   members: CallMember[];
+  /** The school's time zone, for attendance times. */
+  timeZone: string;
 }
 
 type Phase = "prejoin" | "joining" | "live" | "unavailable" | EndReason;
@@ -65,7 +67,9 @@ function mediaText(locale: Locale, kind: "mic" | "cam" | "screen", problem: Medi
   return t(locale, "call.media.failed");
 }
 
-export default function CallPage({ locale, callId, chatId, host, members }: CallPageProps) {
+export default function CallPage(
+  { locale, callId, chatId, host, members, timeZone }: CallPageProps,
+) {
   const live = useHydrated();
   const [phase, setPhase] = useState<Phase>("prejoin");
   const [problem, setProblem] = useState<string | null>(null);
@@ -237,6 +241,7 @@ export default function CallPage({ locale, callId, chatId, host, members }: Call
         session={session.current}
         mediaAlert={mediaAlert}
         onEndAll={endAll}
+        timeZone={timeZone}
       />
     );
   } else if (phase === "ended") {
@@ -246,7 +251,9 @@ export default function CallPage({ locale, callId, chatId, host, members }: Call
         {duration !== null && (
           <p>{t(locale, "call.ended.duration", { duration: formatDuration(locale, duration) })}</p>
         )}
-        {wasHost.current && <AttendancePanel locale={locale} callId={callId} chatId={chatId} />}
+        {wasHost.current && (
+          <AttendancePanel locale={locale} callId={callId} chatId={chatId} timeZone={timeZone} />
+        )}
         <p>
           <a class="button" href={`/chats/${chatId}`}>{t(locale, "call.backToChat")}</a>
         </p>

@@ -309,6 +309,14 @@ Deno.test("a lesson: tokens by role, signed webhooks feed attendance, the room's
     );
     const named = decodeURIComponent(csv.headers.get("Content-Disposition")!.split("''")[1]!);
     assert.match(named, /^Посещаемость .+ 2026-09-01\.csv$/);
+    // The ended call's page draws each person's stay on a timeline, and says it in words.
+    const page = await t.fetch(`/calls/${call.id}`, {
+      headers: { Authorization: `Bearer ${teacher.token}` },
+    });
+    assert.equal(page.status, 410);
+    const html = await page.text();
+    assert.match(html, /<svg class="call-timeline"[^>]*aria-label="09:00–09:25"/);
+    assert.match(html, /<svg class="call-timeline"[^>]*aria-label="Не подключался\(ась\)"/);
   } finally {
     await lk.close();
   }

@@ -130,3 +130,68 @@ export async function signInReal(base: string, email: string, displayName?: stri
   if (displayName) await api(base, "PATCH", "/me", verified.body.token, { displayName });
   return verified.body.token;
 }
+
+/** A TCP relay on loopback that a test can cut, as a network drop would. */
+export interface Cable extends AsyncDisposable {
+  /** Where to connect instead of the target. */
+  port: number;
+  /**
+   * Drops every connection through the cable and refuses new ones for `ms`, as a network that
+   * goes away and comes back.
+   */
+  cut(ms: number): void;
+}
+
+/** Relays loopback connections on a free port to `targetPort`, byte for byte. */
+export function cable(targetPort: number): Cable {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const open = new Set<Deno.Conn>();
+  let downUntil = 0;
+  const relay = async (from: Deno.Conn, to: Deno.Conn) => {
+    try {
+      await from.readable.pipeTo(to.writable);
+    } catch {
+      // The other side went away, or the cable was cut.
+    } finally {
+      for (const c of [from, to]) {
+        try {
+          c.close();
+        } catch { /* already closed */ }
+        open.delete(c);
+      }
+    }
+  };
+  const accepting = (async () => {
+    for await (const conn of listener) {
+      if (Date.now() < downUntil) {
+        conn.close();
+        continue;
+      }
+      try {
+        const target = await Deno.connect({ hostname: "127.0.0.1", port: targetPort });
+        open.add(conn).add(target);
+        relay(conn, target);
+        relay(target, conn);
+      } catch {
+        conn.close();
+      }
+    }
+  })();
+  return {
+    port: (listener.addr as Deno.NetAddr).port,
+    cut(ms) {
+      downUntil = Date.now() + ms;
+      for (const c of [...open]) {
+        try {
+          c.close();
+        } catch { /* already closed */ }
+      }
+      open.clear();
+    },
+    async [Symbol.asyncDispose]() {
+      listener.close();
+      await accepting.catch(() => {});
+      this.cut(0);
+    },
+  };
+}

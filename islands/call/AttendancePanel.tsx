@@ -8,14 +8,20 @@ import {
   type AttendanceRow,
   attendanceRows,
   type MemberLike,
+  type Span,
 } from "./attendance.ts";
 import { AttendanceTable } from "./AttendanceTable.tsx";
 
 export function AttendancePanel(
-  { locale, callId, chatId }: { locale: Locale; callId: string; chatId: string },
+  { locale, callId, chatId, timeZone }: {
+    locale: Locale;
+    callId: string;
+    chatId: string;
+    timeZone: string;
+  },
 ) {
   const [open, setOpen] = useState(false);
-  const [rows, setRows] = useState<AttendanceRow[] | null>(null);
+  const [rows, setRows] = useState<{ rows: AttendanceRow[]; span: Span } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
 
@@ -24,14 +30,17 @@ export function AttendancePanel(
     setError(null);
     try {
       const [view, chat] = await Promise.all([
-        api<{ call: { endedAt?: string }; attendance: AttendanceEntry[] }>(
+        api<{ call: { startedAt: string; endedAt?: string }; attendance: AttendanceEntry[] }>(
           "GET",
           `/calls/${callId}`,
         ),
         api<{ chat: { members: MemberLike[] } }>("GET", `/chats/${chatId}`),
       ]);
-      const end = view.call.endedAt ? Date.parse(view.call.endedAt) : Date.now();
-      setRows(attendanceRows(chat.chat.members, view.attendance, end));
+      const span = {
+        start: Date.parse(view.call.startedAt),
+        end: view.call.endedAt ? Date.parse(view.call.endedAt) : Date.now(),
+      };
+      setRows({ rows: attendanceRows(chat.chat.members, view.attendance, span), span });
     } catch (err) {
       setError(errorText(locale, err));
     } finally {
@@ -58,7 +67,15 @@ export function AttendancePanel(
       <div id="call-attendance-body" hidden={!open}>
         {error && <p class="alert alert-error" role="alert">{error}</p>}
         {loading && !rows && <p class="muted">{t(locale, "call.attendance.loading")}</p>}
-        {rows && <AttendanceTable locale={locale} callId={callId} rows={rows} />}
+        {rows && (
+          <AttendanceTable
+            locale={locale}
+            callId={callId}
+            rows={rows.rows}
+            span={rows.span}
+            timeZone={timeZone}
+          />
+        )}
         <button type="button" class="secondary" disabled={loading} onClick={load}>
           {t(locale, "call.attendance.refresh")}
         </button>

@@ -20,10 +20,12 @@ export interface CallRoomProps {
   mediaAlert: string | null;
   /** A host asks to end the call for everyone. */
   onEndAll(): void;
+  /** The school's time zone, for attendance times. */
+  timeZone: string;
 }
 
 export function CallRoom(
-  { locale, callId, chatId, snap, session, mediaAlert, onEndAll }: CallRoomProps,
+  { locale, callId, chatId, snap, session, mediaAlert, onEndAll, timeZone }: CallRoomProps,
 ) {
   const [ending, setEnding] = useState(false);
   const [handError, setHandError] = useState<string | null>(null);
@@ -115,7 +117,9 @@ export function CallRoom(
         </section>
         <div class="call-side">
           <ParticipantList locale={locale} callId={callId} peers={snap.peers} host={snap.host} />
-          {snap.host && <AttendancePanel locale={locale} callId={callId} chatId={chatId} />}
+          {snap.host && (
+            <AttendancePanel locale={locale} callId={callId} chatId={chatId} timeZone={timeZone} />
+          )}
         </div>
       </div>
       {ending && (

@@ -85,10 +85,16 @@ Deno.test("attendance counts every member, open entries up to the end, present f
     { userId: "a", joinedAt: at(0), leftAt: at(10) },
     { userId: "a", joinedAt: at(20) },
     { userId: "c", joinedAt: at(5), leftAt: at(7) },
-  ], t0 + 30 * 60_000);
+  ], { start: t0, end: t0 + 40 * 60_000 });
   assert.deepEqual(rows.map((r) => [r.name, r.present, r.minutes]), [
     ["Анна", true, 2],
-    ["Яна", true, 20],
+    ["Яна", true, 30],
     ["Борис", false, 0],
   ]);
+  // The timeline: each stay where it falls on the call's forty minutes; an open one runs to the end.
+  assert.deepEqual(rows[1]!.visits.map((v) => [v.from, v.to, v.leftAt]), [
+    [0, 0.25, at(10)],
+    [0.5, 1, null],
+  ]);
+  assert.deepEqual(rows[2]!.visits, []);
 });

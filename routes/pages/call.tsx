@@ -52,6 +52,8 @@ function show(c: Ctx, deps: Deps, v: Viewer, page: CallPageData) {
   const { locale } = v;
   const { config } = deps;
   const { call, access, host, members, timeZone } = page;
+  /** The school's time zone, or the server's when the school is gone. */
+  const zone = timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
   const chatName = access.chat.kind === "direct"
     ? members.find((m) => m.userId !== v.user!.id)?.displayName ?? t(locale, "call.unnamed")
     : access.chat.title ?? t(locale, "call.unnamed");
@@ -82,7 +84,8 @@ function show(c: Ctx, deps: Deps, v: Viewer, page: CallPageData) {
   let body: ComponentChildren;
   let status = 200;
   if (call.endedAt) {
-    const rows = host ? attendanceRows(members, page.attendance, Date.parse(call.endedAt)) : null;
+    const span = { start: Date.parse(call.startedAt), end: Date.parse(call.endedAt) };
+    const rows = host ? attendanceRows(members, page.attendance, span) : null;
     status = 410;
     body = (
       <section class="call-outcome card stack" aria-labelledby="call-ended-title">
@@ -95,7 +98,13 @@ function show(c: Ctx, deps: Deps, v: Viewer, page: CallPageData) {
         {rows && (
           <>
             <h3>{t(locale, "call.attendance.title")}</h3>
-            <AttendanceTable locale={locale} callId={call.id} rows={rows} />
+            <AttendanceTable
+              locale={locale}
+              callId={call.id}
+              rows={rows}
+              span={span}
+              timeZone={zone}
+            />
           </>
         )}
         <p>
@@ -137,6 +146,7 @@ function show(c: Ctx, deps: Deps, v: Viewer, page: CallPageData) {
           callId: call.id,
           chatId: call.chatId,
           host,
+          timeZone: zone,
           members: callMembers(call, members, access.caller),
         }}
       />

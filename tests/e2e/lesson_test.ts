@@ -260,6 +260,8 @@ Deno.test("a lesson on the real LiveKit: start, join, see each other, hand, mute
     }, 20_000);
     await tPage.reload();
     await tPage.getByRole("heading", { name: "Посещаемость" }).waitFor();
+    // Each of the three is drawn on the lesson's timeline.
+    assert.equal(await tPage.locator("svg.call-timeline rect.call-timeline-visit").count(), 3);
     await shot(tPage, "attendance");
     assert.deepEqual(errors, []);
   } catch (err) {
