@@ -115,7 +115,8 @@ export function isVerifiedTeacher(member: Pick<MemberView, "roles" | "verified">
   return member.verified && member.roles.includes("teacher");
 }
 
-function upsert(messages: MessageView[], message: MessageView): MessageView[] {
+/** `messages` with `message` in its place by seq: added, or replacing the one held. */
+export function upsert(messages: MessageView[], message: MessageView): MessageView[] {
   const at = messages.findIndex((m) => m.seq === message.seq);
   if (at >= 0) {
     // What only the viewer's own reads carry stays: their reactions, vote and confirmation.

@@ -7,6 +7,7 @@ import type { CallSession, Snapshot } from "./session.ts";
 import { Tile } from "./Tile.tsx";
 import { ParticipantList } from "./ParticipantList.tsx";
 import { AttendancePanel } from "./AttendancePanel.tsx";
+import { CallChat } from "./CallChat.tsx";
 import { ConfirmDialog } from "./ConfirmDialog.tsx";
 import { Icon } from "./Icon.tsx";
 
@@ -120,6 +121,7 @@ export function CallRoom(
           {snap.host && (
             <AttendancePanel locale={locale} callId={callId} chatId={chatId} timeZone={timeZone} />
           )}
+          <CallChat locale={locale} chatId={chatId} me={me.identity} timeZone={timeZone} />
         </div>
       </div>
       {ending && (

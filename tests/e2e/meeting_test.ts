@@ -1,7 +1,8 @@
 /**
  * A parent meeting on the real LiveKit server, in Chromium with its fake camera and microphone:
  * the class teacher starts a meeting from the class's parents' chat, two parents join from the
- * chat's call card and see each other, a student of the class cannot get in, and a parent whose
+ * chat's call card and see each other, they write in the chat beside the video (the chat
+ * itself, as the messenger shows it), a student of the class cannot get in, and a parent whose
  * network drops is shown as reconnecting and comes back into the same meeting. The browsers
  * reach LiveKit's signalling through a relay the test cuts, as a dropped network would.
  * Screenshots go to /tmp/parta-meeting.
@@ -107,6 +108,34 @@ Deno.test("a parent meeting on the real LiveKit: parents join, a student cannot,
       (await lk.rooms.listParticipants(room)).map((p) => p.identity).sort();
     assert.deepEqual(await inRoom(), [teacher.id, mama.id, papa.id].sort());
     await mPage.screenshot({ path: `${SHOTS}/parent.png` });
+
+    // The chat beside the video is the parents' chat itself: what a parent types there is
+    // seen by everyone in the call and is in the chat's history, and what is written in the
+    // messenger arrives in the call.
+    await mPage.getByLabel("Сообщение в чат").fill("Можно вопрос про экскурсию?");
+    await mPage.getByRole("button", { name: "Отправить" }).click();
+    for (const page of [tPage, pPage]) {
+      await page.locator(".call-chat-msg", { hasText: "Можно вопрос про экскурсию?" }).waitFor();
+    }
+    const history = await api<{ messages: { text: string; authorId: string }[] }>(
+      base,
+      "GET",
+      `/chats/${chatId}/messages`,
+      teacher.token,
+    );
+    assert.equal(history.body.messages[0]?.text, "Можно вопрос про экскурсию?");
+    assert.equal(history.body.messages[0]?.authorId, mama.id);
+    const messenger = await signedInPage(e2e, "teacher@school12.test");
+    watch(messenger);
+    await messenger.goto(`/chats/${chatId}`);
+    await messenger.locator(".msg-text", { hasText: "Можно вопрос про экскурсию?" }).waitFor();
+    await messenger.fill("#composer-input", "Да, конечно, задавайте.");
+    await messenger.keyboard.press("Enter");
+    for (const page of [mPage, pPage]) {
+      await page.locator(".call-chat-msg", { hasText: "Да, конечно, задавайте." }).waitFor();
+    }
+    await mPage.screenshot({ path: `${SHOTS}/chat-in-call.png` });
+    await messenger.close();
 
     // A student of the class is not in the parents' chat: no way in, not even by the address.
     const token = await api<{ error: { code: string } }>(
