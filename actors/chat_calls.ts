@@ -19,6 +19,7 @@ export type StartCallCommand = {
   title: string | null;
   room: string;
   screenShareForAll: boolean;
+  lobby: boolean;
 };
 export type EndCallCommand = { type: "endCall"; actorId: UserId; callId: string };
 /** The call's room finished on LiveKit's side (its webhook): ended as by its starter. */
@@ -64,6 +65,7 @@ export const start = {
       room: c.room,
       messageSeq: message.seq,
       screenShareForAll: c.screenShareForAll,
+      ...(c.lobby ? { lobby: true } : {}),
     };
     r.plan.activeCall = call;
     r.plan.check({ key: keys.activeCall(r.chatId), versionstamp: null });

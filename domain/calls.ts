@@ -23,6 +23,8 @@ export interface Call extends CallSummary {
   messageSeq: number;
   /** Whether students and parents may share their screen (camera and microphone always). */
   screenShareForAll: boolean;
+  /** Participants wait in a lobby until a host lets them in (hosts go straight in). */
+  lobby?: boolean;
 }
 
 export interface Attendance {
@@ -70,6 +72,65 @@ export async function wasRemoved(kv: Deno.Kv, callId: string, userId: UserId): P
   return (await kv.get(keys.callRemoval(callId, userId))).versionstamp !== null;
 }
 
+/** Someone waiting in the lobby: since when, and when their page last asked. */
+export interface Knock {
+  userId: UserId;
+  since: string;
+  seen: string;
+}
+
+/** A host's answer to a knock. */
+export type Admission = "admitted" | "declined";
+
+/** A page waiting in the lobby asks every few seconds; a knock not renewed this long is gone. */
+const KNOCK_FRESH_MS = 15_000;
+
+/** Records (or renews) `userId`'s wait in the call's lobby. */
+export async function knock(kv: Deno.Kv, callId: string, userId: UserId, now: number) {
+  const key = keys.callKnock(callId, userId);
+  const held = (await kv.get<Knock>(key)).value;
+  const at = new Date(now).toISOString();
+  const next: Knock = { userId, since: held?.since ?? at, seen: at };
+  await kv.set(key, next, { expireIn: REMOVAL_TTL_MS });
+}
+
+/** Who is waiting in the lobby now, longest first. */
+export async function listKnocks(kv: Deno.Kv, callId: string, now: number): Promise<Knock[]> {
+  const entries = await listAll<Knock>(kv, keys.callKnocks(callId));
+  return entries.map((e) => e.value)
+    .filter((k) => now - Date.parse(k.seen) < KNOCK_FRESH_MS)
+    .sort((a, b) => a.since.localeCompare(b.since));
+}
+
+/** Whether `userId` is waiting in the lobby now. */
+export async function isKnocking(kv: Deno.Kv, callId: string, userId: UserId, now: number) {
+  const held = (await kv.get<Knock>(keys.callKnock(callId, userId))).value;
+  return held !== null && now - Date.parse(held.seen) < KNOCK_FRESH_MS;
+}
+
+/** A host's answer to `userId`'s knock, which ends the wait. */
+export async function answerKnock(kv: Deno.Kv, callId: string, userId: UserId, answer: Admission) {
+  await kv.atomic()
+    .delete(keys.callKnock(callId, userId))
+    .set(keys.callAdmission(callId, userId), answer, { expireIn: REMOVAL_TTL_MS })
+    .commit();
+}
+
+/**
+ * What a host answered `userId`, if anything. A refusal is told once: it is taken back as it
+ * is read, so the person may ask again.
+ */
+export async function admissionOf(
+  kv: Deno.Kv,
+  callId: string,
+  userId: UserId,
+): Promise<Admission | null> {
+  const key = keys.callAdmission(callId, userId);
+  const held = await kv.get<Admission>(key);
+  if (held.value === "declined") await kv.atomic().check(held).delete(key).commit();
+  return held.value;
+}
+
 /** The call's joins and leaves, in order. */
 export async function listAttendance(kv: Deno.Kv, callId: string): Promise<Attendance[]> {
   const entries = await listAll<Attendance>(kv, keys.callAttendance(callId));
@@ -86,6 +147,7 @@ export function callView(call: Call) {
     room: call.room,
     startedBy: call.startedBy,
     startedAt: call.startedAt,
+    ...(call.lobby ? { lobby: true as const } : {}),
     ...(call.endedAt ? { endedAt: call.endedAt, durationSeconds: call.durationSeconds } : {}),
   };
 }

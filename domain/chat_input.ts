@@ -99,6 +99,8 @@ export const startCallInput = z.object({
   kind: z.enum(CALL_KINDS),
   title: line(1, 200).nullable().optional(),
   screenShareForAll: z.boolean().optional(),
+  /** Participants wait until a host lets them in (default: on for meetings, off otherwise). */
+  lobby: z.boolean().optional(),
 });
 
 export const muteParticipantInput = z.object({

@@ -38,9 +38,14 @@ export interface CallPageProps {
   members: CallMember[];
   /** The school's time zone, for attendance times. */
   timeZone: string;
+  /** Participants wait in a lobby until a host lets them in. */
+  lobby: boolean;
 }
 
-type Phase = "prejoin" | "joining" | "live" | "unavailable" | EndReason;
+/** How often a page in the lobby asks whether it has been let in. */
+const LOBBY_POLL_MS = 3000;
+
+type Phase = "prejoin" | "joining" | "waiting" | "declined" | "live" | "unavailable" | EndReason;
 
 const ENDINGS: Record<Exclude<EndReason, "ended">, MessageKey> = {
   left: "call.left",
@@ -68,7 +73,7 @@ function mediaText(locale: Locale, kind: "mic" | "cam" | "screen", problem: Medi
 }
 
 export default function CallPage(
-  { locale, callId, chatId, host, members, timeZone }: CallPageProps,
+  { locale, callId, chatId, host, members, timeZone, lobby }: CallPageProps,
 ) {
   const live = useHydrated();
   const [phase, setPhase] = useState<Phase>("prejoin");
@@ -80,6 +85,8 @@ export default function CallPage(
   const session = useRef<CallSession | null>(null);
   const choice = useRef<MediaChoice | null>(null);
   const endingAll = useRef(false);
+  /** The person stopped waiting in the lobby. */
+  const gaveUp = useRef(false);
   /** How many times a session has ended: one that ends while still joining is not shown live. */
   const ends = useRef(0);
   const wasHost = useRef(host);
@@ -164,12 +171,14 @@ export default function CallPage(
     setMediaAlert(null);
     setNotice(t(locale, "call.connecting"));
     setPhase("joining");
-    let grant: { url: string; token: string };
+    let grant: { url: string; token: string } | null;
     try {
-      grant = await api("POST", `/calls/${callId}/token`);
+      grant = await tokenWhenLetIn();
+      if (!grant) return; // they stopped waiting
     } catch (err) {
       if (err instanceof ApiError && err.status === 410) return showEnded();
       if (err instanceof ApiError && err.code === "removed_from_call") return setPhase("removed");
+      if (err instanceof ApiError && err.code === "lobby_declined") return setPhase("declined");
       if (err instanceof ApiError && err.code === "calls_unavailable") {
         return setPhase("unavailable");
       }
@@ -206,6 +215,29 @@ export default function CallPage(
     }
   }
 
+  /**
+   * A token for the call; in a call with a lobby, after a host lets one in (asking every few
+   * seconds meanwhile). Null when the person stops waiting.
+   */
+  async function tokenWhenLetIn(): Promise<{ url: string; token: string } | null> {
+    gaveUp.current = false;
+    for (;;) {
+      const answer = await api<{ url: string; token: string } | { waiting: true }>(
+        "POST",
+        `/calls/${callId}/token`,
+      );
+      if (gaveUp.current) return null;
+      if (!("waiting" in answer)) {
+        setNotice(t(locale, "call.connecting"));
+        setPhase("joining");
+        return answer;
+      }
+      setPhase("waiting");
+      await new Promise((resolve) => setTimeout(resolve, LOBBY_POLL_MS));
+      if (gaveUp.current) return null;
+    }
+  }
+
   async function endAll() {
     try {
       await api("POST", `/calls/${callId}/end`);
@@ -231,6 +263,27 @@ export default function CallPage(
         />
       </>
     );
+  } else if (phase === "waiting") {
+    body = (
+      <section class="call-outcome card stack" aria-labelledby="call-lobby-title">
+        <div role="status">
+          <h2 id="call-lobby-title" tabIndex={-1}>{t(locale, "call.lobby.waitTitle")}</h2>
+          <p>{t(locale, "call.lobby.waitText")}</p>
+        </div>
+        <div class="row">
+          <button
+            type="button"
+            class="secondary"
+            onClick={() => {
+              gaveUp.current = true;
+              setPhase("prejoin");
+            }}
+          >
+            {t(locale, "call.lobby.stopWaiting")}
+          </button>
+        </div>
+      </section>
+    );
   } else if (phase === "live" && snap && session.current) {
     body = (
       <CallRoom
@@ -242,6 +295,8 @@ export default function CallPage(
         mediaAlert={mediaAlert}
         onEndAll={endAll}
         timeZone={timeZone}
+        lobby={lobby}
+        announce={setNotice}
       />
     );
   } else if (phase === "ended") {
@@ -262,8 +317,10 @@ export default function CallPage(
   } else {
     const text = phase === "unavailable"
       ? t(locale, "call.unavailable")
+      : phase === "declined"
+      ? t(locale, "call.lobby.declined")
       : t(locale, ENDINGS[phase as keyof typeof ENDINGS] ?? "call.lost");
-    const rejoin = phase === "left" || phase === "lost";
+    const rejoin = phase === "left" || phase === "lost" || phase === "declined";
     const heading = <h2 id="call-outcome-title" tabIndex={-1}>{text}</h2>;
     body = (
       <section class="call-outcome card stack" aria-labelledby="call-outcome-title">
@@ -271,7 +328,14 @@ export default function CallPage(
         <div class="row">
           {rejoin && choice.current && (
             <button type="button" onClick={() => join(choice.current!)}>
-              {t(locale, phase === "left" ? "call.returnToCall" : "call.rejoin")}
+              {t(
+                locale,
+                phase === "left"
+                  ? "call.returnToCall"
+                  : phase === "declined"
+                  ? "call.lobby.askAgain"
+                  : "call.rejoin",
+              )}
             </button>
           )}
           <a class="button secondary" href={`/chats/${chatId}`}>{t(locale, "call.backToChat")}</a>

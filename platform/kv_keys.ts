@@ -135,6 +135,11 @@ export const keys = {
   callAttendanceEntry: (callId: string, id: string) => ["call_attendance", callId, id] as const,
   /** A host removed this person from the call: no new token, and a rejoin is removed again. */
   callRemoval: (callId: string, userId: UserId) => ["call_removals", callId, userId] as const,
+  /** Someone waiting in a call's lobby for a host to let them in (refreshed while they wait). */
+  callKnock: (callId: string, userId: UserId) => ["call_knocks", callId, userId] as const,
+  callKnocks: (callId: string) => ["call_knocks", callId] as const,
+  /** A host's answer to a knock: let in for the rest of the call, or turned away once. */
+  callAdmission: (callId: string, userId: UserId) => ["call_admissions", callId, userId] as const,
   /** LiveKit webhook ids already handled (LiveKit may deliver one twice). */
   webhookEvent: (id: string) => ["webhook_events", id] as const,
   /** Lessons and meetings planned in a chat, by start time. */

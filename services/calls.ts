@@ -13,14 +13,20 @@ import { defaultOrgSettings, orgSettings, type User } from "../shared/model.ts";
 import { getOrg } from "../domain/orgs.ts";
 import { type ChatAccess, listChatMembers, loadChatAccess } from "../domain/chats.ts";
 import {
+  type Admission,
+  admissionOf,
+  answerKnock,
   type Call,
   callsUnavailable,
   callView,
   getCall,
   HAND_RATE,
+  isKnocking,
   issueToken,
+  knock,
   listAttendance,
   listCallMembers,
+  listKnocks,
   markRemoved,
   newRoomName,
   wasRemoved,
@@ -53,6 +59,7 @@ export interface NewCall {
   kind: Call["kind"];
   title?: string | null;
   screenShareForAll?: boolean;
+  lobby?: boolean;
 }
 
 export class CallService {
@@ -79,6 +86,7 @@ export class CallService {
         title: input.title ?? null,
         room: newRoomName(),
         screenShareForAll: input.screenShareForAll ?? false,
+        lobby: input.lobby ?? input.kind === "meeting",
       }),
     );
     return callView(call);
@@ -156,8 +164,14 @@ export class CallScope {
     if (!this.host) throw forbidden("Only the call's hosts can do this");
   }
 
-  /** A LiveKit token for the caller (503 without LiveKit, then the request is read). */
-  async token(read: () => Promise<void>) {
+  /**
+   * A LiveKit token for the caller (503 without LiveKit, then the request is read); in a call
+   * with a lobby, a participant a host has not let in yet waits instead (`{ waiting: true }`,
+   * asked again every few seconds), and one turned away hears it once (403 `lobby_declined`).
+   */
+  async token(
+    read: () => Promise<void>,
+  ): Promise<{ url: string; token: string } | { waiting: true }> {
     const lk = livekit(this.#d);
     await read();
     if (this.call.endedAt) throw new AppError(410, "call_ended", "This call has ended");
@@ -166,6 +180,17 @@ export class CallScope {
     }
     if (await wasRemoved(this.#d.kv, this.call.id, this.#user.id)) {
       throw new AppError(403, "removed_from_call", "A host removed you from this call");
+    }
+    if (this.call.lobby && !this.host) {
+      const { kv, clock } = this.#d;
+      const answer = await admissionOf(kv, this.call.id, this.#user.id);
+      if (answer === "declined") {
+        throw new AppError(403, "lobby_declined", "A host did not let you into this call");
+      }
+      if (answer !== "admitted") {
+        await knock(kv, this.call.id, this.#user.id, clock.now());
+        return { waiting: true };
+      }
     }
     const token = await issueToken(lk, this.call, {
       userId: this.#user.id,
@@ -316,6 +341,36 @@ export class CallScope {
     await this.#room(async (rooms) => {
       await rooms.updateParticipant(this.call.room, this.#user.id, { attributes: { hand } });
     });
+  }
+
+  /** Who waits in the lobby, longest first, with their names (hosts). */
+  async lobby() {
+    this.#requireHost();
+    this.#live();
+    const [knocks, members] = await Promise.all([
+      listKnocks(this.#d.kv, this.call.id, this.#d.clock.now()),
+      listChatMembers(this.#d.kv, this.access.chat),
+    ]);
+    const byId = new Map(members.map((m) => [m.userId, m]));
+    return {
+      waiting: knocks.flatMap((k) => {
+        const m = byId.get(k.userId);
+        return m
+          ? [{ userId: k.userId, displayName: m.displayName, roles: m.roles, since: k.since }]
+          : [];
+      }),
+    };
+  }
+
+  /** A host lets `targetId` in from the lobby, or turns them away: 404 unless they wait now. */
+  async answerKnock(targetId: string, answer: Admission): Promise<void> {
+    this.#requireHost();
+    this.#live();
+    const { kv, clock } = this.#d;
+    if (!isUlid<UserId>(targetId) || !await isKnocking(kv, this.call.id, targetId, clock.now())) {
+      throw notFound("Nobody of that id waits in the lobby");
+    }
+    await answerKnock(kv, this.call.id, targetId, answer);
   }
 
   /** Lowers every raised hand (hosts). */

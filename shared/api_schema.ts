@@ -486,7 +486,13 @@ export const fileReply = z.object({
 
 export const callSchema = named(
   "Call",
-  z.object({ ...callSummarySchema.shape, chatId: id, room: z.string() }),
+  z.object({
+    ...callSummarySchema.shape,
+    chatId: id,
+    room: z.string(),
+    /** Participants wait in a lobby until a host lets them in. */
+    lobby: z.literal(true).optional(),
+  }),
 );
 export const callReply = z.object({ call: callSchema });
 export const callTokenReply = z.object({ url: z.string(), token: z.string() });
@@ -504,6 +510,12 @@ export const callViewReply = z.object({
     }),
   ),
   you: z.object({ userId: id, host: z.boolean() }),
+});
+export const lobbyWaitReply = z.object({ waiting: z.literal(true) });
+export const lobbyReply = z.object({
+  waiting: z.array(
+    z.object({ userId: id, displayName: z.string().nullable(), roles: z.array(role), since: time }),
+  ),
 });
 export const webhookReply = z.object({ ok: z.literal(true) });
 

@@ -732,7 +732,7 @@ Deno.test("a meeting is for adults: parents and staff in the chat join, students
   const callId = started.body.call.id;
   const token = (who: { token: string }) =>
     json<{ error?: { code: string } }>(t, "POST", `/calls/${callId}/token`, who.token);
-  assert.equal((await token(parent)).status, 200, "a parent joins");
+  assert.equal((await token(parent)).status, 202, "a parent waits in the meeting's lobby");
   assert.equal((await token(teacher)).status, 200, "the teacher joins");
   const refused = await token(student);
   assert.deepEqual([refused.status, refused.body.error?.code], [403, "adults_only"]);
@@ -755,4 +755,106 @@ Deno.test("a meeting is for adults: parents and staff in the chat join, students
   );
   const asStudent = await json(t, "POST", `/calls/${lesson.body.call.id}/token`, student.token);
   assert.equal(asStudent.status, 200);
+});
+
+Deno.test("a meeting's lobby: people wait until a host lets them in or turns them away", async () => {
+  const lk = fakeLiveKit();
+  await using _lk = { [Symbol.asyncDispose]: () => lk.close() };
+  await using t = await testApp({
+    env: { LIVEKIT_URL: lk.url, LIVEKIT_API_KEY: KEY, LIVEKIT_API_SECRET: SECRET },
+  });
+  const { orgId, admin } = await createSchool(t);
+  const teacher = await joinAs(t, admin, orgId, "teacher", "Мария Ивановна");
+  const mama = await joinAs(t, admin, orgId, "parent", "Анна Петрова");
+  const papa = await joinAs(t, admin, orgId, "parent", "Игорь Смирнов");
+  const chat = await json<{ chat: { id: string } }>(
+    t,
+    "POST",
+    `/orgs/${orgId}/chats`,
+    teacher.token,
+    {
+      kind: "group",
+      title: "Родители 5 «А»",
+      memberIds: [mama.id, papa.id],
+    },
+  );
+  const started = await json<{ call: { id: string; lobby?: true } }>(
+    t,
+    "POST",
+    `/chats/${chat.body.chat.id}/calls`,
+    teacher.token,
+    { kind: "meeting", title: "Родительское собрание" },
+  );
+  assert.equal(started.body.call.lobby, true, "a meeting has a lobby unless asked otherwise");
+  const callId = started.body.call.id;
+  const token = (who: { token: string }) =>
+    json<{ waiting?: true; token?: string; error?: { code: string } }>(
+      t,
+      "POST",
+      `/calls/${callId}/token`,
+      who.token,
+    );
+  const lobby = () =>
+    json<{ waiting: { userId: string; displayName: string }[] }>(
+      t,
+      "GET",
+      `/calls/${callId}/lobby`,
+      teacher.token,
+    );
+
+  // The host goes straight in; the parents wait.
+  assert.equal((await token(teacher)).status, 200);
+  assert.deepEqual(await lobby().then((l) => l.body.waiting), []);
+  const first = await token(mama);
+  assert.deepEqual([first.status, first.body], [202, { waiting: true }]);
+  t.clock.advance(2000);
+  assert.equal((await token(papa)).status, 202);
+  assert.deepEqual((await lobby()).body.waiting.map((w) => w.displayName), [
+    "Анна Петрова",
+    "Игорь Смирнов",
+  ]);
+  // Only hosts see and answer the lobby.
+  assert.equal((await json(t, "GET", `/calls/${callId}/lobby`, mama.token)).status, 403);
+  const byParent = await json(t, "POST", `/calls/${callId}/lobby/${papa.id}/admit`, mama.token);
+  assert.equal(byParent.status, 403);
+
+  // Let in: a token, from then on.
+  const admit = await json(t, "POST", `/calls/${callId}/lobby/${mama.id}/admit`, teacher.token);
+  assert.equal(admit.status, 204);
+  const letIn = await token(mama);
+  assert.equal(letIn.status, 200);
+  assert.ok(letIn.body.token);
+  assert.equal((await token(mama)).status, 200, "still in after asking again");
+
+  // Turned away: told once, then they may ask again and wait.
+  const decline = await json(t, "POST", `/calls/${callId}/lobby/${papa.id}/decline`, teacher.token);
+  assert.equal(decline.status, 204);
+  assert.deepEqual((await lobby()).body.waiting, []);
+  const refused = await token(papa);
+  assert.deepEqual([refused.status, refused.body.error?.code], [403, "lobby_declined"]);
+  assert.equal((await token(papa)).status, 202, "asking again puts them back in the lobby");
+
+  // A page that stopped asking is no longer waiting, and cannot be let in.
+  t.clock.advance(60_000);
+  assert.deepEqual((await lobby()).body.waiting, []);
+  const stale = await json<{ error: { code: string } }>(
+    t,
+    "POST",
+    `/calls/${callId}/lobby/${papa.id}/admit`,
+    teacher.token,
+  );
+  assert.deepEqual([stale.status, stale.body.error.code], [404, "not_found"]);
+
+  // Without a lobby, a meeting lets its members straight in.
+  await json(t, "POST", `/calls/${callId}/end`, teacher.token);
+  const open = await json<{ call: { id: string; lobby?: true } }>(
+    t,
+    "POST",
+    `/chats/${chat.body.chat.id}/calls`,
+    teacher.token,
+    { kind: "meeting", lobby: false },
+  );
+  assert.equal(open.body.call.lobby, undefined);
+  const direct = await json(t, "POST", `/calls/${open.body.call.id}/token`, papa.token);
+  assert.equal(direct.status, 200);
 });

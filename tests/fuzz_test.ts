@@ -759,6 +759,16 @@ const ROUTES: Route[] = [
     fields: [],
   },
   { method: "POST", path: (fx) => `/calls/${fx.callId}/hands/lower`, fields: [] },
+  {
+    method: "POST",
+    path: (fx) => `/calls/${fx.callId}/lobby/${fx.studentId}/admit`,
+    fields: [],
+  },
+  {
+    method: "POST",
+    path: (fx) => `/calls/${fx.callId}/lobby/${fx.studentId}/decline`,
+    fields: [],
+  },
   { method: "POST", path: (fx) => `/calls/${fx.callId}/hand`, fields: ["raised"] },
   {
     method: "POST",

@@ -8,6 +8,7 @@ import { Tile } from "./Tile.tsx";
 import { ParticipantList } from "./ParticipantList.tsx";
 import { AttendancePanel } from "./AttendancePanel.tsx";
 import { CallChat } from "./CallChat.tsx";
+import { LobbyPanel } from "./LobbyPanel.tsx";
 import { ConfirmDialog } from "./ConfirmDialog.tsx";
 import { Icon } from "./Icon.tsx";
 
@@ -23,10 +24,15 @@ export interface CallRoomProps {
   onEndAll(): void;
   /** The school's time zone, for attendance times. */
   timeZone: string;
+  /** The call has a lobby: hosts let people in. */
+  lobby: boolean;
+  /** Says something on the page's status line. */
+  announce: (text: string) => void;
 }
 
 export function CallRoom(
-  { locale, callId, chatId, snap, session, mediaAlert, onEndAll, timeZone }: CallRoomProps,
+  { locale, callId, chatId, snap, session, mediaAlert, onEndAll, timeZone, lobby, announce }:
+    CallRoomProps,
 ) {
   const [ending, setEnding] = useState(false);
   const [handError, setHandError] = useState<string | null>(null);
@@ -117,6 +123,7 @@ export function CallRoom(
           </div>
         </section>
         <div class="call-side">
+          {snap.host && lobby && <LobbyPanel locale={locale} callId={callId} announce={announce} />}
           <ParticipantList locale={locale} callId={callId} peers={snap.peers} host={snap.host} />
           {snap.host && (
             <AttendancePanel locale={locale} callId={callId} chatId={chatId} timeZone={timeZone} />

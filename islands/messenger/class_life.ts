@@ -114,7 +114,7 @@ export class ClassLife {
     chatId: string,
     kind: CallKind,
     title: string | null = null,
-    screenShareForAll = false,
+    { screenShareForAll = false, lobby = false } = {},
   ): Promise<void> {
     const go = (path: string) => location.assign(path);
     try {
@@ -122,6 +122,7 @@ export class ClassLife {
         kind,
         ...(title ? { title } : {}),
         screenShareForAll,
+        lobby,
       });
       go(`/calls/${call.id}`);
     } catch (err) {

@@ -29,8 +29,22 @@ export function callRoutes(deps: Deps) {
 
   app.post("/calls/:callId/token", async (c) => {
     const call = await open(c);
-    return c.json(await call.token(() => readNoInput(c)));
+    const grant = await call.token(() => readNoInput(c));
+    return c.json(grant, "waiting" in grant ? 202 : 200);
   });
+
+  app.get("/calls/:callId/lobby", async (c) => {
+    return c.json(await (await open(c)).lobby());
+  });
+
+  for (const answer of ["admit", "decline"] as const) {
+    app.post(`/calls/:callId/lobby/:userId/${answer}`, async (c) => {
+      await readNoInput(c);
+      const verdict = answer === "admit" ? "admitted" : "declined";
+      await (await open(c)).answerKnock(c.req.param("userId"), verdict);
+      return c.body(null, 204);
+    });
+  }
 
   app.get("/calls/:callId", async (c) => {
     return c.json(await (await open(c)).view());

@@ -121,7 +121,10 @@ export const OPERATIONS: Operation[] = [
 
   // calls
   { method: "post", path: "/chats/:chatId/calls", tag: "calls", summary: "Start a call, lesson or meeting in a chat", body: chat.startCallInput, ok: { 201: ["The call", w.callReply] } },
-  { method: "post", path: "/calls/:callId/token", tag: "calls", summary: "A LiveKit token to join the call", ok: { 200: ["The LiveKit server and a token for it", w.callTokenReply] } },
+  { method: "post", path: "/calls/:callId/token", tag: "calls", summary: "A LiveKit token to join the call (in a call with a lobby, once a host lets one in)", ok: { 200: ["The LiveKit server and a token for it", w.callTokenReply], 202: ["Waiting in the lobby: ask again in a few seconds", w.lobbyWaitReply] } },
+  { method: "get", path: "/calls/:callId/lobby", tag: "calls", summary: "Who waits in the lobby (hosts)", ok: { 200: ["Who waits, longest first", w.lobbyReply] } },
+  { method: "post", path: "/calls/:callId/lobby/:userId/admit", tag: "calls", summary: "Let someone in from the lobby (hosts)", ok: { 204: "Let in for the rest of the call" } },
+  { method: "post", path: "/calls/:callId/lobby/:userId/decline", tag: "calls", summary: "Turn someone in the lobby away (hosts); they may ask again", ok: { 204: "Turned away" } },
   { method: "get", path: "/calls/:callId", tag: "calls", summary: "The call, its attendance and roster", ok: { 200: ["The call, its attendance, its roster and the caller", w.callViewReply] } },
   { method: "get", path: "/calls/:callId/attendance.csv", tag: "calls", summary: "Attendance as CSV (hosts)", ok: { 200: ["Who joined and left, a row a visit", "text/csv"] } },
   { method: "post", path: "/calls/:callId/end", tag: "calls", summary: "End the call for everyone (hosts)", ok: { 200: ["The call", w.callReply] } },

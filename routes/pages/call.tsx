@@ -147,6 +147,7 @@ function show(c: Ctx, deps: Deps, v: Viewer, page: CallPageData) {
           chatId: call.chatId,
           host,
           timeZone: zone,
+          lobby: call.lobby === true,
           members: callMembers(call, members, access.caller),
         }}
       />

@@ -287,6 +287,8 @@ export const ru = {
   "chatCallNew.meetingHint": "Родительское собрание, педсовет, встреча",
   "chatCallNew.name": "Тема (необязательно)",
   "chatCallNew.screens": "Разрешить всем показывать экран",
+  "chatCallNew.lobby": "Зал ожидания",
+  "chatCallNew.lobbyHint": "Участники входят, когда вы их впустите",
   "chatCallNew.start": "Начать",
 
   "planned.lesson": "Урок",
@@ -597,6 +599,8 @@ export const en: Record<keyof typeof ru, string> = {
   "chatCallNew.meetingHint": "A parent meeting, staff meeting or other meeting",
   "chatCallNew.name": "Topic (optional)",
   "chatCallNew.screens": "Let everyone share their screen",
+  "chatCallNew.lobby": "Lobby",
+  "chatCallNew.lobbyHint": "People come in when you let them in",
   "chatCallNew.start": "Start",
 
   "planned.lesson": "Lesson",

@@ -168,6 +168,28 @@ export const mediaSpecs: Spec[] = [
       };
     },
   },
+  {
+    route: "GET /api/v1/calls/:callId/lobby",
+    rule: "a member of the call's chat (else 404) who hosts it (else 403)",
+    variants: CALLS,
+    build: async (x) => {
+      const { id, starter, c } = await sharedCall(x);
+      return { path: `/calls/${id}/lobby`, expect: answer(host(c, starter)) };
+    },
+  },
+  ...(["admit", "decline"] as const).map((verdict): Spec => ({
+    route: `POST /api/v1/calls/:callId/lobby/:userId/${verdict}`,
+    rule: "a host of the call (404 outside its chat, else 403); then 404 for nobody waiting",
+    variants: CALLS,
+    build: async (x) => {
+      const { id, starter, c } = await sharedCall(x);
+      const decision = host(c, starter);
+      return {
+        path: `/calls/${id}/lobby/${x.s.bystander.id}/${verdict}`,
+        expect: decision === "allow" ? 404 : answer(decision),
+      };
+    },
+  })),
   control("mute", { source: "microphone" }),
   control("remove"),
   lowerHands,

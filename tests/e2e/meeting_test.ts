@@ -1,7 +1,7 @@
 /**
  * A parent meeting on the real LiveKit server, in Chromium with its fake camera and microphone:
- * the class teacher starts a meeting from the class's parents' chat, two parents join from the
- * chat's call card and see each other, they write in the chat beside the video (the chat
+ * the class teacher starts a meeting from the class's parents' chat, two parents come from the
+ * chat's call card, wait in the lobby until the teacher lets them in, and see each other, they write in the chat beside the video (the chat
  * itself, as the messenger shows it), a student of the class cannot get in, and a parent whose
  * network drops is shown as reconnecting and comes back into the same meeting. The browsers
  * reach LiveKit's signalling through a relay the test cuts, as a dropped network would.
@@ -85,8 +85,10 @@ Deno.test("a parent meeting on the real LiveKit: parents join, a student cannot,
     const room = view.body.call.room;
     await tPage.getByRole("button", { name: "Присоединиться", exact: true }).click();
     await tPage.getByRole("button", { name: "Выйти" }).waitFor({ timeout: 30_000 });
+    const inRoom = async () =>
+      (await lk.rooms.listParticipants(room)).map((p) => p.identity).sort();
 
-    // Both parents join from the live card in their chat and see the others.
+    // Both parents come from the live card in their chat and wait in the meeting's lobby.
     const parents: Page[] = [];
     for (const email of ["mama@school12.test", "papa@school12.test"]) {
       const page = await signedInPage(e2e, email);
@@ -97,15 +99,26 @@ Deno.test("a parent meeting on the real LiveKit: parents join, a student cannot,
       await card.getByRole("link", { name: /Присоединиться/ }).click();
       await page.waitForURL(`**/calls/${callId}`);
       await page.getByRole("button", { name: "Присоединиться", exact: true }).click();
-      await page.getByRole("button", { name: "Выйти" }).waitFor({ timeout: 30_000 });
+      await page.getByRole("heading", { name: "Вы в зале ожидания" }).waitFor({ timeout: 15_000 });
       parents.push(page);
     }
     const [mPage, pPage] = parents as [Page, Page];
+    await mPage.screenshot({ path: `${SHOTS}/lobby-waiting.png` });
+    assert.deepEqual(await inRoom(), [teacher.id], "nobody is in before the host lets them in");
+
+    // The teacher sees both waiting, lets Анна in, then everyone.
+    const lobby = tPage.locator(".call-lobby");
+    await lobby.getByRole("heading", { name: "Зал ожидания (2)" }).waitFor({ timeout: 15_000 });
+    await tPage.screenshot({ path: `${SHOTS}/lobby-host.png` });
+    await lobby.getByRole("button", { name: "Впустить: Анна Петрова" }).click();
+    await mPage.getByRole("button", { name: "Выйти" }).waitFor({ timeout: 30_000 });
+    await lobby.getByRole("heading", { name: "Зал ожидания (1)" }).waitFor({ timeout: 15_000 });
+    await lobby.getByRole("button", { name: "Впустить: Игорь Смирнов" }).click();
+    await pPage.getByRole("button", { name: "Выйти" }).waitFor({ timeout: 30_000 });
+    await lobby.getByText("Никто не ждёт.").waitFor();
     for (const page of [tPage, mPage, pPage]) {
       await until("two remote videos play", async () => await remoteVideos(page) === 2, 30_000);
     }
-    const inRoom = async () =>
-      (await lk.rooms.listParticipants(room)).map((p) => p.identity).sort();
     assert.deepEqual(await inRoom(), [teacher.id, mama.id, papa.id].sort());
     await mPage.screenshot({ path: `${SHOTS}/parent.png` });
 

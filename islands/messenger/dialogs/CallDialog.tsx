@@ -10,6 +10,8 @@ export function CallDialog(props: ModalProps<{ kind: "call"; chatId: string }>) 
   const [kind, setKind] = useState<CallKind>("call");
   const [title, setTitle] = useState("");
   const [screens, setScreens] = useState(false);
+  /** Meetings start with a lobby: the host lets each person in. */
+  const [lobby, setLobby] = useState(true);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -18,7 +20,10 @@ export function CallDialog(props: ModalProps<{ kind: "call"; chatId: string }>) 
     setError(null);
     setBusy(true);
     try {
-      await props.ctl.life.startCall(spec.chatId, kind, title.trim() || null, screens);
+      await props.ctl.life.startCall(spec.chatId, kind, title.trim() || null, {
+        screenShareForAll: screens,
+        lobby: kind === "meeting" && lobby,
+      });
     } catch (err) {
       setError((err as Error).message);
       setBusy(false);
@@ -68,6 +73,19 @@ export function CallDialog(props: ModalProps<{ kind: "call"; chatId: string }>) 
           />
           {t(locale, "chatCallNew.screens")}
         </label>
+        {kind === "meeting" && (
+          <label class="check">
+            <input
+              type="checkbox"
+              checked={lobby}
+              onChange={(e) => setLobby((e.target as HTMLInputElement).checked)}
+            />
+            <span>
+              {t(locale, "chatCallNew.lobby")}
+              <span class="hint">{t(locale, "chatCallNew.lobbyHint")}</span>
+            </span>
+          </label>
+        )}
         <DialogFooter
           locale={locale}
           error={error}
