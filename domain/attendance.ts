@@ -8,6 +8,7 @@ import type { Attendance, Call } from "./calls.ts";
 import type { Locale, Role } from "../shared/model.ts";
 import { t } from "../shared/i18n.ts";
 import { writeEffect } from "../effects/outbox.ts";
+import { type CallGuest, guestIdOf, guestUsable } from "./call_guests.ts";
 
 const DAY_MS = 24 * 3600_000;
 
@@ -39,6 +40,16 @@ export async function recordWebhook(
     event.createdAt ? Number(event.createdAt) * 1000 : deps.clock.now(),
   ).toISOString();
   const identity = event.participant?.identity;
+  const guestId = identity ? guestIdOf(identity) : null;
+  if (event.event === "participant_joined" && guestId) {
+    // A guest is no member: not counted; back on a revoked or expired link, taken out again.
+    const guest = await kv.get<CallGuest>(keys.callGuest(call.id, guestId));
+    if (guest.value && guestUsable(guest.value, deps.clock.now())) return none;
+    const op = once().check(guest);
+    const body = { kind: "call.evict", room, userId: identity! } as const;
+    const { id } = writeEffect(op, deps.ids.ulid(), body, deps.clock.now());
+    return { effectIds: (await commit(op)).ok ? [id] : [] };
+  }
   if (event.event === "participant_joined" && identity && isUlid<UserId>(identity)) {
     const removal = await kv.get(keys.callRemoval(call.id, identity));
     if (removal.versionstamp !== null) {

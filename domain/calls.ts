@@ -154,10 +154,18 @@ export function callView(call: Call) {
 
 /** Who a call token is for. */
 export interface TokenHolder {
-  userId: UserId;
-  displayName: string;
+  /** A member's user id, or a guest's `guest-…` (domain/call_guests.ts). */
+  identity: string;
+  /**
+   * The name LiveKit shows others: only a guest's, which Parta chose. Members carry none, so
+   * a guest's browser learns no names of the school's people; members' pages name everyone
+   * from Parta's own list.
+   */
+  name?: string;
   /** Hosts publish any source; others what the call allows (policy.canHostCall). */
   host: boolean;
+  /** A guest publishes camera and microphone only, and sends no data. */
+  guest?: boolean;
 }
 
 /**
@@ -173,8 +181,8 @@ export async function issueToken(
   ttlSeconds = 600,
 ): Promise<string> {
   const token = new AccessToken(config.apiKey, config.apiSecret, {
-    identity: p.userId,
-    name: p.displayName,
+    identity: p.identity,
+    ...(p.name ? { name: p.name } : {}),
     ttl: ttlSeconds,
   });
   const grant: VideoGrant = {
@@ -182,11 +190,13 @@ export async function issueToken(
     roomJoin: true,
     canSubscribe: true,
     canPublish: true,
-    canPublishData: true,
+    canPublishData: !p.guest,
     canUpdateOwnMetadata: false,
     roomAdmin: false,
   };
-  if (!p.host) {
+  if (p.guest) {
+    grant.canPublishSources = [TrackSource.CAMERA, TrackSource.MICROPHONE];
+  } else if (!p.host) {
     grant.canPublishSources = call.screenShareForAll
       ? [
         TrackSource.CAMERA,

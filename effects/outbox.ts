@@ -18,8 +18,11 @@ export type EffectBody =
   | { kind: "school.left"; orgId: OrgId; userId: UserId }
   /** LiveKit reported a call's room finished: the call ends in its chat. */
   | { kind: "call.finished"; chatId: ChatId; callId: string }
-  /** Someone a host removed joined again with a token they still held: out of the room. */
-  | { kind: "call.evict"; room: string; userId: UserId }
+  /**
+   * Someone a host removed (or a guest whose link was revoked) joined again with a token they
+   * still held: out of the room. `userId` is their LiveKit identity: a user id or `guest-…`.
+   */
+  | { kind: "call.evict"; room: string; userId: string }
   /** A mail the change owes someone (an application's decision): sent, retried while it fails. */
   | { kind: "mail.send"; to: string; subject: string; text: string };
 

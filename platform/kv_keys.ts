@@ -138,6 +138,11 @@ export const keys = {
   /** Someone waiting in a call's lobby for a host to let them in (refreshed while they wait). */
   callKnock: (callId: string, userId: UserId) => ["call_knocks", callId, userId] as const,
   callKnocks: (callId: string) => ["call_knocks", callId] as const,
+  /** A guest a host let into one call by a link (domain/call_guests.ts). */
+  callGuest: (callId: string, guestId: string) => ["call_guests", callId, guestId] as const,
+  callGuests: (callId: string) => ["call_guests", callId] as const,
+  /** A guest link, by the SHA-256 of its token. */
+  guestLink: (hash: string) => ["guest_links", hash] as const,
   /** A host's answer to a knock: let in for the rest of the call, or turned away once. */
   callAdmission: (callId: string, userId: UserId) => ["call_admissions", callId, userId] as const,
   /** LiveKit webhook ids already handled (LiveKit may deliver one twice). */

@@ -34,6 +34,32 @@ import {
 import { callRank, canControlCallParticipant, canHostCall, canJoinCall } from "../shared/policy.ts";
 import { AppError, forbidden, notFound } from "../shared/errors.ts";
 import { enforce } from "../platform/rate_limit.ts";
+import {
+  type CallGuest,
+  createGuest,
+  getGuest,
+  guestByToken,
+  guestIdentity,
+  guestIdOf,
+  guestUsable,
+  listGuests,
+  MAX_GUESTS_PER_CALL,
+  revokeGuest,
+} from "../domain/call_guests.ts";
+
+/** Guest joins per address: a page retrying is plenty, a scan of tokens is not. */
+const GUEST_JOIN_RATE = { bucket: "guest_join_addr", limit: 30, windowMs: 60_000 };
+
+/** What hosts see of a guest link (never its token: only its hash is kept). */
+function guestView(g: CallGuest) {
+  return {
+    id: g.id,
+    name: g.name,
+    createdAt: g.createdAt,
+    expiresAt: g.expiresAt,
+    revokedAt: g.revokedAt,
+  };
+}
 import { attendanceCsv, recordWebhook } from "../domain/attendance.ts";
 import type { ActorHost } from "../actors/host.ts";
 import type { ChatActor } from "../actors/chat_actor.ts";
@@ -129,6 +155,47 @@ export class CallService {
    * in its chat before this returns.
    */
   async webhook(read: () => Promise<string>, authorization: string | undefined): Promise<void> {
+    return await this.#webhook(read, authorization);
+  }
+
+  /** The guest link's call, while the link works: 404 otherwise, 410 once the call ended. */
+  async #guestCall(token: string) {
+    const { kv, clock } = this.#d;
+    const guest = await guestByToken(kv, token);
+    const call = guest && guestUsable(guest, clock.now()) ? await getCall(kv, guest.callId) : null;
+    if (!guest || !call) throw notFound("No such guest link");
+    if (call.endedAt) throw new AppError(410, "call_ended", "This call has ended");
+    return { guest, call };
+  }
+
+  /**
+   * What a guest link opens, for its page: the call's kind and title, the guest's name and the
+   * link's end. Nothing of the school: no chat, no school, no people.
+   */
+  async guestPreview(token: string) {
+    const { guest, call } = await this.#guestCall(token);
+    return {
+      call: { kind: call.kind, title: call.title, startedAt: call.startedAt },
+      guest: { name: guest.name, expiresAt: guest.expiresAt },
+    };
+  }
+
+  /** A LiveKit token for the guest (camera and microphone, no data), limited per address. */
+  async guestJoin(token: string, address: string, read: () => Promise<void>) {
+    const lk = livekit(this.#d);
+    await read();
+    await enforce(this.#d.kv, this.#d.clock, GUEST_JOIN_RATE, address);
+    const { guest, call } = await this.#guestCall(token);
+    const grant = await issueToken(lk, call, {
+      identity: guestIdentity(guest.id),
+      name: guest.name,
+      host: false,
+      guest: true,
+    });
+    return { url: lk.url, token: grant, identity: guestIdentity(guest.id) };
+  }
+
+  async #webhook(read: () => Promise<string>, authorization: string | undefined): Promise<void> {
     const lk = livekit(this.#d);
     const body = await read();
     const receiver = new WebhookReceiver(lk.apiKey, lk.apiSecret);
@@ -192,11 +259,7 @@ export class CallScope {
         return { waiting: true };
       }
     }
-    const token = await issueToken(lk, this.call, {
-      userId: this.#user.id,
-      displayName: this.#user.displayName ?? "",
-      host: this.host,
-    });
+    const token = await issueToken(lk, this.call, { identity: this.#user.id, host: this.host });
     return { url: lk.url, token };
   }
 
@@ -288,8 +351,14 @@ export class CallScope {
    * who hosts nothing, 404 for someone outside the call's chat, 403 for someone who ranks as
    * high as the caller.
    */
-  async #controlled(targetId: string, action: "mute" | "remove"): Promise<UserId> {
+  async #controlled(targetId: string, action: "mute" | "remove"): Promise<string> {
     this.#requireHost();
+    // A guest of this call ranks below everyone in the school: any host controls them.
+    const guestId = guestIdOf(targetId);
+    if (guestId) {
+      if (!await getGuest(this.#d.kv, this.call.id, guestId)) throw notFound("No such participant");
+      return targetId;
+    }
     if (!isUlid<UserId>(targetId)) throw notFound("No such participant");
     const target = (await loadChatAccess(this.#d.kv, this.call.chatId, targetId, false)).caller;
     const decision = canControlCallParticipant(this.access.caller, target, this.call.startedBy);
@@ -326,8 +395,68 @@ export class CallScope {
   async remove(targetId: string): Promise<void> {
     const identity = await this.#controlled(targetId, "remove");
     this.#live(); // nothing is marked for a call LiveKit cannot be told about
-    await markRemoved(this.#d.kv, this.call.id, identity, this.#user.id, this.#d.clock.now());
+    const guestId = guestIdOf(identity);
+    if (guestId) return await this.revokeGuest(guestId);
+    await markRemoved(
+      this.#d.kv,
+      this.call.id,
+      identity as UserId,
+      this.#user.id,
+      this.#d.clock.now(),
+    );
     await this.#room((rooms) => rooms.removeParticipant(this.call.room, identity));
+  }
+
+  /**
+   * A guest link for this call (hosts, while it goes on): someone from outside the school joins
+   * the call alone, as «Гость» or the name given, until the link expires or is revoked.
+   */
+  async createGuest(read: () => Promise<{ name?: string; ttlMinutes: number }>) {
+    this.#requireHost();
+    this.#live();
+    const input = await read();
+    const { kv, clock, ids, config } = this.#d;
+    const now = clock.now();
+    const live = (await listGuests(kv, this.call.id)).filter((g) => guestUsable(g, now));
+    if (live.length >= MAX_GUESTS_PER_CALL) {
+      throw new AppError(
+        409,
+        "too_many_guests",
+        `A call has at most ${MAX_GUESTS_PER_CALL} guest links at a time; revoke one first`,
+      );
+    }
+    const { guest, token } = await createGuest(kv, {
+      id: ids.ulid(),
+      callId: this.call.id,
+      name: input.name ?? t(this.#user.locale, "call.guest.defaultName"),
+      createdBy: this.#user.id,
+      createdAt: new Date(now).toISOString(),
+      expiresAt: new Date(now + input.ttlMinutes * 60_000).toISOString(),
+    });
+    return { guest: { ...guestView(guest), url: `${config.appOrigin}/guest/${token}` } };
+  }
+
+  /** The call's guest links, oldest first (hosts). */
+  async guests() {
+    this.#requireHost();
+    return { guests: (await listGuests(this.#d.kv, this.call.id)).map(guestView) };
+  }
+
+  /**
+   * Revokes a guest link (hosts): it opens nothing any more, and the guest is taken out of the
+   * room (again when LiveKit reports them back with a token from before).
+   */
+  async revokeGuest(guestId: string): Promise<void> {
+    this.#requireHost();
+    const { kv, clock } = this.#d;
+    const revoked = await revokeGuest(kv, this.call.id, guestId, clock.now());
+    if (!revoked) throw notFound("No such guest");
+    if (this.call.endedAt || !this.#d.config.livekit) return;
+    await this.#room((rooms) => rooms.removeParticipant(this.call.room, guestIdentity(guestId)))
+      .catch((err) => {
+        // Not in the room (never came, or gone): the revocation is all there is to do.
+        if (!(err instanceof AppError && err.status === 404)) throw err;
+      });
   }
 
   /**

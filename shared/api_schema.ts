@@ -511,6 +511,28 @@ export const callViewReply = z.object({
   ),
   you: z.object({ userId: id, host: z.boolean() }),
 });
+const guestSchema = named(
+  "CallGuest",
+  z.object({
+    id,
+    name: z.string(),
+    createdAt: time,
+    expiresAt: time,
+    revokedAt: time.nullable(),
+  }),
+  "A guest link of a call, as its hosts see it (never its token)",
+);
+export const guestCreatedReply = z.object({ guest: guestSchema.extend({ url: z.string() }) });
+export const guestsReply = z.object({ guests: z.array(guestSchema) });
+export const guestPreviewReply = z.object({
+  call: z.object({ kind: z.enum(CALL_KINDS), title: z.string().nullable(), startedAt: time }),
+  guest: z.object({ name: z.string(), expiresAt: time }),
+});
+export const guestJoinReply = z.object({
+  url: z.string(),
+  token: z.string(),
+  identity: z.string(),
+});
 export const lobbyWaitReply = z.object({ waiting: z.literal(true) });
 export const lobbyReply = z.object({
   waiting: z.array(

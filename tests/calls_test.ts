@@ -140,7 +140,8 @@ Deno.test("a lesson: tokens by role, signed webhooks feed attendance, the room's
     assert.equal(host.video?.room, call.room);
     assert.ok(!host.video?.roomAdmin, "host controls go through Parta, never the browser's token");
     assert.ok(!host.video?.canUpdateOwnMetadata);
-    assert.equal(host.name, "Мария Ивановна", "badges come from Parta's list, not the token");
+    // No names in tokens: pages name people from Parta's list, and a guest learns none.
+    assert.equal(host.name, undefined);
     assert.ok(host.exp! - Math.floor(Date.now() / 1000) <= 600, "short-lived");
     const pupil = await verifier.verify(
       (await json<{ token: string }>(t, "POST", `/calls/${call.id}/token`, student.token)).body
@@ -857,4 +858,129 @@ Deno.test("a meeting's lobby: people wait until a host lets them in or turns the
   assert.equal(open.body.call.lobby, undefined);
   const direct = await json(t, "POST", `/calls/${open.body.call.id}/token`, papa.token);
   assert.equal(direct.status, 200);
+});
+
+Deno.test("a guest link: one call, no school data, «Гость», revocable by a host", async () => {
+  const lk = fakeLiveKit();
+  await using _lk = { [Symbol.asyncDispose]: () => lk.close() };
+  await using t = await testApp({
+    env: { LIVEKIT_URL: lk.url, LIVEKIT_API_KEY: KEY, LIVEKIT_API_SECRET: SECRET },
+  });
+  const verifier = new TokenVerifier(KEY, SECRET);
+  const { orgId, admin } = await createSchool(t);
+  const teacher = await joinAs(t, admin, orgId, "teacher", "Мария Ивановна");
+  const student = await joinAs(t, admin, orgId, "student", "Коля");
+  const outsider = await joinAs(t, admin, orgId, "student", "Петя");
+  const chat = await json<{ chat: { id: string } }>(
+    t,
+    "POST",
+    `/orgs/${orgId}/chats`,
+    teacher.token,
+    {
+      kind: "group",
+      title: "9 «А»",
+      memberIds: [student.id],
+    },
+  );
+  const started = await json<{ call: { id: string; room: string } }>(
+    t,
+    "POST",
+    `/chats/${chat.body.chat.id}/calls`,
+    teacher.token,
+    { kind: "lesson", title: "Профориентация" },
+  );
+  const { id: callId, room } = started.body.call;
+  const invite = (token: string, body: unknown = {}) =>
+    json<{ guest: { id: string; name: string; url: string }; error?: { code: string } }>(
+      t,
+      "POST",
+      `/calls/${callId}/guests`,
+      token,
+      body,
+    );
+
+  // Hosts make guest links; a student in the chat may not, a stranger to it learns nothing.
+  assert.equal((await invite(student.token)).status, 403);
+  assert.equal((await invite(outsider.token)).status, 404);
+  assert.equal((await invite(teacher.token, { ttlMinutes: 5 })).status, 400, "at least 15 minutes");
+  const made = await invite(teacher.token);
+  assert.equal(made.status, 201);
+  assert.equal(made.body.guest.name, "Гость");
+  const link = made.body.guest.url;
+  assert.match(link, /^http:\/\/parta\.test\/guest\/[A-Za-z0-9_-]{43}$/);
+  const token = link.split("/").pop()!;
+  const named = await invite(teacher.token, { name: "Ирина Олеговна, психолог", ttlMinutes: 60 });
+  assert.equal(named.body.guest.name, "Ирина Олеговна, психолог");
+
+  // The link opens the call and nothing else, without a session.
+  const preview = await json<Record<string, unknown>>(t, "GET", `/guest/${token}`);
+  assert.equal(preview.status, 200);
+  assert.deepEqual(preview.body, {
+    call: { kind: "lesson", title: "Профориентация", startedAt: "2026-09-01T06:00:00.000Z" },
+    guest: { name: "Гость", expiresAt: "2026-09-01T08:00:00.000Z" },
+  });
+  const joined = await json<{ url: string; token: string; identity: string }>(
+    t,
+    "POST",
+    `/guest/${token}/join`,
+  );
+  assert.equal(joined.status, 200);
+  const claims = await verifier.verify(joined.body.token);
+  assert.equal(claims.sub, `guest-${made.body.guest.id}`);
+  assert.equal(claims.name, "Гость");
+  assert.equal(claims.video?.room, room);
+  assert.deepEqual(claims.video?.canPublishSources, ["camera", "microphone"]);
+  assert.equal(claims.video?.canPublishData, false);
+  assert.equal(claims.video?.roomAdmin, false);
+  // Members' tokens carry no names, so a guest's browser learns none of the school's people.
+  const member = await json<{ token: string }>(t, "POST", `/calls/${callId}/token`, student.token);
+  assert.equal((await verifier.verify(member.body.token)).name, undefined);
+  // A made-up link is 404, the same as a revoked one.
+  const guessed = await json(t, "POST", `/guest/${"A".repeat(43)}/join`);
+  assert.equal(guessed.status, 404);
+
+  // Hosts see the links (never their tokens), and revoke one: it opens nothing any more and its
+  // guest is taken out of the room.
+  const list = await json<{ guests: Record<string, unknown>[] }>(
+    t,
+    "GET",
+    `/calls/${callId}/guests`,
+    teacher.token,
+  );
+  assert.equal(list.body.guests.length, 2);
+  assert.ok(!JSON.stringify(list.body).includes(token), "the token is not shown again");
+  const revoked = await json(
+    t,
+    "DELETE",
+    `/calls/${callId}/guests/${made.body.guest.id}`,
+    teacher.token,
+  );
+  assert.equal(revoked.status, 204);
+  const removals = () =>
+    lk.calls.filter((r) =>
+      r.path.endsWith("/RemoveParticipant") && r.body.identity === `guest-${made.body.guest.id}`
+    ).length;
+  assert.equal(removals(), 1);
+  assert.equal((await json(t, "GET", `/guest/${token}`)).status, 404);
+  assert.equal((await json(t, "POST", `/guest/${token}/join`)).status, 404);
+  // Back with the LiveKit token from before: LiveKit's webhook has them taken out again.
+  const rejoin = JSON.stringify({
+    event: "participant_joined",
+    id: "EV_GUEST_BACK",
+    room: { name: room },
+    participant: { identity: `guest-${made.body.guest.id}` },
+  });
+  assert.equal(await deliverWebhook(t, rejoin, await signed(rejoin)), 200);
+  await t.deps.effects.drain();
+  assert.equal(removals(), 2);
+  const view = await json<{ attendance: unknown[] }>(t, "GET", `/calls/${callId}`, teacher.token);
+  assert.deepEqual(view.body.attendance, [], "a guest is no member: not in attendance");
+
+  // The other link ends by itself, and every link ends with the call.
+  const other = named.body.guest.url.split("/").pop()!;
+  assert.equal((await json(t, "GET", `/guest/${other}`)).status, 200);
+  await json(t, "POST", `/calls/${callId}/end`, teacher.token);
+  assert.equal((await json(t, "GET", `/guest/${other}`)).status, 410);
+  t.clock.advance(61 * 60_000);
+  assert.equal((await json(t, "GET", `/guest/${other}`)).status, 404);
 });

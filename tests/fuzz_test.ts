@@ -759,6 +759,11 @@ const ROUTES: Route[] = [
     fields: [],
   },
   { method: "POST", path: (fx) => `/calls/${fx.callId}/hands/lower`, fields: [] },
+  { method: "POST", path: (fx) => `/calls/${fx.callId}/guests`, fields: ["name", "ttlMinutes"] },
+  // No such guest: a ULID that names none.
+  { method: "DELETE", path: (fx) => `/calls/${fx.callId}/guests/${fx.studentId}`, fields: [] },
+  // A school invite's token is no guest link: 404 once the body is fine.
+  { method: "POST", path: (fx) => `/guest/${fx.invite}/join`, fields: [] },
   {
     method: "POST",
     path: (fx) => `/calls/${fx.callId}/lobby/${fx.studentId}/admit`,

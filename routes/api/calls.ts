@@ -6,9 +6,10 @@
 import { Hono } from "hono";
 import type { AppEnv, Ctx, Deps } from "../context.ts";
 import { requireUser } from "../context.ts";
-import { readCapped, readJson, readNoInput } from "../http.ts";
+import { clientAddress, readCapped, readJson, readNoInput } from "../http.ts";
 import { muteParticipantInput, startCallInput } from "../../domain/chat_input.ts";
 import { handInput } from "../../domain/calls.ts";
+import { guestInput } from "../../domain/call_guests.ts";
 
 export function callRoutes(deps: Deps) {
   const calls = deps.services.calls;
@@ -31,6 +32,31 @@ export function callRoutes(deps: Deps) {
     const call = await open(c);
     const grant = await call.token(() => readNoInput(c));
     return c.json(grant, "waiting" in grant ? 202 : 200);
+  });
+
+  app.post("/calls/:callId/guests", async (c) => {
+    const call = await open(c);
+    return c.json(await call.createGuest(() => readJson(c, guestInput)), 201);
+  });
+
+  app.get("/calls/:callId/guests", async (c) => {
+    return c.json(await (await open(c)).guests());
+  });
+
+  app.delete("/calls/:callId/guests/:guestId", async (c) => {
+    await readNoInput(c);
+    await (await open(c)).revokeGuest(c.req.param("guestId"));
+    return c.body(null, 204);
+  });
+
+  // A guest's way in: the link's token is all they hold (no session).
+  app.get("/guest/:token", async (c) => {
+    return c.json(await calls.guestPreview(c.req.param("token")));
+  });
+
+  app.post("/guest/:token/join", async (c) => {
+    const address = clientAddress(c, deps.config.trustProxy);
+    return c.json(await calls.guestJoin(c.req.param("token"), address, () => readNoInput(c)));
   });
 
   app.get("/calls/:callId/lobby", async (c) => {

@@ -12,6 +12,7 @@ import type { AppEnv } from "../context.ts";
 import * as chat from "../../domain/chat_input.ts";
 import * as api from "../../domain/api_input.ts";
 import { handInput } from "../../domain/calls.ts";
+import { guestInput } from "../../domain/call_guests.ts";
 import * as w from "../../shared/api_schema.ts";
 
 type Method = "get" | "post" | "put" | "patch" | "delete";
@@ -122,6 +123,11 @@ export const OPERATIONS: Operation[] = [
   // calls
   { method: "post", path: "/chats/:chatId/calls", tag: "calls", summary: "Start a call, lesson or meeting in a chat", body: chat.startCallInput, ok: { 201: ["The call", w.callReply] } },
   { method: "post", path: "/calls/:callId/token", tag: "calls", summary: "A LiveKit token to join the call (in a call with a lobby, once a host lets one in)", ok: { 200: ["The LiveKit server and a token for it", w.callTokenReply], 202: ["Waiting in the lobby: ask again in a few seconds", w.lobbyWaitReply] } },
+  { method: "post", path: "/calls/:callId/guests", tag: "calls", summary: "A guest link to this call for someone outside the school (hosts)", body: guestInput, ok: { 201: ["The guest and their link (shown once)", w.guestCreatedReply] } },
+  { method: "get", path: "/calls/:callId/guests", tag: "calls", summary: "The call's guest links (hosts)", ok: { 200: ["The guests, oldest first", w.guestsReply] } },
+  { method: "delete", path: "/calls/:callId/guests/:guestId", tag: "calls", summary: "Revoke a guest link; the guest leaves the call (hosts)", ok: { 204: "Revoked" } },
+  { method: "get", path: "/guest/:token", tag: "calls", summary: "What a guest link opens: the call's kind and title, nothing of the school", ok: { 200: ["The call and the guest", w.guestPreviewReply] }, public: true },
+  { method: "post", path: "/guest/:token/join", tag: "calls", summary: "A guest's LiveKit token (camera and microphone)", ok: { 200: ["The LiveKit server, a token and the guest's identity", w.guestJoinReply] }, public: true },
   { method: "get", path: "/calls/:callId/lobby", tag: "calls", summary: "Who waits in the lobby (hosts)", ok: { 200: ["Who waits, longest first", w.lobbyReply] } },
   { method: "post", path: "/calls/:callId/lobby/:userId/admit", tag: "calls", summary: "Let someone in from the lobby (hosts)", ok: { 204: "Let in for the rest of the call" } },
   { method: "post", path: "/calls/:callId/lobby/:userId/decline", tag: "calls", summary: "Turn someone in the lobby away (hosts); they may ask again", ok: { 204: "Turned away" } },

@@ -11,6 +11,7 @@ import { loadChatAccess } from "../../domain/chats.ts";
 import { SESSION_COOKIE } from "../../routes/http.ts";
 import { ORIGIN } from "../helpers.ts";
 import { allowIf, answer, both, type Spec, type X } from "./matrix.ts";
+import { must } from "./client.ts";
 import { webhookSignature } from "./livekit.ts";
 import type { SchoolFx } from "./world.ts";
 
@@ -38,6 +39,19 @@ function host(c: ChatCaller, starterId: string) {
 }
 
 const CALLS = ["student's call", "teacher's lesson"] as const;
+
+/** Revokes the call's live guest links, so the per-call limit never decides a case. */
+async function clearGuests(x: X, callId: string) {
+  const { guests } = await must<{ guests: { id: string; revokedAt: string | null }[] }>(
+    x.w.t,
+    "GET",
+    `/calls/${callId}/guests`,
+    x.s.teacher.token,
+  );
+  for (const g of guests.filter((g) => g.revokedAt === null)) {
+    await must(x.w.t, "DELETE", `/calls/${callId}/guests/${g.id}`, x.s.teacher.token);
+  }
+}
 
 /** Lowering every hand on a shared call; the fake LiveKit answers, so hosts get 2xx. */
 const lowerHands: Spec = {
@@ -168,6 +182,64 @@ export const mediaSpecs: Spec[] = [
       };
     },
   },
+  {
+    route: "POST /api/v1/calls/:callId/guests",
+    rule: "a member of the call's chat (else 404) who hosts it (else 403)",
+    variants: CALLS,
+    build: async (x) => {
+      const { id, starter, c } = await sharedCall(x);
+      await clearGuests(x, id);
+      return { path: `/calls/${id}/guests`, body: {}, expect: answer(host(c, starter)) };
+    },
+  },
+  {
+    route: "GET /api/v1/calls/:callId/guests",
+    rule: "a member of the call's chat (else 404) who hosts it (else 403)",
+    variants: CALLS,
+    build: async (x) => {
+      const { id, starter, c } = await sharedCall(x);
+      return { path: `/calls/${id}/guests`, expect: answer(host(c, starter)) };
+    },
+  },
+  {
+    route: "DELETE /api/v1/calls/:callId/guests/:guestId",
+    rule: "a host of the call (404 outside its chat, else 403); then 404 for no such guest",
+    variants: CALLS,
+    build: async (x) => {
+      const { id, starter, c } = await sharedCall(x);
+      const decision = host(c, starter);
+      return {
+        path: `/calls/${id}/guests/01JZZZZZZZZZZZZZZZZZZZZZZZ`,
+        expect: decision === "allow" ? 404 : answer(decision),
+      };
+    },
+  },
+  ...([["GET", ""], ["POST", "/join"]] as const).map(([method, suffix]): Spec => ({
+    route: `${method} /api/v1/guest/:token${suffix}`,
+    rule: "the link decides, never a session: a live link 2xx, a revoked one 404",
+    access: "public",
+    variants: ["live link", "revoked link"],
+    async build(x) {
+      const { w, s } = x;
+      const callId = s.calls.byTeacher;
+      await clearGuests(x, callId);
+      const made = await must<{ guest: { id: string; url: string } }>(
+        w.t,
+        "POST",
+        `/calls/${callId}/guests`,
+        s.teacher.token,
+        {},
+      );
+      if (x.variant === "revoked link") {
+        await must(w.t, "DELETE", `/calls/${callId}/guests/${made.guest.id}`, s.teacher.token);
+      }
+      const token = made.guest.url.split("/").pop()!;
+      return {
+        path: `/guest/${token}${suffix}`,
+        expect: x.variant === "revoked link" ? 404 : "2xx",
+      };
+    },
+  })),
   {
     route: "GET /api/v1/calls/:callId/lobby",
     rule: "a member of the call's chat (else 404) who hosts it (else 403)",
