@@ -23,6 +23,7 @@ import { AttendancePanel } from "./call/AttendancePanel.tsx";
 import {
   type CallMember,
   formatDuration,
+  isGuestIdentity,
   type PeerInfo,
   peerInfo,
   peerLabel,
@@ -40,6 +41,11 @@ export interface CallPageProps {
   timeZone: string;
   /** Participants wait in a lobby until a host lets them in. */
   lobby: boolean;
+  /**
+   * A guest's page (/guest/:token): the link's token is their way in; no chat, no hand, no
+   * names of the school's people (everyone else is «Участник»).
+   */
+  guest?: { token: string };
 }
 
 /** How often a page in the lobby asks whether it has been let in. */
@@ -73,7 +79,7 @@ function mediaText(locale: Locale, kind: "mic" | "cam" | "screen", problem: Medi
 }
 
 export default function CallPage(
-  { locale, callId, chatId, host, members, timeZone, lobby }: CallPageProps,
+  { locale, callId, chatId, host, members, timeZone, lobby, guest }: CallPageProps,
 ) {
   const live = useHydrated();
   const [phase, setPhase] = useState<Phase>("prejoin");
@@ -120,13 +126,20 @@ export default function CallPage(
     }
   }
 
-  function who(participant: { identity: string }): PeerInfo {
+  function who(participant: { identity: string; name?: string }): PeerInfo {
     const id = participant.identity;
+    if (guest && !isGuestIdentity(id)) {
+      // A guest is told nobody's name: the school's people are «Участник».
+      return { ...peerInfo(roster.current, participant, { host: false }), known: true, name: "" };
+    }
+    if (isGuestIdentity(id)) {
+      return peerInfo(roster.current, participant, { host: wasHost.current });
+    }
     if (!roster.current.has(id) && !askedAbout.current.has(id)) {
       askedAbout.current.add(id);
       void refreshMembers();
     }
-    return peerInfo(roster.current, participant);
+    return peerInfo(roster.current, participant, { host: wasHost.current });
   }
 
   useEffect(() => {
@@ -150,6 +163,7 @@ export default function CallPage(
 
   async function showEnded() {
     setPhase("ended");
+    if (guest) return; // a guest reads nothing of the call but its token
     try {
       const view = await api<{ call: { durationSeconds?: number } }>("GET", `/calls/${callId}`);
       setDuration(view.call.durationSeconds ?? null);
@@ -224,7 +238,7 @@ export default function CallPage(
     for (;;) {
       const answer = await api<{ url: string; token: string } | { waiting: true }>(
         "POST",
-        `/calls/${callId}/token`,
+        guest ? `/guest/${encodeURIComponent(guest.token)}/join` : `/calls/${callId}/token`,
       );
       if (gaveUp.current) return null;
       if (!("waiting" in answer)) {
@@ -297,6 +311,7 @@ export default function CallPage(
         timeZone={timeZone}
         lobby={lobby}
         announce={setNotice}
+        guest={!!guest}
       />
     );
   } else if (phase === "ended") {
@@ -309,9 +324,11 @@ export default function CallPage(
         {wasHost.current && (
           <AttendancePanel locale={locale} callId={callId} chatId={chatId} timeZone={timeZone} />
         )}
-        <p>
-          <a class="button" href={`/chats/${chatId}`}>{t(locale, "call.backToChat")}</a>
-        </p>
+        {!guest && (
+          <p>
+            <a class="button" href={`/chats/${chatId}`}>{t(locale, "call.backToChat")}</a>
+          </p>
+        )}
       </section>
     );
   } else {
@@ -338,7 +355,11 @@ export default function CallPage(
               )}
             </button>
           )}
-          <a class="button secondary" href={`/chats/${chatId}`}>{t(locale, "call.backToChat")}</a>
+          {!guest && (
+            <a class="button secondary" href={`/chats/${chatId}`}>
+              {t(locale, "call.backToChat")}
+            </a>
+          )}
         </div>
       </section>
     );

@@ -180,6 +180,20 @@ export class CallService {
     };
   }
 
+  /**
+   * The guest's page: {@link guestPreview}, with the school's time zone for the link's end and
+   * whether calls are set up here at all.
+   */
+  async guestPage(token: string) {
+    const { call } = await this.#guestCall(token);
+    const org = await getOrg(this.#d.kv, call.orgId);
+    return {
+      ...(await this.guestPreview(token)),
+      timeZone: (org ? orgSettings(org) : defaultOrgSettings()).timeZone,
+      livekitUrl: this.#d.config.livekit?.url ?? null,
+    };
+  }
+
   /** A LiveKit token for the guest (camera and microphone, no data), limited per address. */
   async guestJoin(token: string, address: string, read: () => Promise<void>) {
     const lk = livekit(this.#d);

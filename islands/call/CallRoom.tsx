@@ -9,6 +9,7 @@ import { ParticipantList } from "./ParticipantList.tsx";
 import { AttendancePanel } from "./AttendancePanel.tsx";
 import { CallChat } from "./CallChat.tsx";
 import { LobbyPanel } from "./LobbyPanel.tsx";
+import { GuestPanel } from "./GuestPanel.tsx";
 import { ConfirmDialog } from "./ConfirmDialog.tsx";
 import { Icon } from "./Icon.tsx";
 
@@ -28,10 +29,12 @@ export interface CallRoomProps {
   lobby: boolean;
   /** Says something on the page's status line. */
   announce: (text: string) => void;
+  /** A guest's room: no hand to raise, no chat. */
+  guest: boolean;
 }
 
 export function CallRoom(
-  { locale, callId, chatId, snap, session, mediaAlert, onEndAll, timeZone, lobby, announce }:
+  { locale, callId, chatId, snap, session, mediaAlert, onEndAll, timeZone, lobby, announce, guest }:
     CallRoomProps,
 ) {
   const [ending, setEnding] = useState(false);
@@ -94,19 +97,21 @@ export function CallRoom(
                 <span>{t(locale, "call.screen")}</span>
               </button>
             )}
-            <button
-              type="button"
-              class="call-toggle"
-              aria-pressed={!!me.hand}
-              onClick={() =>
-                session.setHand(!me.hand).then(
-                  () => setHandError(null),
-                  (err) => setHandError(errorText(locale, err)),
-                )}
-            >
-              <Icon name="hand" />
-              <span>{t(locale, "call.hand")}</span>
-            </button>
+            {!guest && (
+              <button
+                type="button"
+                class="call-toggle"
+                aria-pressed={!!me.hand}
+                onClick={() =>
+                  session.setHand(!me.hand).then(
+                    () => setHandError(null),
+                    (err) => setHandError(errorText(locale, err)),
+                  )}
+              >
+                <Icon name="hand" />
+                <span>{t(locale, "call.hand")}</span>
+              </button>
+            )}
             <button type="button" class="call-toggle call-leave" onClick={() => session.leave()}>
               <Icon name="leave" />
               <span>{t(locale, "call.leave")}</span>
@@ -125,10 +130,13 @@ export function CallRoom(
         <div class="call-side">
           {snap.host && lobby && <LobbyPanel locale={locale} callId={callId} announce={announce} />}
           <ParticipantList locale={locale} callId={callId} peers={snap.peers} host={snap.host} />
+          {!guest && (
+            <CallChat locale={locale} chatId={chatId} me={me.identity} timeZone={timeZone} />
+          )}
+          {snap.host && <GuestPanel locale={locale} callId={callId} timeZone={timeZone} />}
           {snap.host && (
             <AttendancePanel locale={locale} callId={callId} chatId={chatId} timeZone={timeZone} />
           )}
-          <CallChat locale={locale} chatId={chatId} me={me.identity} timeZone={timeZone} />
         </div>
       </div>
       {ending && (

@@ -11,6 +11,7 @@ export function Badges({ locale, peer }: { locale: Locale; peer: Peer }) {
   return (
     <>
       {peer.host && <span class="badge call-badge-host">{t(locale, "call.host")}</span>}
+      {peer.guest && <span class="badge call-badge-guest">{t(locale, "call.guest.badge")}</span>}
       {roleBadges(locale, peer).map((b) => <span key={b} class="badge">{b}</span>)}
       {peer.verified && (
         <span class="badge badge-verified">

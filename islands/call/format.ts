@@ -40,6 +40,8 @@ export interface PeerInfo {
   verified: boolean;
   host: boolean;
   canControl: boolean;
+  /** A guest a host let in by a link: named by Parta's server in their token. */
+  guest: boolean;
 }
 
 const UNKNOWN: PeerInfo = {
@@ -49,7 +51,11 @@ const UNKNOWN: PeerInfo = {
   verified: false,
   host: false,
   canControl: false,
+  guest: false,
 };
+
+/** Whether a LiveKit identity is a guest's (`guest-…`), not a member's user id. */
+export const isGuestIdentity = (identity: string) => identity.startsWith("guest-");
 
 /**
  * Who a LiveKit participant is, looked up by their identity (the user id their token is signed
@@ -58,8 +64,20 @@ const UNKNOWN: PeerInfo = {
  */
 export function peerInfo(
   members: ReadonlyMap<string, CallMember>,
-  participant: { identity: string },
+  participant: { identity: string; name?: string },
+  viewer: { host: boolean },
 ): PeerInfo {
+  if (isGuestIdentity(participant.identity)) {
+    // A guest's name is the one exception: Parta's server signed it into their token, which
+    // lets nobody change it. Any host may mute or remove a guest.
+    return {
+      ...UNKNOWN,
+      known: true,
+      name: (participant.name ?? "").trim(),
+      canControl: viewer.host,
+      guest: true,
+    };
+  }
   const m = members.get(participant.identity);
   if (!m) return UNKNOWN;
   return {
@@ -69,6 +87,7 @@ export function peerInfo(
     verified: m.verified,
     host: m.host,
     canControl: m.canControl,
+    guest: false,
   };
 }
 

@@ -31,7 +31,7 @@ Deno.test("a participant is shown as Parta lists their identity, whatever their 
     metadata: JSON.stringify({ roles: ["teacher"], verified: true, host: true }),
     attributes: { roles: "teacher", host: "true" },
   };
-  const shown = peerInfo(MEMBERS, impostor);
+  const shown = peerInfo(MEMBERS, impostor, { host: true });
   assert.deepEqual(shown, {
     known: true,
     name: "Коля",
@@ -39,9 +39,25 @@ Deno.test("a participant is shown as Parta lists their identity, whatever their 
     verified: false,
     host: false,
     canControl: true,
+    guest: false,
   });
   assert.deepEqual(roleBadges("ru", shown), ["ученик"]);
   assert.equal(peerLabel("ru", shown), "Коля");
+});
+
+Deno.test("a guest is named as Parta signed their token, without roles; hosts control them", () => {
+  const guest = { identity: "guest-01JGUEST0000000000000000000", name: "Ирина Олеговна" };
+  const forHost = peerInfo(MEMBERS, guest, { host: true });
+  assert.deepEqual(forHost, {
+    known: true,
+    name: "Ирина Олеговна",
+    roles: [],
+    verified: false,
+    host: false,
+    canControl: true,
+    guest: true,
+  });
+  assert.equal(peerInfo(MEMBERS, guest, { host: false }).canControl, false);
 });
 
 Deno.test("a participant Parta does not know is shown as unknown, without badges", () => {
@@ -50,7 +66,7 @@ Deno.test("a participant Parta does not know is shown as unknown, without badges
     name: "Директор (администратор ✓)",
     metadata: JSON.stringify({ roles: ["admin"], verified: true, host: true }),
   };
-  const shown = peerInfo(MEMBERS, stranger);
+  const shown = peerInfo(MEMBERS, stranger, { host: true });
   assert.deepEqual(shown, {
     known: false,
     name: "",
@@ -58,12 +74,16 @@ Deno.test("a participant Parta does not know is shown as unknown, without badges
     verified: false,
     host: false,
     canControl: false,
+    guest: false,
   });
   assert.deepEqual(roleBadges("ru", shown), []);
   assert.equal(peerLabel("ru", shown), "Неизвестный участник");
   assert.equal(peerLabel("en", shown), "Unknown participant");
   const unnamed = new Map([[STUDENT_ID, { ...MEMBERS.get(STUDENT_ID)!, displayName: null }]]);
-  assert.equal(peerLabel("ru", peerInfo(unnamed, { identity: STUDENT_ID })), "Участник");
+  assert.equal(
+    peerLabel("ru", peerInfo(unnamed, { identity: STUDENT_ID }, { host: false })),
+    "Участник",
+  );
 });
 
 Deno.test("call durations read in hours and minutes", () => {

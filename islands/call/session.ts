@@ -82,7 +82,7 @@ const SCREEN_SHARE = 3; // livekit.TrackSource.SCREEN_SHARE
 
 export interface JoinOptions {
   /** Who a participant is, by their identity: the page's lookup in Parta's member list. */
-  who(participant: { identity: string }): PeerInfo;
+  who(participant: { identity: string; name?: string }): PeerInfo;
   /** Raises or lowers this person's hand through Parta's API (tokens cannot set attributes). */
   raiseHand(up: boolean): Promise<void>;
   /** How long joining may take before {@link JoinError} "unreachable"; default 10 s. */

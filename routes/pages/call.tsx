@@ -10,6 +10,7 @@ import { pageCsp } from "../http.ts";
 import { Island, renderPage } from "./render.tsx";
 import { signInRedirect, type Viewer, viewer } from "./context.ts";
 import { notFoundPage } from "./public.tsx";
+import { AppError } from "../../shared/errors.ts";
 import { formatDateTime, t } from "../../shared/i18n.ts";
 import { callMembers } from "../../domain/calls.ts";
 import CallPage from "../../islands/CallPage.tsx";
@@ -43,7 +44,94 @@ export function callPages(deps: Deps) {
     if (!page) return notFoundPage(c, v);
     return show(c, deps, v, page);
   });
+  app.get("/guest/:token", (c) => guestPage(c, deps));
   return app;
+}
+
+/**
+ * A guest's page, GET /guest/:token: no session, nothing of the school. The call's kind and
+ * title, who they come as, until when, then the CallPage island in guest mode; a plain word when
+ * the link no longer works.
+ */
+async function guestPage(c: Ctx, deps: Deps) {
+  const v = await viewer(c, deps);
+  const { locale } = v;
+  c.header("Cache-Control", "no-store");
+  const token = c.req.param("token")!;
+  let page: Awaited<ReturnType<Deps["services"]["calls"]["guestPage"]>>;
+  try {
+    page = await deps.services.calls.guestPage(token);
+  } catch (err) {
+    if (!(err instanceof AppError) || (err.status !== 404 && err.status !== 410)) throw err;
+    return c.html(
+      renderPage({
+        title: t(locale, "call.guest.gone.title"),
+        locale,
+        user: v.user,
+        operator: v.operator,
+        adminOrgId: v.adminOrgId,
+        body: (
+          <section class="card stack call-outcome">
+            <h1>{t(locale, "call.guest.gone.title")}</h1>
+            <p>{t(locale, "call.guest.gone.text")}</p>
+          </section>
+        ),
+      }),
+      err.status as 404,
+    );
+  }
+  const kind = kindLabel(locale, page.call.kind);
+  const title = page.call.title ?? kind;
+  let body: ComponentChildren;
+  if (!page.livekitUrl) {
+    body = <p class="alert alert-warn" role="alert">{t(locale, "call.unconfigured.text")}</p>;
+  } else {
+    c.header("Content-Security-Policy", pageCsp(liveKitSources(page.livekitUrl)));
+    body = (
+      <Island
+        name="CallPage"
+        component={CallPage}
+        props={{
+          locale,
+          callId: "",
+          chatId: "",
+          host: false,
+          timeZone: page.timeZone,
+          lobby: false,
+          members: [],
+          guest: { token },
+        }}
+      />
+    );
+  }
+  return c.html(
+    renderPage({
+      title,
+      locale,
+      user: v.user,
+      operator: v.operator,
+      adminOrgId: v.adminOrgId,
+      wide: true,
+      body: (
+        <div class="call-page">
+          <header class="call-head">
+            <p class="call-kind">
+              <span class="badge">{kind}</span>{" "}
+              <span class="badge call-badge-guest">{t(locale, "call.guest.badge")}</span>
+            </p>
+            <h1>{title}</h1>
+            <p>{t(locale, "call.guest.as", { name: page.guest.name })}</p>
+            <p class="muted">
+              {t(locale, "call.guest.privacy")} {t(locale, "call.guest.validUntil", {
+                time: formatDateTime(locale, page.guest.expiresAt, page.timeZone),
+              })}
+            </p>
+          </header>
+          {body}
+        </div>
+      ),
+    }),
+  );
 }
 
 type CallPageData = NonNullable<Awaited<ReturnType<Deps["services"]["calls"]["page"]>>>;

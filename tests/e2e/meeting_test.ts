@@ -2,7 +2,8 @@
  * A parent meeting on the real LiveKit server, in Chromium with its fake camera and microphone:
  * the class teacher starts a meeting from the class's parents' chat, two parents come from the
  * chat's call card, wait in the lobby until the teacher lets them in, and see each other, they write in the chat beside the video (the chat
- * itself, as the messenger shows it), a student of the class cannot get in, and a parent whose
+ * itself, as the messenger shows it), a psychologist joins by a guest link and leaves when it is
+ * revoked, a student of the class cannot get in, and a parent whose
  * network drops is shown as reconnecting and comes back into the same meeting. The browsers
  * reach LiveKit's signalling through a relay the test cuts, as a dropped network would.
  * Screenshots go to /tmp/parta-meeting.
@@ -149,6 +150,39 @@ Deno.test("a parent meeting on the real LiveKit: parents join, a student cannot,
     }
     await mPage.screenshot({ path: `${SHOTS}/chat-in-call.png` });
     await messenger.close();
+
+    // A psychologist from outside the school joins by a guest link the teacher makes: named as
+    // the teacher labelled her, with the «гость» badge; she sees no names of the school's people,
+    // no chat; revoking the link takes her out.
+    const guests = tPage.locator(".call-guests");
+    await guests.getByRole("button", { name: "Гости" }).click();
+    await guests.getByLabel("Подпись гостя (необязательно)").fill("Ирина Олеговна, психолог");
+    await guests.getByRole("button", { name: "Создать ссылку" }).click();
+    const link = await guests.getByLabel("Ссылка для гостя (отправьте её только ему):")
+      .inputValue();
+    assert.match(link, new RegExp(`^${origin}/guest/[A-Za-z0-9_-]{43}$`));
+    const gPage = await (await e2e.person()).newPage();
+    watch(gPage);
+    await gPage.goto(link);
+    await gPage.getByText("Вы входите как гость: Ирина Олеговна, психолог.").waitFor();
+    await gPage.getByRole("button", { name: "Присоединиться", exact: true }).click();
+    await gPage.getByRole("button", { name: "Выйти" }).waitFor({ timeout: 30_000 });
+    await until("the guest sees the three", async () => await remoteVideos(gPage) === 3, 30_000);
+    const guestTile = tPage.locator(".call-tile", { hasText: "Ирина Олеговна, психолог" });
+    await guestTile.getByText("гость", { exact: true }).waitFor({ timeout: 15_000 });
+    const seen = await gPage.locator("main").innerText();
+    for (const name of ["Анна Петрова", "Игорь Смирнов", "Елена Викторовна", "Родители 5"]) {
+      assert.ok(!seen.includes(name), `the guest's page names nobody of the school: ${name}`);
+    }
+    assert.equal(await gPage.locator(".call-chat").count(), 0, "no chat for a guest");
+    assert.equal(await gPage.getByRole("button", { name: "Поднять руку" }).count(), 0);
+    await gPage.screenshot({ path: `${SHOTS}/guest.png` });
+    await tPage.screenshot({ path: `${SHOTS}/guest-host-view.png`, fullPage: true });
+    await guests.getByRole("button", { name: "Отозвать ссылку: Ирина Олеговна, психолог" }).click();
+    await gPage.getByText("Ведущий удалил вас из звонка.").waitFor({ timeout: 20_000 });
+    await gPage.goto(link);
+    await gPage.getByRole("heading", { name: "Ссылка не работает" }).waitFor();
+    await gPage.close();
 
     // A student of the class is not in the parents' chat: no way in, not even by the address.
     const token = await api<{ error: { code: string } }>(
