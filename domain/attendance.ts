@@ -40,6 +40,7 @@ export async function recordWebhook(
     event.createdAt ? Number(event.createdAt) * 1000 : deps.clock.now(),
   ).toISOString();
   const identity = event.participant?.identity;
+  const sid = event.participant?.sid || undefined;
   const guestId = identity ? guestIdOf(identity) : null;
   if (event.event === "participant_joined" && guestId) {
     // A guest is no member: not counted; back on a revoked or expired link, taken out again.
@@ -59,8 +60,24 @@ export async function recordWebhook(
       const { id } = writeEffect(op, deps.ids.ulid(), body, deps.clock.now());
       return { effectIds: (await commit(op)).ok ? [id] : [] };
     }
-    const entry: Attendance = { userId: identity, joinedAt: at };
-    await commit(once().set(keys.callAttendanceEntry(call.id, deps.ids.ulid()), entry));
+    const entryKey = keys.callAttendanceEntry(call.id, deps.ids.ulid());
+    await transact(async () => {
+      if (seen && (await kv.get(seen)).versionstamp !== null) {
+        return { op: null, result: undefined };
+      }
+      // Its leave may have come first (LiveKit's webhooks are not ordered): then it is closed.
+      const early = await kv.get<string>(keys.callEarlyLeave(call.id, sid ?? identity));
+      const leftFirst = early.value !== null && early.value >= at;
+      const entry: Attendance = {
+        userId: identity,
+        joinedAt: at,
+        ...(leftFirst ? { leftAt: early.value! } : {}),
+        ...(sid ? { sid } : {}),
+      };
+      const op = once().check(early).set(entryKey, entry);
+      if (leftFirst) op.delete(early.key);
+      return { op, result: undefined };
+    });
   } else if (event.event === "participant_left" && identity) {
     await transact(async () => {
       // Seen already (or just now, by a delivery racing this one): nothing to do.
@@ -68,9 +85,14 @@ export async function recordWebhook(
         return { op: null, result: undefined };
       }
       const entries = await listAll<Attendance>(kv, keys.callAttendance(call.id));
-      const open = entries.filter((e) => e.value.userId === identity && !e.value.leftAt).at(-1);
+      // The visit this leave ends: the one of its connection, or (without one) the latest open.
+      const open = entries.filter((e) =>
+        e.value.userId === identity && !e.value.leftAt && (!sid || e.value.sid === sid)
+      ).at(-1);
       const op = once();
       if (open) op.check(open).set(open.key, { ...open.value, leftAt: at });
+      // No join to close yet: it may still be on its way; kept for it (a day at most).
+      else op.set(keys.callEarlyLeave(call.id, sid ?? identity), at, { expireIn: DAY_MS });
       return { op, result: undefined };
     });
   } else if (event.event === "room_finished" && !call.endedAt) {

@@ -31,6 +31,8 @@ export interface Attendance {
   userId: UserId;
   joinedAt: string;
   leftAt?: string;
+  /** LiveKit's id of this visit's connection, pairing its join and leave (not shown). */
+  sid?: string;
 }
 
 /** A fresh opaque room name: 128 random bits. */
@@ -134,7 +136,7 @@ export async function admissionOf(
 /** The call's joins and leaves, in order. */
 export async function listAttendance(kv: Deno.Kv, callId: string): Promise<Attendance[]> {
   const entries = await listAll<Attendance>(kv, keys.callAttendance(callId));
-  return entries.map((e) => e.value);
+  return entries.map(({ value: { sid: _, ...visit } }) => visit);
 }
 
 /** What the API shows of a call. */

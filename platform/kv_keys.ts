@@ -138,6 +138,9 @@ export const keys = {
   /** Someone waiting in a call's lobby for a host to let them in (refreshed while they wait). */
   callKnock: (callId: string, userId: UserId) => ["call_knocks", callId, userId] as const,
   callKnocks: (callId: string) => ["call_knocks", callId] as const,
+  /** A leave LiveKit reported before the join it ends (webhooks may come out of order). */
+  callEarlyLeave: (callId: string, identity: string) =>
+    ["call_early_leaves", callId, identity] as const,
   /** A guest a host let into one call by a link (domain/call_guests.ts). */
   callGuest: (callId: string, guestId: string) => ["call_guests", callId, guestId] as const,
   callGuests: (callId: string) => ["call_guests", callId] as const,

@@ -984,3 +984,63 @@ Deno.test("a guest link: one call, no school data, «Гость», revocable by 
   t.clock.advance(61 * 60_000);
   assert.equal((await json(t, "GET", `/guest/${other}`)).status, 404);
 });
+
+Deno.test("LiveKit's webhooks out of order and twice: each visit is counted once, closed", async () => {
+  const lk = fakeLiveKit();
+  await using _lk = { [Symbol.asyncDispose]: () => lk.close() };
+  await using t = await testApp({
+    env: { LIVEKIT_URL: lk.url, LIVEKIT_API_KEY: KEY, LIVEKIT_API_SECRET: SECRET },
+  });
+  const { orgId, admin } = await createSchool(t);
+  const teacher = await joinAs(t, admin, orgId, "teacher", "Мария Ивановна");
+  const student = await joinAs(t, admin, orgId, "student", "Коля");
+  const chat = await json<{ chat: { id: string } }>(
+    t,
+    "POST",
+    `/orgs/${orgId}/chats`,
+    teacher.token,
+    {
+      kind: "group",
+      title: "9 «А»",
+      memberIds: [student.id],
+    },
+  );
+  const started = await json<{ call: { id: string; room: string } }>(
+    t,
+    "POST",
+    `/chats/${chat.body.chat.id}/calls`,
+    teacher.token,
+    { kind: "lesson" },
+  );
+  const { id: callId, room } = started.body.call;
+  const at = (minutes: number) => Math.floor(t.clock.now() / 1000) + minutes * 60;
+  const hook = (id: string, event: string, createdAt: number, sid: string) =>
+    JSON.stringify({
+      event,
+      id,
+      createdAt,
+      room: { name: room },
+      participant: { identity: student.id, sid },
+    });
+  // Коля's second visit (minutes 20–30) is reported leave first, join after; his first
+  // (minutes 0–10) in order. Every delivery comes twice.
+  const deliveries = [
+    hook("EV_L2", "participant_left", at(30), "PA_2"),
+    hook("EV_J1", "participant_joined", at(0), "PA_1"),
+    hook("EV_J2", "participant_joined", at(20), "PA_2"),
+    hook("EV_L1", "participant_left", at(10), "PA_1"),
+  ];
+  for (const body of [...deliveries, ...deliveries]) {
+    assert.equal(await deliverWebhook(t, body, await signed(body)), 200);
+  }
+  const view = await json<{ attendance: { joinedAt: string; leftAt?: string }[] }>(
+    t,
+    "GET",
+    `/calls/${callId}`,
+    teacher.token,
+  );
+  const visits = view.body.attendance
+    .map((a) => [a.joinedAt.slice(11, 16), a.leftAt?.slice(11, 16)])
+    .sort();
+  assert.deepEqual(visits, [["06:00", "06:10"], ["06:20", "06:30"]]);
+});
