@@ -200,6 +200,7 @@ function fill(path: string, fx: Fixture): string {
       case "id":
         return fx.applicationId;
       case "callId":
+      case "guestId":
         return RANDOM_ULID;
       case "fileId":
         return fx.fileId;
