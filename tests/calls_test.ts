@@ -54,6 +54,46 @@ function fakeLiveKit() {
 /** LiveKit's signature of a webhook with this file's key (or another `secret`). */
 const signed = (body: string, secret = SECRET) => webhookAuth(body, KEY, secret);
 
+/** A test app on the stand-in LiveKit, with a school and its teacher (dispose it to stop both). */
+async function liveKitSchool() {
+  const lk = fakeLiveKit();
+  const t = await testApp({
+    env: { LIVEKIT_URL: lk.url, LIVEKIT_API_KEY: KEY, LIVEKIT_API_SECRET: SECRET },
+  });
+  const { orgId, admin } = await createSchool(t);
+  const teacher = await joinAs(t, admin, orgId, "teacher", "Мария Ивановна");
+  return {
+    lk,
+    t,
+    teacher,
+    /** Someone new in the school. */
+    join: (role: string, name: string) => joinAs(t, admin, orgId, role, name),
+    /** A group chat of the teacher's with `members`, and a call the teacher starts in it. */
+    async call(title: string, members: { id: string }[], input: Record<string, unknown>) {
+      const chat = await json<{ chat: { id: string } }>(
+        t,
+        "POST",
+        `/orgs/${orgId}/chats`,
+        teacher.token,
+        { kind: "group", title, memberIds: members.map((m) => m.id) },
+      );
+      const started = await json<{ call: { id: string; room: string; lobby?: true } }>(
+        t,
+        "POST",
+        `/chats/${chat.body.chat.id}/calls`,
+        teacher.token,
+        input,
+      );
+      assert.equal(started.status, 201);
+      return { chatId: chat.body.chat.id, ...started.body.call };
+    },
+    async [Symbol.asyncDispose]() {
+      await t[Symbol.asyncDispose]();
+      await lk.close();
+    },
+  };
+}
+
 Deno.test("without LiveKit configured, calls answer 503 calls_unavailable", async () => {
   await using t = await testApp();
   const { orgId, admin } = await createSchool(t);
@@ -702,35 +742,14 @@ Deno.test("a removed participant gets no new token, and a rejoin with an old one
 });
 
 Deno.test("a meeting is for adults: parents and staff in the chat join, students do not", async () => {
-  const lk = fakeLiveKit();
-  await using _lk = { [Symbol.asyncDispose]: () => lk.close() };
-  await using t = await testApp({
-    env: { LIVEKIT_URL: lk.url, LIVEKIT_API_KEY: KEY, LIVEKIT_API_SECRET: SECRET },
+  await using w = await liveKitSchool();
+  const { t, teacher } = w;
+  const student = await w.join("student", "Коля");
+  const parent = await w.join("parent", "Мама Коли");
+  const { chatId, id: callId } = await w.call("5А", [student, parent], {
+    kind: "meeting",
+    title: "Родительское собрание",
   });
-  const { orgId, admin } = await createSchool(t);
-  const teacher = await joinAs(t, admin, orgId, "teacher", "Мария Ивановна");
-  const student = await joinAs(t, admin, orgId, "student", "Коля");
-  const parent = await joinAs(t, admin, orgId, "parent", "Мама Коли");
-  const chat = await json<{ chat: { id: string } }>(
-    t,
-    "POST",
-    `/orgs/${orgId}/chats`,
-    teacher.token,
-    {
-      kind: "group",
-      title: "5А",
-      memberIds: [student.id, parent.id],
-    },
-  );
-  const started = await json<{ call: { id: string } }>(
-    t,
-    "POST",
-    `/chats/${chat.body.chat.id}/calls`,
-    teacher.token,
-    { kind: "meeting", title: "Родительское собрание" },
-  );
-  assert.equal(started.status, 201);
-  const callId = started.body.call.id;
   const token = (who: { token: string }) =>
     json<{ error?: { code: string } }>(t, "POST", `/calls/${callId}/token`, who.token);
   assert.equal((await token(parent)).status, 202, "a parent waits in the meeting's lobby");
@@ -750,7 +769,7 @@ Deno.test("a meeting is for adults: parents and staff in the chat join, students
   const lesson = await json<{ call: { id: string } }>(
     t,
     "POST",
-    `/chats/${chat.body.chat.id}/calls`,
+    `/chats/${chatId}/calls`,
     teacher.token,
     { kind: "lesson" },
   );
@@ -759,35 +778,16 @@ Deno.test("a meeting is for adults: parents and staff in the chat join, students
 });
 
 Deno.test("a meeting's lobby: people wait until a host lets them in or turns them away", async () => {
-  const lk = fakeLiveKit();
-  await using _lk = { [Symbol.asyncDispose]: () => lk.close() };
-  await using t = await testApp({
-    env: { LIVEKIT_URL: lk.url, LIVEKIT_API_KEY: KEY, LIVEKIT_API_SECRET: SECRET },
+  await using w = await liveKitSchool();
+  const { t, teacher } = w;
+  const mama = await w.join("parent", "Анна Петрова");
+  const papa = await w.join("parent", "Игорь Смирнов");
+  const started = await w.call("Родители 5 «А»", [mama, papa], {
+    kind: "meeting",
+    title: "Родительское собрание",
   });
-  const { orgId, admin } = await createSchool(t);
-  const teacher = await joinAs(t, admin, orgId, "teacher", "Мария Ивановна");
-  const mama = await joinAs(t, admin, orgId, "parent", "Анна Петрова");
-  const papa = await joinAs(t, admin, orgId, "parent", "Игорь Смирнов");
-  const chat = await json<{ chat: { id: string } }>(
-    t,
-    "POST",
-    `/orgs/${orgId}/chats`,
-    teacher.token,
-    {
-      kind: "group",
-      title: "Родители 5 «А»",
-      memberIds: [mama.id, papa.id],
-    },
-  );
-  const started = await json<{ call: { id: string; lobby?: true } }>(
-    t,
-    "POST",
-    `/chats/${chat.body.chat.id}/calls`,
-    teacher.token,
-    { kind: "meeting", title: "Родительское собрание" },
-  );
-  assert.equal(started.body.call.lobby, true, "a meeting has a lobby unless asked otherwise");
-  const callId = started.body.call.id;
+  assert.equal(started.lobby, true, "a meeting has a lobby unless asked otherwise");
+  const { chatId, id: callId } = started;
   const token = (who: { token: string }) =>
     json<{ waiting?: true; token?: string; error?: { code: string } }>(
       t,
@@ -851,7 +851,7 @@ Deno.test("a meeting's lobby: people wait until a host lets them in or turns the
   const open = await json<{ call: { id: string; lobby?: true } }>(
     t,
     "POST",
-    `/chats/${chat.body.chat.id}/calls`,
+    `/chats/${chatId}/calls`,
     teacher.token,
     { kind: "meeting", lobby: false },
   );
@@ -861,35 +861,15 @@ Deno.test("a meeting's lobby: people wait until a host lets them in or turns the
 });
 
 Deno.test("a guest link: one call, no school data, «Гость», revocable by a host", async () => {
-  const lk = fakeLiveKit();
-  await using _lk = { [Symbol.asyncDispose]: () => lk.close() };
-  await using t = await testApp({
-    env: { LIVEKIT_URL: lk.url, LIVEKIT_API_KEY: KEY, LIVEKIT_API_SECRET: SECRET },
-  });
+  await using w = await liveKitSchool();
+  const { t, lk, teacher } = w;
   const verifier = new TokenVerifier(KEY, SECRET);
-  const { orgId, admin } = await createSchool(t);
-  const teacher = await joinAs(t, admin, orgId, "teacher", "Мария Ивановна");
-  const student = await joinAs(t, admin, orgId, "student", "Коля");
-  const outsider = await joinAs(t, admin, orgId, "student", "Петя");
-  const chat = await json<{ chat: { id: string } }>(
-    t,
-    "POST",
-    `/orgs/${orgId}/chats`,
-    teacher.token,
-    {
-      kind: "group",
-      title: "9 «А»",
-      memberIds: [student.id],
-    },
-  );
-  const started = await json<{ call: { id: string; room: string } }>(
-    t,
-    "POST",
-    `/chats/${chat.body.chat.id}/calls`,
-    teacher.token,
-    { kind: "lesson", title: "Профориентация" },
-  );
-  const { id: callId, room } = started.body.call;
+  const student = await w.join("student", "Коля");
+  const outsider = await w.join("student", "Петя");
+  const { id: callId, room } = await w.call("9 «А»", [student], {
+    kind: "lesson",
+    title: "Профориентация",
+  });
   const invite = (token: string, body: unknown = {}) =>
     json<{ guest: { id: string; name: string; url: string }; error?: { code: string } }>(
       t,
@@ -976,8 +956,37 @@ Deno.test("a guest link: one call, no school data, «Гость», revocable by 
   const view = await json<{ attendance: unknown[] }>(t, "GET", `/calls/${callId}`, teacher.token);
   assert.deepEqual(view.body.attendance, [], "a guest is no member: not in attendance");
 
-  // The other link ends by itself, and every link ends with the call.
+  // A host mutes and removes a guest like any participant; removing revokes the link.
   const other = named.body.guest.url.split("/").pop()!;
+  const guestIdentity = `guest-${named.body.guest.id}`;
+  const muted = await json(
+    t,
+    "POST",
+    `/calls/${callId}/participants/${guestIdentity}/mute`,
+    teacher.token,
+    { source: "microphone" },
+  );
+  assert.equal(muted.status, 204);
+  assert.ok(
+    lk.calls.some((r) => r.path.endsWith("/GetParticipant") && r.body.identity === guestIdentity),
+  );
+  const byStudent = await json(
+    t,
+    "POST",
+    `/calls/${callId}/participants/${guestIdentity}/remove`,
+    student.token,
+  );
+  assert.equal(byStudent.status, 403, "only hosts");
+  const unknownGuest = await json(
+    t,
+    "POST",
+    `/calls/${callId}/participants/guest-01JZZZZZZZZZZZZZZZZZZZZZZZ/mute`,
+    teacher.token,
+    { source: "all" },
+  );
+  assert.equal(unknownGuest.status, 404);
+
+  // The other link ends by itself, and every link ends with the call.
   assert.equal((await json(t, "GET", `/guest/${other}`)).status, 200);
   await json(t, "POST", `/calls/${callId}/end`, teacher.token);
   assert.equal((await json(t, "GET", `/guest/${other}`)).status, 410);
@@ -986,33 +995,10 @@ Deno.test("a guest link: one call, no school data, «Гость», revocable by 
 });
 
 Deno.test("LiveKit's webhooks out of order and twice: each visit is counted once, closed", async () => {
-  const lk = fakeLiveKit();
-  await using _lk = { [Symbol.asyncDispose]: () => lk.close() };
-  await using t = await testApp({
-    env: { LIVEKIT_URL: lk.url, LIVEKIT_API_KEY: KEY, LIVEKIT_API_SECRET: SECRET },
-  });
-  const { orgId, admin } = await createSchool(t);
-  const teacher = await joinAs(t, admin, orgId, "teacher", "Мария Ивановна");
-  const student = await joinAs(t, admin, orgId, "student", "Коля");
-  const chat = await json<{ chat: { id: string } }>(
-    t,
-    "POST",
-    `/orgs/${orgId}/chats`,
-    teacher.token,
-    {
-      kind: "group",
-      title: "9 «А»",
-      memberIds: [student.id],
-    },
-  );
-  const started = await json<{ call: { id: string; room: string } }>(
-    t,
-    "POST",
-    `/chats/${chat.body.chat.id}/calls`,
-    teacher.token,
-    { kind: "lesson" },
-  );
-  const { id: callId, room } = started.body.call;
+  await using w = await liveKitSchool();
+  const { t, teacher } = w;
+  const student = await w.join("student", "Коля");
+  const { id: callId, room } = await w.call("9 «А»", [student], { kind: "lesson" });
   const at = (minutes: number) => Math.floor(t.clock.now() / 1000) + minutes * 60;
   const hook = (id: string, event: string, createdAt: number, sid: string) =>
     JSON.stringify({

@@ -48,6 +48,29 @@ export function callPages(deps: Deps) {
   return app;
 }
 
+/** A page of the call pages: the viewer's frame around the call's head and body, never cached. */
+function callHtml(
+  c: Ctx,
+  v: Viewer,
+  title: string,
+  content: ComponentChildren,
+  status = 200,
+) {
+  c.header("Cache-Control", "no-store");
+  return c.html(
+    renderPage({
+      title,
+      locale: v.locale,
+      user: v.user,
+      operator: v.operator,
+      adminOrgId: v.adminOrgId,
+      wide: true,
+      body: <div class="call-page">{content}</div>,
+    }),
+    status as 200,
+  );
+}
+
 /**
  * A guest's page, GET /guest/:token: no session, nothing of the school. The call's kind and
  * title, who they come as, until when, then the CallPage island in guest mode; a plain word when
@@ -56,28 +79,21 @@ export function callPages(deps: Deps) {
 async function guestPage(c: Ctx, deps: Deps) {
   const v = await viewer(c, deps);
   const { locale } = v;
-  c.header("Cache-Control", "no-store");
   const token = c.req.param("token")!;
   let page: Awaited<ReturnType<Deps["services"]["calls"]["guestPage"]>>;
   try {
     page = await deps.services.calls.guestPage(token);
   } catch (err) {
     if (!(err instanceof AppError) || (err.status !== 404 && err.status !== 410)) throw err;
-    return c.html(
-      renderPage({
-        title: t(locale, "call.guest.gone.title"),
-        locale,
-        user: v.user,
-        operator: v.operator,
-        adminOrgId: v.adminOrgId,
-        body: (
-          <section class="card stack call-outcome">
-            <h1>{t(locale, "call.guest.gone.title")}</h1>
-            <p>{t(locale, "call.guest.gone.text")}</p>
-          </section>
-        ),
-      }),
-      err.status as 404,
+    return callHtml(
+      c,
+      v,
+      t(locale, "call.guest.gone.title"),
+      <section class="card stack call-outcome">
+        <h1>{t(locale, "call.guest.gone.title")}</h1>
+        <p>{t(locale, "call.guest.gone.text")}</p>
+      </section>,
+      err.status,
     );
   }
   const kind = kindLabel(locale, page.call.kind);
@@ -104,33 +120,26 @@ async function guestPage(c: Ctx, deps: Deps) {
       />
     );
   }
-  return c.html(
-    renderPage({
-      title,
-      locale,
-      user: v.user,
-      operator: v.operator,
-      adminOrgId: v.adminOrgId,
-      wide: true,
-      body: (
-        <div class="call-page">
-          <header class="call-head">
-            <p class="call-kind">
-              <span class="badge">{kind}</span>{" "}
-              <span class="badge call-badge-guest">{t(locale, "call.guest.badge")}</span>
-            </p>
-            <h1>{title}</h1>
-            <p>{t(locale, "call.guest.as", { name: page.guest.name })}</p>
-            <p class="muted">
-              {t(locale, "call.guest.privacy")} {t(locale, "call.guest.validUntil", {
-                time: formatDateTime(locale, page.guest.expiresAt, page.timeZone),
-              })}
-            </p>
-          </header>
-          {body}
-        </div>
-      ),
-    }),
+  return callHtml(
+    c,
+    v,
+    title,
+    <>
+      <header class="call-head">
+        <p class="call-kind">
+          <span class="badge">{kind}</span>{" "}
+          <span class="badge call-badge-guest">{t(locale, "call.guest.badge")}</span>
+        </p>
+        <h1>{title}</h1>
+        <p>{t(locale, "call.guest.as", { name: page.guest.name })}</p>
+        <p class="muted">
+          {t(locale, "call.guest.privacy")} {t(locale, "call.guest.validUntil", {
+            time: formatDateTime(locale, page.guest.expiresAt, page.timeZone),
+          })}
+        </p>
+      </header>
+      {body}
+    </>,
   );
 }
 
@@ -242,22 +251,14 @@ function show(c: Ctx, deps: Deps, v: Viewer, page: CallPageData) {
     );
   }
 
-  c.header("Cache-Control", "no-store");
-  return c.html(
-    renderPage({
-      title,
-      locale,
-      user: v.user,
-      operator: v.operator,
-      adminOrgId: v.adminOrgId,
-      wide: true,
-      body: (
-        <div class="call-page">
-          {head}
-          {body}
-        </div>
-      ),
-    }),
-    status as 200,
+  return callHtml(
+    c,
+    v,
+    title,
+    <>
+      {head}
+      {body}
+    </>,
+    status,
   );
 }
