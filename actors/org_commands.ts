@@ -1,7 +1,7 @@
 /**
  * Every command an org actor takes, as data, with what each does: the table the actor runs
  * through its mailbox, one command at a time. Each reads what it needs and commits once, with
- * checks on what it read (transact retries a conflict).
+ * checks on what it read (`OrgContext.asCaller` retries a conflict).
  */
 import { writeEffect } from "../effects/outbox.ts";
 import type { ClassId, OrgId, UserId } from "../shared/ids.ts";
@@ -70,8 +70,7 @@ const updateOrg = {
     ctx: OrgContext,
     { callerId, patch }: Extract<OrgCommand, { type: "updateOrg" }>,
   ): Promise<Org> {
-    return transact(async () => {
-      const { org, member, caller } = await ctx.load(callerId);
+    return ctx.asCaller(callerId, ({ org, caller, op }) => {
       assertAllowed(policy.canUpdateOrg(caller), "change the school");
       const next: Org = {
         ...org.value,
@@ -79,8 +78,8 @@ const updateOrg = {
         journalUrl: patch.journalUrl === undefined ? org.value.journalUrl : patch.journalUrl,
         settings: { ...orgSettings(org.value), ...patch.settings },
       };
-      const op = ctx.deps.kv.atomic().check(org, member).set(keys.org(ctx.orgId), next);
-      return { op, result: next };
+      op.check(org).set(keys.org(ctx.orgId), next);
+      return { result: next };
     });
   },
 };
@@ -91,8 +90,7 @@ const createClass = {
     ctx: OrgContext,
     { callerId, name }: Extract<OrgCommand, { type: "createClass" }>,
   ): Promise<OrgClass> {
-    return transact(async () => {
-      const { member, caller } = await ctx.load(callerId);
+    return ctx.asCaller(callerId, async ({ caller, op }) => {
       assertAllowed(policy.canManageClasses(caller), "create a class");
       const nameKey = keys.orgClassName(ctx.orgId, name.toLocaleLowerCase("ru"));
       if ((await ctx.deps.kv.get(nameKey)).value !== null) {
@@ -103,11 +101,10 @@ const createClass = {
         name,
         createdAt: ctx.now(),
       };
-      const op = ctx.deps.kv.atomic().check(member)
-        .check({ key: nameKey, versionstamp: null })
+      op.check({ key: nameKey, versionstamp: null })
         .set(nameKey, cls.id)
         .set(keys.orgClass(ctx.orgId, cls.id), cls);
-      return { op, result: cls };
+      return { result: cls };
     });
   },
 };
@@ -121,8 +118,7 @@ const updateClass = {
     ctx: OrgContext,
     { callerId, classId, patch }: Extract<OrgCommand, { type: "updateClass" }>,
   ): Promise<OrgClass> {
-    return transact(async () => {
-      const { member, caller } = await ctx.load(callerId);
+    return ctx.asCaller(callerId, async ({ caller, op }) => {
       if (!isUlid<ClassId>(classId)) throw notFound("No such class");
       const id = classId;
       if (patch.name !== undefined) {
@@ -140,10 +136,7 @@ const updateClass = {
           ? { studentDirectMessages: patch.studentDirectMessages }
           : {}),
       };
-      const op = ctx.deps.kv.atomic().check(member, entry).set(
-        keys.orgClass(ctx.orgId, id),
-        next,
-      );
+      op.check(entry).set(keys.orgClass(ctx.orgId, id), next);
       const oldKey = keys.orgClassName(ctx.orgId, entry.value.name.toLocaleLowerCase("ru"));
       const newKey = keys.orgClassName(ctx.orgId, next.name.toLocaleLowerCase("ru"));
       if (oldKey[2] !== newKey[2]) {
@@ -151,7 +144,7 @@ const updateClass = {
         if (taken.value !== null) throw conflict(`A class named "${next.name}" already exists`);
         op.check(taken).delete(oldKey).set(newKey, id);
       }
-      return { op, result: next };
+      return { result: next };
     });
   },
 };
@@ -162,14 +155,13 @@ const updateMember = {
     ctx: OrgContext,
     { callerId, userId, patch }: Extract<OrgCommand, { type: "updateMember" }>,
   ): Promise<Member> {
-    return transact(async () => {
-      const { member, caller } = await ctx.load(callerId);
+    return ctx.asCaller(callerId, async ({ member, caller, op }) => {
       assertAllowed(policy.canManageMembers(caller), "change members");
       const target = userId === callerId
         ? member
         : await ctx.deps.kv.get<Member>(keys.orgMember(ctx.orgId, userId));
       if (!target.value) throw notFound("No such member");
-      const op = ctx.deps.kv.atomic().check(member, target);
+      op.check(target);
       const roles = patch.roles ?? target.value.roles;
       const clash = patch.roles ? policy.conflictingRoles(roles) : null;
       if (clash) {
@@ -207,7 +199,7 @@ const updateMember = {
         phone: patch.phone === undefined ? target.value.phone : patch.phone,
       };
       op.set(keys.orgMember(ctx.orgId, userId), next);
-      return { op, result: next };
+      return { result: next };
     });
   },
 };
@@ -223,14 +215,13 @@ const removeMember = {
     { callerId, userId }: Extract<OrgCommand, { type: "removeMember" }>,
   ): Promise<void> {
     const effectId = ctx.deps.ids.ulid();
-    await transact(async () => {
-      const { member, caller } = await ctx.load(callerId);
+    await ctx.asCaller(callerId, async ({ member, caller, op }) => {
       assertAllowed(policy.canRemoveMember(caller, userId), "remove members");
       const target = userId === callerId
         ? member
         : await ctx.deps.kv.get<Member>(keys.orgMember(ctx.orgId, userId));
       if (!target.value) throw notFound("No such member");
-      const op = ctx.deps.kv.atomic().check(member, target)
+      op.check(target)
         .delete(keys.orgMember(ctx.orgId, userId))
         .delete(keys.orgByUser(userId, ctx.orgId));
       if (userId !== callerId) {
@@ -241,7 +232,7 @@ const removeMember = {
       // Their chats in the school drop them after the commit (effects/handlers.ts).
       const left = { kind: "school.left", orgId: ctx.orgId, userId } as const;
       writeEffect(op, effectId, left, ctx.deps.clock.now());
-      return { op, result: undefined };
+      return { result: undefined };
     });
     ctx.effects.push(effectId); // run by the actor once this returns
   },
@@ -253,13 +244,12 @@ const liftBan = {
     ctx: OrgContext,
     { callerId, userId }: Extract<OrgCommand, { type: "liftBan" }>,
   ): Promise<void> {
-    return transact(async () => {
-      const { member, caller } = await ctx.load(callerId);
+    return ctx.asCaller(callerId, async ({ caller, op }) => {
       assertAllowed(policy.canManageMembers(caller), "let members back");
       const ban = await ctx.deps.kv.get<Ban>(keys.orgBan(ctx.orgId, userId));
       if (!ban.value) throw notFound("No such ban");
-      const op = ctx.deps.kv.atomic().check(member, ban).delete(ban.key);
-      return { op, result: undefined };
+      op.check(ban).delete(ban.key);
+      return { result: undefined };
     });
   },
 };
@@ -270,8 +260,7 @@ const createInvite = {
     ctx: OrgContext,
     { callerId, input }: Extract<OrgCommand, { type: "createInvite" }>,
   ): Promise<Invite> {
-    return transact(async () => {
-      const { member, caller } = await ctx.load(callerId);
+    return ctx.asCaller(callerId, async ({ caller, op }) => {
       const classId = input.classId ?? null;
       assertAllowed(
         policy.canCreateInvite(caller, { role: input.role, classId }),
@@ -279,7 +268,6 @@ const createInvite = {
           ? "invite to this class"
           : `invite a ${input.role}`,
       );
-      const op = ctx.deps.kv.atomic().check(member);
       if (classId !== null) await ctx.requireClasses([classId], "classId");
       const childId = input.childId ?? null;
       if (childId !== null) {
@@ -302,7 +290,7 @@ const createInvite = {
         byAdmin: caller!.roles.includes("admin"),
       });
       storeInvite(op, invite, ctx.deps.clock.now());
-      return { op, result: invite };
+      return { result: invite };
     });
   },
 };
@@ -313,19 +301,16 @@ const revokeInvite = {
     ctx: OrgContext,
     { callerId, token }: Extract<OrgCommand, { type: "revokeInvite" }>,
   ): Promise<void> {
-    return transact(async () => {
-      const { member, caller } = await ctx.load(callerId);
+    return ctx.asCaller(callerId, async ({ caller, op }) => {
       const entry = await ctx.deps.kv.get<Invite>(keys.invite(token));
       if (!entry.value || entry.value.orgId !== ctx.orgId) throw notFound("No such invite");
       const decision = policy.canRevokeInvite(caller, entry.value);
       if (decision === "not_found") throw notFound("No such invite");
       assertAllowed(decision, "revoke this invite");
-      if (entry.value.revokedAt !== null) return { op: null, result: undefined };
+      if (entry.value.revokedAt !== null) return { result: undefined, write: false };
       const revoked: Invite = { ...entry.value, revokedAt: ctx.now() };
-      const op = ctx.deps.kv.atomic().check(member, entry).set(keys.invite(token), revoked, {
-        expireIn: 24 * 3600_000,
-      });
-      return { op, result: undefined };
+      op.check(entry).set(keys.invite(token), revoked, { expireIn: 24 * 3600_000 });
+      return { result: undefined };
     });
   },
 };

@@ -5,7 +5,7 @@
 import type { ChatId, ClassId, Clock, Ids, OrgId, UserId } from "../shared/ids.ts";
 import type { ChatEvent } from "../shared/chat_model.ts";
 import { keys } from "../platform/kv_keys.ts";
-import { getManyChunked, listAll } from "../platform/kv_util.ts";
+import { getManyChunked, listAll, transact } from "../platform/kv_util.ts";
 import type { Invite, Member, Org, OrgApplication, OrgClass } from "../shared/model.ts";
 import { conflict, invalidInput, notFound } from "../shared/errors.ts";
 import * as policy from "../shared/policy.ts";
@@ -53,6 +53,27 @@ export class OrgContext {
       member,
       caller: member.value ? callerOf(member.value) : null,
     };
+  }
+
+  /**
+   * One command's transaction as `callerId`: every attempt reads the school and the caller's
+   * membership afresh (see {@link load}) and hands `build` an operation that already checks the
+   * membership, so a caller removed meanwhile cannot act; a conflict is retried. `build` decides,
+   * reads what else it needs, adds its writes and checks, and returns the result (with
+   * `write: false` when there is nothing to commit).
+   */
+  asCaller<T>(
+    callerId: UserId,
+    build: (
+      read: Awaited<ReturnType<OrgContext["load"]>> & { op: Deno.AtomicOperation },
+    ) => { result: T; write?: boolean } | Promise<{ result: T; write?: boolean }>,
+  ): Promise<T> {
+    return transact(async () => {
+      const read = await this.load(callerId);
+      const op = this.deps.kv.atomic().check(read.member);
+      const { result, write = true } = await build({ ...read, op });
+      return { op: write ? op : null, result };
+    });
   }
 
   /** Reads classes by id, failing with 400 naming `field` if one is not in this school. */
