@@ -10,7 +10,14 @@
  */
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { FAKE_MEDIA, type Member, schoolWith, signedInPage, startE2E } from "./browser.ts";
+import {
+  assertAccessible,
+  FAKE_MEDIA,
+  type Member,
+  schoolWith,
+  signedInPage,
+  startE2E,
+} from "./browser.ts";
 import { api, cable } from "../server.ts";
 import { until } from "../until.ts";
 import { freePort, startLiveKit } from "../livekit.ts";
@@ -105,12 +112,14 @@ Deno.test("a parent meeting on the real LiveKit: parents join, a student cannot,
     }
     const [mPage, pPage] = parents as [Page, Page];
     await mPage.screenshot({ path: `${SHOTS}/lobby-waiting.png` });
+    await assertAccessible(mPage, "waiting in the lobby");
     assert.deepEqual(await inRoom(), [teacher.id], "nobody is in before the host lets them in");
 
     // The teacher sees both waiting, lets Анна in, then everyone.
     const lobby = tPage.locator(".call-lobby");
     await lobby.getByRole("heading", { name: "Зал ожидания (2)" }).waitFor({ timeout: 15_000 });
     await tPage.screenshot({ path: `${SHOTS}/lobby-host.png` });
+    await assertAccessible(tPage, "the host's call page with people in the lobby");
     await lobby.getByRole("button", { name: "Впустить: Анна Петрова" }).click();
     await mPage.getByRole("button", { name: "Выйти" }).waitFor({ timeout: 30_000 });
     await lobby.getByRole("heading", { name: "Зал ожидания (1)" }).waitFor({ timeout: 15_000 });
@@ -177,6 +186,8 @@ Deno.test("a parent meeting on the real LiveKit: parents join, a student cannot,
     assert.equal(await gPage.locator(".call-chat").count(), 0, "no chat for a guest");
     assert.equal(await gPage.getByRole("button", { name: "Поднять руку" }).count(), 0);
     await gPage.screenshot({ path: `${SHOTS}/guest.png` });
+    await assertAccessible(gPage, "the guest's call page");
+    await assertAccessible(tPage, "the host's call page with the guest panel and the chat");
     await tPage.screenshot({ path: `${SHOTS}/guest-host-view.png`, fullPage: true });
     await guests.getByRole("button", { name: "Отозвать ссылку: Ирина Олеговна, психолог" }).click();
     await gPage.getByText("Ведущий удалил вас из звонка.").waitFor({ timeout: 20_000 });
