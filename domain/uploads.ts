@@ -28,7 +28,7 @@ import {
   commitUpload,
   readWhole,
   replacePart,
-} from "../platform/file_store.ts";
+} from "./file_store.ts";
 import { parseUpload } from "../platform/multipart.ts";
 import {
   declaredSize,

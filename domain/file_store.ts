@@ -4,8 +4,8 @@
  * an upload that never finished. The file exists only once {@link commitUpload} wrote its record
  * together with its unsent index entries and the school's storage count.
  */
-import { keys } from "./kv_keys.ts";
-import { commit } from "./kv_util.ts";
+import { keys } from "../platform/kv_keys.ts";
+import { commit } from "../platform/kv_util.ts";
 import { AppError } from "../shared/errors.ts";
 import {
   CHUNK,
@@ -14,7 +14,7 @@ import {
   type FilePart,
   type FileRecord,
   storedSize,
-} from "../domain/files.ts";
+} from "./files.ts";
 
 /** Chunks written per atomic operation: 240 KB, well under KV's 800 KiB. */
 const CHUNKS_PER_COMMIT = 4;
