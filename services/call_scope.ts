@@ -29,7 +29,13 @@ import {
   markRemoved,
   wasRemoved,
 } from "../domain/calls.ts";
-import { callRank, canControlCallParticipant, canHostCall, canJoinCall } from "../shared/policy.ts";
+import {
+  callRank,
+  canControlCallParticipant,
+  canHostCall,
+  canInviteGuest,
+  canJoinCall,
+} from "../shared/policy.ts";
 import { AppError, forbidden, notFound } from "../shared/errors.ts";
 import { enforce } from "../platform/rate_limit.ts";
 import { attendanceCsv } from "../domain/attendance.ts";
@@ -277,7 +283,9 @@ export class CallScope {
    * the call alone, as «Гость» or the name given, until the link expires or is revoked.
    */
   async createGuest(read: () => Promise<{ name?: string; ttlMinutes: number }>) {
-    this.#requireHost();
+    if (canInviteGuest(this.access.caller, this.call.startedBy) !== "allow") {
+      throw forbidden("Only the school's teachers and admins bring guests into a call");
+    }
     this.#live();
     const input = await read();
     const { kv, clock, ids, config } = this.#d;

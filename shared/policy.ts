@@ -356,6 +356,14 @@ export function canHostCall(c: ChatCaller, startedBy: UserId): Decision {
 }
 
 /**
+ * Guests from outside the school are brought into a call by its staff (teachers and admins in
+ * the chat) only: a student who hosts a quick call cannot let a stranger in.
+ */
+export function canInviteGuest(c: ChatCaller, startedBy: UserId): Decision {
+  return decideChat(c, () => callRank(c, startedBy) === "staff");
+}
+
+/**
  * A host mutes or removes only someone of lower rank, so a student who started a call has no
  * power over the teacher who joins it; teachers and admins, as colleagues, also one another.
  * "not_found" for a target who is not a member of the call's chat.

@@ -12,6 +12,7 @@ import {
   canEditMessage,
   canHoldRoles,
   canHostCall,
+  canInviteGuest,
   canJoinCall,
   canJoinChatByLink,
   canListInvites,
@@ -572,6 +573,20 @@ Deno.test("call policy lets the chat's members join, and keeps students out of m
     "student moderator of the chat": "forbidden",
     "student who started the call": "forbidden",
     student: "forbidden",
+  });
+});
+
+Deno.test("call policy lets only the school's staff bring in guests", () => {
+  checkCall((c) => canInviteGuest(c, STARTER), {
+    admin: "allow",
+    teacher: "allow",
+    "another teacher": "allow",
+    "student moderator of the chat": "forbidden",
+    "student who started the call": "forbidden",
+    student: "forbidden",
+    parent: "forbidden",
+    "starter since removed from the school": "not_found",
+    "teacher outside the chat": "not_found",
   });
 });
 

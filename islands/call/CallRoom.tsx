@@ -40,6 +40,8 @@ export function CallRoom(
   const [ending, setEnding] = useState(false);
   const [handError, setHandError] = useState<string | null>(null);
   const me = snap.peers[0]!;
+  /** Teachers and admins bring in guests (policy.canInviteGuest); a student host does not. */
+  const staff = me.roles.includes("teacher") || me.roles.includes("admin");
   const screens = snap.peers.filter((p) => p.screen);
 
   return (
@@ -133,7 +135,7 @@ export function CallRoom(
           {!guest && (
             <CallChat locale={locale} chatId={chatId} me={me.identity} timeZone={timeZone} />
           )}
-          {snap.host && <GuestPanel locale={locale} callId={callId} timeZone={timeZone} />}
+          {snap.host && staff && <GuestPanel locale={locale} callId={callId} timeZone={timeZone} />}
           {snap.host && (
             <AttendancePanel locale={locale} callId={callId} chatId={chatId} timeZone={timeZone} />
           )}
