@@ -181,7 +181,23 @@ const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
  * from the app's own origin when it carries the cookie, and must not come from a foreign
  * origin otherwise (this also stops login CSRF).
  */
+const LOOPBACK = ["localhost", "127.0.0.1", "[::1]"];
+
+/**
+ * The origins the app's own pages may come from: `appOrigin`, and when that is a loopback address
+ * (a server on one's own machine), the other spellings of loopback on the same port, since
+ * `deno serve` prints `127.0.0.1` while the default origin says `localhost`. Loopback is reachable
+ * only from the machine itself, so this opens nothing to anyone else.
+ */
+export function ownOrigins(appOrigin: string): ReadonlySet<string> {
+  const u = new URL(appOrigin);
+  if (!LOOPBACK.includes(u.hostname)) return new Set([appOrigin]);
+  const port = u.port ? `:${u.port}` : "";
+  return new Set([appOrigin, ...LOOPBACK.map((host) => `${u.protocol}//${host}${port}`)]);
+}
+
 export function originCheck(appOrigin: string): MiddlewareHandler<AppEnv> {
+  const own = ownOrigins(appOrigin);
   return async (c, next) => {
     if (!UNSAFE.has(c.req.method) || c.req.header("Authorization") !== undefined) {
       return await next();
@@ -189,11 +205,15 @@ export function originCheck(appOrigin: string): MiddlewareHandler<AppEnv> {
     const origin = c.req.header("Origin");
     const site = c.req.header("Sec-Fetch-Site");
     const hasCookie = getCookie(c, SESSION_COOKIE) !== undefined;
-    const sameOrigin = origin !== undefined ? origin === appOrigin : site === "same-origin";
-    const foreign = (origin !== undefined && origin !== appOrigin) ||
+    const sameOrigin = origin !== undefined ? own.has(origin) : site === "same-origin";
+    const foreign = (origin !== undefined && !own.has(origin)) ||
       (site !== undefined && site !== "same-origin" && site !== "none");
     if ((hasCookie && !sameOrigin) || foreign) {
-      throw new AppError(403, "csrf", "Cross-site request refused");
+      throw new AppError(
+        403,
+        "csrf",
+        `Cross-site request refused: this server takes requests from ${appOrigin} only`,
+      );
     }
     await next();
   };

@@ -8,7 +8,7 @@
 import { z } from "zod";
 import { getCookie } from "hono/cookie";
 import type { Ctx, Deps } from "./context.ts";
-import { clientAddress, SESSION_COOKIE } from "./http.ts";
+import { clientAddress, ownOrigins, SESSION_COOKIE } from "./http.ts";
 import { AppError, invalidInput, notFound, rateLimited } from "../shared/errors.ts";
 import type { LiveSession } from "../domain/auth.ts";
 import type { ChatId } from "../shared/ids.ts";
@@ -68,6 +68,8 @@ function errorFrame(err: unknown, clientId?: string): ServerFrame {
 export function realtimeHandler(deps: Deps) {
   const { gateway, config } = deps;
   const greetings = new Admission(GREETINGS_AT_ONCE);
+  /** Where the app's own pages are served (the cookie counts only on their sockets). */
+  const ownPages = ownOrigins(config.appOrigin);
   /** Sockets not greeted yet: by client address until `hello`, then by person until `ready`. */
   const waiting = new Tally();
 
@@ -78,7 +80,7 @@ export function realtimeHandler(deps: Deps) {
     // The cookie counts only on a socket opened by the app's own pages.
     const origin = c.req.header("Origin");
     const cookie = getCookie(c, SESSION_COOKIE);
-    const byCookie = origin === config.appOrigin && cookie
+    const byCookie = origin !== undefined && ownPages.has(origin) && cookie
       ? await deps.services.identity.session(cookie)
       : null;
     const cookieReadAt = deps.clock.now();

@@ -81,6 +81,9 @@ const serverEnv = Object.fromEntries(
   PASSED.flatMap((name) => env[name] === undefined ? [] : [[name, env[name]!]]),
 );
 
+// `deno serve` prints the address it listens on; the one people open is APP_ORIGIN (on this
+// machine, any spelling of loopback works too).
+console.log(`Parta: open ${config.appOrigin}`);
 const child = new Deno.Command(Deno.execPath(), { args, env: serverEnv, clearEnv: true }).spawn();
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   Deno.addSignalListener(signal, () => {

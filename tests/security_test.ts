@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import { Hono } from "hono";
 import { createApp } from "../routes/app.ts";
 import type { AppEnv } from "../routes/context.ts";
-import { errorResponse, securityHeaders } from "../routes/http.ts";
+import { errorResponse, ownOrigins, securityHeaders } from "../routes/http.ts";
+import { ApiError, errorText } from "../shared/api_client.ts";
 import { keys } from "../platform/kv_keys.ts";
 import { sha256Hex } from "../shared/ids.ts";
 import {
@@ -1060,4 +1061,35 @@ Deno.test("island props are JSON that no user text can break out of", async () =
   for (const text of payloads) assert.ok(props.includes(JSON.stringify(text)), text);
   assert.ok(!/<\/?script/i.test(data[0]![2]!), "the props hold no tag");
   assert.ok(!/<!--/.test(data[0]![2]!), "the props open no comment");
+});
+
+Deno.test("on one's own machine every spelling of loopback is the app's origin; elsewhere only APP_ORIGIN", async () => {
+  assert.deepEqual([...ownOrigins("https://parta.example.ru")], ["https://parta.example.ru"]);
+  await using t = await testApp({ env: { APP_ORIGIN: "http://localhost:8000" } });
+  const from = (origin: string) =>
+    t.fetch("/api/v1/auth/code", {
+      method: "POST",
+      headers: { Origin: origin, "Content-Type": "application/json" },
+      body: JSON.stringify({ email: "anna@school.test" }),
+    });
+  for (const origin of ["http://localhost:8000", "http://127.0.0.1:8000", "http://[::1]:8000"]) {
+    const res = await from(origin);
+    assert.equal(res.status, 202, origin);
+    await res.body?.cancel();
+  }
+  for (
+    const origin of [
+      "http://127.0.0.1:8001",
+      "http://localhost.evil.test:8000",
+      "https://localhost:8000",
+    ]
+  ) {
+    const res = await from(origin);
+    const body = await res.json() as ErrorBody;
+    assert.deepEqual([res.status, body.error.code], [403, "csrf"], origin);
+    assert.match(body.error.message, /http:\/\/localhost:8000/, "it says which address works");
+  }
+  // The page says it in words a person understands, not «Что-то пошло не так».
+  const text = errorText("ru", new ApiError(403, "csrf", "refused"));
+  assert.match(text, /не по своему адресу/);
 });

@@ -24,6 +24,8 @@ export const ru = {
   "error.invalid_code": "Код неверный или устарел.",
   "error.invalid_input": "Проверьте введённые данные.",
   "error.forbidden": "Это действие вам недоступно.",
+  "error.csrf":
+    "Сервер не принял запрос: Парта открыта не по своему адресу. Откройте её по адресу, который указан при запуске (APP_ORIGIN), и попробуйте снова.",
   "error.not_found": "Не найдено.",
   "error.unauthenticated": "Войдите, чтобы продолжить.",
   "error.invite_expired": "Приглашение больше не действует.",
@@ -156,6 +158,8 @@ export const en: Record<keyof typeof ru, string> = {
   "error.invalid_code": "The code is wrong or has expired.",
   "error.invalid_input": "Please check what you entered.",
   "error.forbidden": "You cannot do this.",
+  "error.csrf":
+    "The server refused the request: Parta is open at another address than its own. Open it at the address shown when it started (APP_ORIGIN) and try again.",
   "error.not_found": "Not found.",
   "error.unauthenticated": "Sign in to continue.",
   "error.invite_expired": "This invite is no longer valid.",
