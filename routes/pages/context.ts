@@ -39,5 +39,5 @@ export function signInRedirect(c: Ctx): Response {
 
 /** A same-site path to return to after sign-in; anything else becomes /chats. */
 export function safeNext(next: string | undefined): string {
-  return next && /^\/(?!\/)[\w\-./?=&%]*$/.test(next) ? next : "/chats";
+  return next && /^\/(?!\/)[\w\-./?=&%]*$/.test(next) ? next : "/";
 }

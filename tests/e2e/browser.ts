@@ -164,12 +164,15 @@ export async function mailedCode(base: string, email: string): Promise<string> {
   }
 }
 
-/** A new browser person signed in as `email` through the form, on their chat list. */
+/**
+ * A new browser person signed in as `email` through the form, where they land: their chat list
+ * (someone without a name yet: the profile; the operator without a school: the applications).
+ */
 export async function signedInPage(e2e: E2E, email: string): Promise<Page> {
   const page = await (await e2e.person()).newPage();
   await page.goto("/signin");
   await signInThroughUi(page, e2e.base, email);
-  await page.waitForURL(/\/chats$/);
+  await page.waitForURL(/\/(chats|operator|profile)$/);
   return page;
 }
 

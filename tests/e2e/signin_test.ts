@@ -12,7 +12,8 @@ Deno.test("a person signs in with a mailed code and lands in the app, in Russian
   assert.equal(await page.locator("html").getAttribute("lang"), "ru");
   await assertAccessible(page, "sign-in page");
   await signInThroughUi(page, e2e.base, OPERATOR);
-  await page.waitForURL(/\/chats$/);
+  // Someone new (the operator of a new platform too) starts by giving their name.
+  await page.waitForURL(/\/profile$/);
   await page.goto("/profile");
   assert.equal(await page.inputValue("#profile-email"), OPERATOR);
   await assertAccessible(page, "profile page");
@@ -37,6 +38,6 @@ Deno.test("the address the server prints works: signing in at 127.0.0.1 when APP
   page.on("pageerror", (err) => errors.push(err.message));
   await page.goto(`http://127.0.0.1:${port}/signin`);
   await signInThroughUi(page, e2e.base, OPERATOR);
-  await page.waitForURL(/\/chats$/);
+  await page.waitForURL(/\/profile$/);
   assert.deepEqual(errors, []);
 });
