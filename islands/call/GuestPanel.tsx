@@ -3,7 +3,7 @@
  * meeting) gets a link to this call alone, for a few hours; the host copies it, sees who has one,
  * and revokes it, which also takes the guest out of the call.
  */
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { Locale } from "../../shared/model.ts";
 import { t } from "../../shared/i18n.ts";
 import { api, errorText } from "../../shared/api_client.ts";
@@ -31,6 +31,7 @@ export function GuestPanel({ locale, callId, timeZone }: {
   const [copied, setCopied] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const field = useRef<HTMLInputElement>(null);
 
   async function load() {
     try {
@@ -74,7 +75,10 @@ export function GuestPanel({ locale, callId, timeZone }: {
       await navigator.clipboard.writeText(link);
       setCopied(true);
     } catch {
-      // No clipboard here (an old browser, no permission): the link stays selectable.
+      // No clipboard here (an old browser, no permission): the link is selected to copy by hand,
+      // as the chat's invite link does.
+      field.current?.select();
+      setError(t(locale, "chatInvite.copyByHand"));
     }
   }
 
@@ -137,6 +141,7 @@ export function GuestPanel({ locale, callId, timeZone }: {
           <div class="stack" role="status">
             <label for="guest-link">{t(locale, "call.guest.ready")}</label>
             <input
+              ref={field}
               id="guest-link"
               readOnly
               value={link}

@@ -7,9 +7,9 @@ import { Hono } from "hono";
 import type { ComponentChildren } from "preact";
 import type { AppEnv, Ctx, Deps } from "../context.ts";
 import { pageCsp } from "../http.ts";
-import { Island, renderPage } from "./render.tsx";
+import { Island } from "./render.tsx";
 import { signInRedirect, type Viewer, viewer } from "./context.ts";
-import { notFoundPage } from "./public.tsx";
+import { notFoundPage, page } from "./public.tsx";
 import { AppError } from "../../shared/errors.ts";
 import { formatDateTime, t } from "../../shared/i18n.ts";
 import { callMembers } from "../../domain/calls.ts";
@@ -48,27 +48,9 @@ export function callPages(deps: Deps) {
   return app;
 }
 
-/** A page of the call pages: the viewer's frame around the call's head and body, never cached. */
-function callHtml(
-  c: Ctx,
-  v: Viewer,
-  title: string,
-  content: ComponentChildren,
-  status = 200,
-) {
-  c.header("Cache-Control", "no-store");
-  return c.html(
-    renderPage({
-      title,
-      locale: v.locale,
-      user: v.user,
-      operator: v.operator,
-      adminOrgId: v.adminOrgId,
-      wide: true,
-      body: <div class="call-page">{content}</div>,
-    }),
-    status as 200,
-  );
+/** A page of the call pages: the shared chrome, full width, around the call's head and body. */
+function callHtml(c: Ctx, v: Viewer, title: string, content: ComponentChildren, status = 200) {
+  return page(c, v, title, <div class="call-page">{content}</div>, status, { wide: true });
 }
 
 /**

@@ -11,13 +11,14 @@ import Profile from "../../islands/Profile.tsx";
 import ApplyForm from "../../islands/ApplyForm.tsx";
 import OperatorApplications from "../../islands/OperatorApplications.tsx";
 
-/** Renders a page for `v` with the shared chrome. */
+/** Renders a page for `v` with the shared chrome (`wide`: the full width, as calls use it). */
 export function page(
   c: Ctx,
   v: Viewer,
   title: string,
   body: preact.ComponentChildren,
   status = 200,
+  { wide = false }: { wide?: boolean } = {},
 ) {
   c.header("Cache-Control", "no-store");
   return c.html(
@@ -27,6 +28,7 @@ export function page(
       user: v.user,
       operator: v.operator,
       adminOrgId: v.adminOrgId,
+      wide,
       body,
     }),
     status as 200,
