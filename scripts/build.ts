@@ -1,8 +1,13 @@
 /**
  * Builds the browser assets: every island in `islands/` becomes an entry that hydrates it,
  * bundled by `deno bundle` (esbuild) with shared chunks, then renamed with a content hash and
- * listed in `static/build/manifest.json`. The stylesheet and the service worker are copied in
- * the same way. Pages link only hashed names, served with immutable caching.
+ * listed in `static/build/manifest.json`. The stylesheet is copied in the same way. Pages link
+ * only hashed names, served with immutable caching.
+ *
+ * The message catalogue is not in the islands' bundles: there shared/messages/catalogue.ts is
+ * mapped to shared/messages/in_page.ts, and each locale's strings are a script of their own
+ * (`messages-ru`, `messages-en`) holding that locale only. A page loads its locale's script
+ * before its islands.
  */
 const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const out = `${root}/static/build`;
@@ -32,8 +37,23 @@ for (const name of islands) {
   );
 }
 
+// The islands' import map: the project's, with the catalogue read from the page.
+const config = JSON.parse(await Deno.readTextFile(`${root}/deno.json`));
+const importMap = `${root}/.build/browser-imports.json`;
+await Deno.writeTextFile(
+  importMap,
+  JSON.stringify({
+    imports: {
+      ...config.imports,
+      [`file://${root}/shared/messages/catalogue.ts`]: `file://${root}/shared/messages/in_page.ts`,
+    },
+  }),
+);
+
 const args = [
   "bundle",
+  "--import-map",
+  importMap,
   "--quiet",
   "--platform",
   "browser",
@@ -51,8 +71,32 @@ if (!bundled.success) {
   Deno.exit(1);
 }
 
+// One script per locale: the catalogue's strings of that locale, written out as UTF-8 JSON
+// (a bundler would escape every Cyrillic letter, half again as large gzipped).
+const LOCALES = ["ru", "en"] as const;
+const parts: string[] = [];
+for await (const entry of Deno.readDir(`${root}/shared/messages`)) {
+  if (entry.isFile && !["catalogue.ts", "in_page.ts"].includes(entry.name)) parts.push(entry.name);
+}
+parts.sort();
+for (const locale of LOCALES) {
+  const strings: Record<string, string> = {};
+  for (const part of parts) {
+    const module = await import(`${root}/shared/messages/${part}`);
+    Object.assign(strings, module[locale]);
+  }
+  await Deno.writeTextFile(
+    `${out}/messages-${locale}.js`,
+    `const loaded = globalThis;\n` +
+      `loaded.partaMessages = { ...loaded.partaMessages, ${locale}: ${
+        JSON.stringify(strings)
+      } };\n`,
+  );
+}
+const scripts = [...islands, ...LOCALES.map((locale) => `messages-${locale}`)];
+
 const manifest: Record<string, string> = {};
-for (const name of islands) {
+for (const name of scripts) {
   const file = `${out}/${name}.js`;
   const bytes = await Deno.readFile(file);
   const hashed = `${name}-${await hash(bytes)}.js`;
@@ -72,4 +116,4 @@ manifest["app.css"] = `app-${await hash(cssBytes)}.css`;
 await Deno.writeFile(`${out}/${manifest["app.css"]}`, cssBytes);
 await Deno.writeTextFile(`${out}/manifest.json`, JSON.stringify(manifest, null, 2) + "\n");
 await Deno.remove(`${root}/.build`, { recursive: true });
-console.error(`built ${islands.length} islands into static/build`);
+console.error(`built ${islands.length} islands and ${LOCALES.length} locales into static/build`);

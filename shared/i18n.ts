@@ -1,34 +1,11 @@
 /**
- * The one message catalogue. Its parts live in shared/messages/, one file per area, each with
- * Russian (the default and the reference) and English holding the same keys, which the type
- * system checks. Browser-safe.
+ * Messages in the reader's language, from the one catalogue (shared/messages/catalogue.ts; in the
+ * browser, the page's locale only). Browser-safe.
  */
 import type { Locale } from "./model.ts";
-import * as common from "./messages/common.ts";
-import * as messenger from "./messages/messenger.ts";
-import * as admin from "./messages/admin.ts";
-import * as calls from "./messages/calls.ts";
-import * as mail from "./messages/mail.ts";
+import { type MessageKey, messagesOf } from "./messages/catalogue.ts";
 
-const ru = {
-  "app.name": "Парта",
-  ...common.ru,
-  ...messenger.ru,
-  ...admin.ru,
-  ...calls.ru,
-  ...mail.ru,
-};
-export type MessageKey = keyof typeof ru;
-const en: Record<MessageKey, string> = {
-  "app.name": "Parta",
-  ...common.en,
-  ...messenger.en,
-  ...admin.en,
-  ...calls.en,
-  ...mail.en,
-};
-
-const catalogue: Record<Locale, Record<MessageKey, string>> = { ru, en };
+export type { MessageKey };
 
 /** The message `key` in `locale`, with `{name}` placeholders filled from `params`. */
 export function t(
@@ -36,7 +13,7 @@ export function t(
   key: MessageKey,
   params: Record<string, string | number> = {},
 ): string {
-  const template = catalogue[locale][key] ?? catalogue.ru[key] ?? key;
+  const template = messagesOf(locale)[key] ?? messagesOf("ru")[key] ?? key;
   return template.replace(
     /\{(\w+)\}/g,
     (whole, name: string) => name in params ? String(params[name]) : whole,

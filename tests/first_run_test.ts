@@ -3,7 +3,7 @@
  * operator on the schools' applications rather than an empty chat list.
  */
 import assert from "node:assert/strict";
-import { createSchool, OPERATOR, signIn, testApp } from "./helpers.ts";
+import { OPERATOR, signIn, testApp } from "./helpers.ts";
 
 const page = (t: Awaited<ReturnType<typeof testApp>>, path: string, token?: string) =>
   t.fetch(path, { headers: token ? { Cookie: `parta_session=${token}` } : {} });

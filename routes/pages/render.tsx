@@ -117,6 +117,10 @@ export function renderPage(options: PageOptions): string {
           <link rel="manifest" href="/manifest.webmanifest" />
           <link rel="icon" href="/static/icon.svg" type="image/svg+xml" />
           <link rel="apple-touch-icon" href="/static/icon-192.png" />
+          {/* The page's strings first: module scripts run in order, so before any island. */}
+          {state.islands.size > 0 && (
+            <script type="module" src={assetUrl(`messages-${options.locale}`)} />
+          )}
           {[...state.islands].map((name) => (
             <script
               key={name}

@@ -1,5 +1,6 @@
 /** Page chrome, sign-in, invites, profile, school applications and errors. */
 export const ru = {
+  "app.name": "Парта",
   "nav.label": "Основное меню",
   "nav.skip": "Перейти к содержимому",
   "nav.chats": "Чаты",
@@ -134,6 +135,7 @@ export const ru = {
 };
 
 export const en: Record<keyof typeof ru, string> = {
+  "app.name": "Parta",
   "nav.label": "Main menu",
   "nav.skip": "Skip to content",
   "nav.chats": "Chats",
