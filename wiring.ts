@@ -19,6 +19,8 @@ import { SchoolService } from "./services/school.ts";
 import { InviteService } from "./services/invites.ts";
 import { FileService } from "./services/files.ts";
 import { CallService } from "./services/calls.ts";
+import { NotificationService } from "./services/notifications.ts";
+import { NoSubscriptions } from "./domain/push.ts";
 import type { Deps } from "./routes/context.ts";
 import { ImageProcessor } from "./platform/image.ts";
 import { UploadGate } from "./platform/upload_gate.ts";
@@ -62,10 +64,21 @@ export function createDeps(config: Config, kv: Deno.Kv, options: WiringOptions =
       }),
     { clock },
   );
+  const unsubscribed = new NoSubscriptions();
   const effects: EffectRunner = new EffectRunner({
     kv,
     clock,
-    handlers: effectHandlers({ kv, clock, chats, gateway, mailer, livekit: config.livekit }),
+    handlers: effectHandlers({
+      kv,
+      clock,
+      ids,
+      push: config.push,
+      unsubscribed,
+      chats,
+      gateway,
+      mailer,
+      livekit: config.livekit,
+    }),
   });
 
   const orgs = new ActorHost(
@@ -96,6 +109,7 @@ export function createDeps(config: Config, kv: Deno.Kv, options: WiringOptions =
     moderation: new ModerationService({ kv }),
     files: new FileService({ kv, clock, ids, config, files }),
     calls: new CallService({ kv, clock, ids, config, chats, effects }),
+    notifications: new NotificationService({ kv, clock, ids, push: config.push, unsubscribed }),
   };
   effects.start();
   return {

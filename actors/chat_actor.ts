@@ -125,6 +125,17 @@ export class ChatActor extends MailboxActor<ChatCommand> implements Activation {
         pending = deferred;
         continue;
       }
+      // New messages are notified to those who should hear of them, after the commit, once.
+      const created = plan.events.flatMap((e) =>
+        e.type === "message.created" && e.message.kind !== "system" ? [e.seq] : []
+      );
+      if (created.length > 0) {
+        plan.effect(this.#deps.ids.ulid(), {
+          kind: "notify.messages",
+          chatId: this.chatId,
+          seqs: created,
+        });
+      }
       // A commit with events moves the head; one without (an anonymous re-vote, an invite
       // link) leaves it as it is, but is still decided on the head it checks.
       const head = plan.events.length > 0 ? plan.nextHead() : state.head.value;

@@ -23,6 +23,7 @@ export type ChatCommand =
   | members.CreateLinkCommand
   | members.RevokeLinkCommand
   | members.MarkReadCommand
+  | members.SetNotificationsCommand
   | polls.CreatePollCommand
   | polls.VoteCommand
   | polls.ClosePollCommand
@@ -57,6 +58,7 @@ const specs = {
   createLink: members.createLink,
   revokeLink: members.revokeLink,
   markRead: members.markRead,
+  setNotifications: members.setNotifications,
   createPoll: polls.create,
   vote: polls.vote,
   closePoll: polls.close,

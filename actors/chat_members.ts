@@ -11,6 +11,7 @@ import { AppError, conflict, forbidden, invalidInput, notFound } from "../shared
 import * as policy from "../shared/policy.ts";
 import { inviteGone, inviteState, newChatInvite } from "../domain/invites.ts";
 import { type Ban, callerOf } from "../domain/orgs.ts";
+import { notificationsOf } from "../domain/chats.ts";
 import {
   assertAllowed,
   audit,
@@ -30,6 +31,15 @@ export type RenameCommand = { type: "rename"; actorId: UserId; title: string };
 export type RevokeLinkCommand = { type: "revokeLink"; actorId: UserId; token: string };
 /** Move one's read marker forward to `seq` (never back, never past the newest event). */
 export type MarkReadCommand = { type: "markRead"; actorId: UserId; seq: number };
+/**
+ * Turn one's own notifications of the chat off until `until` (ms), off until turned on again
+ * (null), or back on (`on`). Nothing is appended: it concerns the member alone.
+ */
+export type SetNotificationsCommand = {
+  type: "setNotifications";
+  actorId: UserId;
+  mute: { until: number | null } | "on";
+};
 /** Make an invite link into the chat, for members of its school. */
 export type CreateLinkCommand = {
   type: "createLink";
@@ -239,5 +249,25 @@ export const markRead = {
     if (current >= target) return null;
     r.plan.moveReadMarker(entry, c.actorId, target);
     return target;
+  },
+};
+
+export const setNotifications = {
+  needs() {},
+  cost: (): Cost => [1, 400, 0],
+  /** The member's notifications as they now are: off until when (null: until turned on). */
+  apply(r: Round, c: SetNotificationsCommand): { muted: boolean; mutedUntil: string | null } {
+    const member = r.chatMember(c.actorId);
+    if (!member || policy.canReadChat(r.caller(c.actorId)) !== "allow") {
+      throw notFound("No such chat");
+    }
+    const { notifyMutedUntil: _, ...rest } = member;
+    const next: ChatMember = c.mute === "on" ? rest : {
+      ...rest,
+      notifyMutedUntil: c.mute.until === null ? null : new Date(c.mute.until).toISOString(),
+    };
+    r.plan.memberChanges.set(c.actorId, next);
+    r.plan.set(keys.chatMember(r.chatId, c.actorId), next);
+    return notificationsOf(next, r.now);
   },
 };

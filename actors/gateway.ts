@@ -10,8 +10,7 @@
  * re-check against KV catches whatever a lost bus message did not bring.
  */
 import type { ChatId, Clock, OrgId, UserId } from "../shared/ids.ts";
-import type { QuietHours } from "../shared/model.ts";
-import { isQuiet } from "../shared/quiet.ts";
+import { commit } from "../platform/kv_util.ts";
 import type { Chat, ChatEvent, ChatHead } from "../shared/chat_model.ts";
 import { keys } from "../platform/kv_keys.ts";
 import { chatView, listEvents } from "../domain/chats.ts";
@@ -57,26 +56,20 @@ interface Cursor {
   joinedEarly?: boolean;
 }
 
-/** A school's quiet hours, as a socket of one of its students needs them. */
-export interface QuietRule {
-  quietHours: QuietHours;
-  timeZone: string;
-}
-
 export interface AttachOptions {
   /** Chats whose members hear when this user comes and goes; default all. */
   presenceChatIds?: readonly ChatId[];
   /** The school of each chat. */
   chatOrgs?: ReadonlyMap<ChatId, OrgId>;
-  /** Schools where the user is a student: no live pushes there during quiet hours. */
-  quiet?: ReadonlyMap<OrgId, QuietRule>;
   /** The session behind the socket; without one (tests), the socket is never ended for it. */
   session?: SocketSession;
 }
 
 const OPEN = 1;
-/** How often held-back chats are checked for the end of quiet hours. */
-const QUIET_CHECK_MS = 30_000;
+/** How long a socket counts as showing a chat without saying so again (ms). */
+const VIEW_TTL_MS = 90_000;
+/** How often showing sockets say so again in KV. */
+const VIEW_REFRESH_MS = 30_000;
 const PAGE = 200;
 const TYPING_INTERVAL_MS = 2000;
 /** How often expired sessions are looked for (a comparison per socket, only once one is due). */
@@ -92,12 +85,12 @@ export class Connection {
   unchecked = 0;
   /** Chats the user left while the socket was greeting. */
   readonly leftEarly = new Set<ChatId>();
-  /** The school of each followed chat, for quiet hours. */
+  /** The school of each followed chat. */
   readonly chatOrgs = new Map<ChatId, OrgId>();
-  /** Schools where this user is a student, with their quiet hours. */
-  quiet = new Map<OrgId, QuietRule>();
-  /** Chats whose events are being held back for quiet hours. */
-  readonly holding = new Set<ChatId>();
+  /** The chat this socket shows its user (visible, focused), so it is not notified of it. */
+  viewing: ChatId | null = null;
+  /** This socket's name in KV's list of who is looking at a chat. */
+  readonly socketId = crypto.randomUUID();
   /** The session the socket was opened with, if known. */
   session: SocketSession | null = null;
   closed = false;
@@ -126,7 +119,6 @@ export class Gateway {
   readonly #unsubscribe: () => void;
   readonly #timers: ReturnType<typeof setInterval>[] = [];
   #rechecking = false;
-  readonly #quietCache = new Map<string, { minute: number; quiet: boolean }>();
 
   constructor(options: GatewayOptions) {
     this.#kv = options.kv;
@@ -136,7 +128,7 @@ export class Gateway {
     this.#maxPerUser = options.maxSocketsPerUser ?? 20;
     this.#onRemoteEvents = options.onRemoteEvents;
     this.#unsubscribe = this.#bus.subscribe((message) => this.#fromBus(message));
-    this.#every(QUIET_CHECK_MS, () => this.releaseQuiet(), "releasing quiet hours");
+    this.#every(VIEW_REFRESH_MS, () => this.#refreshViews(), "refreshing viewers");
     this.#every(SWEEP_MS, () => Promise.resolve(this.sweep()), "sweeping sessions");
     this.#every(options.recheckMs ?? 60_000, () => this.recheck(), "re-checking sockets");
   }
@@ -178,7 +170,6 @@ export class Gateway {
     const presenceChatIds = options.presenceChatIds ?? chatIds;
     const conn = new Connection(userId, sink, presenceChatIds);
     for (const [chatId, orgId] of options.chatOrgs ?? []) conn.chatOrgs.set(chatId, orgId);
-    conn.quiet = new Map(options.quiet ?? []);
     for (const chatId of chatIds) this.#follow(conn, chatId, { last: 0, target: 0, busy: true });
     // Over the cap, the oldest sockets give way: the newest is the tab the person looks at.
     const open = [...this.#byUser.get(userId) ?? []];
@@ -507,10 +498,6 @@ export class Gateway {
   #offer(conn: Connection, chatId: ChatId, seq: number, frame: string): void {
     const cursor = conn.chats.get(chatId);
     if (!cursor || seq <= cursor.last) return;
-    if (this.#held(conn, chatId)) {
-      cursor.target = Math.max(cursor.target, seq);
-      return;
-    }
     if (!cursor.busy && seq === cursor.last + 1) {
       cursor.last = seq;
       cursor.target = Math.max(cursor.target, seq);
@@ -523,7 +510,6 @@ export class Gateway {
 
   /** Reads and writes the events between `cursor.last` and `cursor.target` from KV. */
   async #pump(conn: Connection, chatId: ChatId, cursor: Cursor): Promise<void> {
-    if (this.#held(conn, chatId)) return;
     cursor.busy = true;
     // The user's own leaving, read here because its live broadcast was lost: nothing after it
     // is written unless they joined again.
@@ -568,6 +554,11 @@ export class Gateway {
   }
 
   #unfollow(conn: Connection, chatId: ChatId): void {
+    if (conn.viewing === chatId) {
+      conn.viewing = null;
+      this.#kv.delete(keys.viewer(chatId, conn.userId, conn.socketId))
+        .catch((err) => console.error("forgetting a viewer failed:", err));
+    }
     conn.chats.delete(chatId);
     conn.typingAt.delete(chatId);
     const set = this.#byChat.get(chatId);
@@ -575,56 +566,38 @@ export class Gateway {
     if (set?.size === 0) this.#byChat.delete(chatId);
   }
 
-  // ── Quiet hours ────────────────────────────────────────────────────────────────────────
-
-  /** Whether events of `chatId` are held back from this socket now (a student's quiet hours). */
-  #held(conn: Connection, chatId: ChatId): boolean {
-    const orgId = conn.chatOrgs.get(chatId);
-    const rule = orgId ? conn.quiet.get(orgId) : undefined;
-    if (!rule || !rule.quietHours.enabled || !this.#quietNow(orgId!, rule)) return false;
-    conn.holding.add(chatId);
-    return true;
-  }
-
-  /** Whether a school is in quiet hours now; worked out once a minute per school. */
-  #quietNow(orgId: OrgId, rule: QuietRule): boolean {
-    const now = this.#clock.now();
-    const minute = Math.floor(now / 60_000);
-    const q = rule.quietHours;
-    const key = `${orgId}|${rule.timeZone}|${q.enabled}|${q.start}|${q.end}`;
-    const known = this.#quietCache.get(key);
-    if (known && known.minute === minute) return known.quiet;
-    const quiet = isQuiet(q, rule.timeZone, now);
-    this.#quietCache.set(key, { minute, quiet });
-    return quiet;
-  }
+  // ── Who is looking ─────────────────────────────────────────────────────────────────────
 
   /**
-   * Ends holding for sockets whose quiet hours are over: each gets one summary of the messages
-   * that arrived meanwhile, then the held events in order.
+   * The socket shows `chatId` to its user now (its page visible and focused), or nothing (null).
+   * Kept in KV, where whoever sends notifications looks (on any isolate or machine), until
+   * {@link VIEW_TTL_MS} after it last said so: a socket that dies silently stops counting.
    */
-  async releaseQuiet(): Promise<void> {
-    for (const conns of [...this.#byUser.values()]) {
-      for (const conn of [...conns]) {
-        const due = [...conn.holding].filter((chatId) => !this.#held(conn, chatId));
-        if (due.length === 0) continue;
-        const counts: Record<string, number> = {};
-        for (const chatId of due) {
-          conn.holding.delete(chatId);
-          const cursor = conn.chats.get(chatId);
-          if (!cursor || cursor.target <= cursor.last) continue;
-          const events = await listEvents(this.#kv, chatId, cursor.last, 1000);
-          const n = events.filter((e) => e.type === "message.created").length;
-          if (n > 0) counts[chatId] = n;
-        }
-        if (Object.keys(counts).length > 0) this.write(conn, { type: "summary", chats: counts });
-        for (const chatId of due) {
-          const cursor = conn.chats.get(chatId);
-          if (cursor && !cursor.busy && cursor.target > cursor.last) {
-            void this.#pump(conn, chatId, cursor);
-          }
-        }
-      }
+  async view(conn: Connection, chatId: ChatId | null): Promise<void> {
+    if (chatId !== null && !conn.chats.has(chatId)) chatId = null;
+    const before = conn.viewing;
+    if (before === chatId) return;
+    conn.viewing = chatId;
+    const op = this.#kv.atomic();
+    if (before) op.delete(keys.viewer(before, conn.userId, conn.socketId));
+    if (chatId) this.#viewerEntry(op, conn, chatId);
+    await commit(op);
+  }
+
+  #viewerEntry(op: Deno.AtomicOperation, conn: Connection, chatId: ChatId): void {
+    op.set(keys.viewer(chatId, conn.userId, conn.socketId), {
+      until: this.#clock.now() + VIEW_TTL_MS,
+    }, { expireIn: VIEW_TTL_MS * 2 });
+  }
+
+  /** Says again, for every socket here showing a chat, that it still does. */
+  async #refreshViews(): Promise<void> {
+    const showing = [...this.#byUser.values()].flatMap((set) => [...set])
+      .filter((conn) => conn.viewing !== null && !conn.closed);
+    for (let i = 0; i < showing.length; i += 500) {
+      const op = this.#kv.atomic();
+      for (const conn of showing.slice(i, i + 500)) this.#viewerEntry(op, conn, conn.viewing!);
+      await commit(op);
     }
   }
 
@@ -643,7 +616,7 @@ export class Gateway {
   #typingHere(chatId: ChatId, userId: UserId): void {
     const frame = JSON.stringify({ type: "typing", chatId, userId } satisfies ServerFrame);
     for (const conn of this.#byChat.get(chatId) ?? []) {
-      if (conn.userId !== userId && !this.#held(conn, chatId)) this.write(conn, frame);
+      if (conn.userId !== userId) this.write(conn, frame);
     }
   }
 

@@ -53,6 +53,7 @@ export const orgPatch = z.object({
       end: z.string().regex(HHMM, "must be a time like 08:00"),
     }).optional(),
     quietReadOnlyForStudents: z.boolean().optional(),
+    studentPushPreviews: z.boolean().optional(),
   }).optional(),
 });
 

@@ -91,6 +91,9 @@ export const chatSettingsInput = z.object({
   slowModeSeconds: z.number().int().min(0).max(3600).optional(),
 });
 
+/** One's notifications of a chat: on, off for an hour or eight, or off until turned on. */
+export const NOTIFICATION_MUTES = ["none", "1h", "8h", "forever"] as const;
+export const notificationsInput = z.object({ mute: z.enum(NOTIFICATION_MUTES) });
 export const muteInput = z.object({ minutes: z.number().int().min(0).max(7 * 24 * 60) });
 export const chatRoleInput = z.object({ chatRole: z.enum(["moderator", "member"]) });
 export const reportInput = z.object({ reason: text(1, 1000) });

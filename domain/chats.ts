@@ -134,10 +134,10 @@ async function directPeers(kv: Deno.Kv, chats: Chat[], userId: UserId) {
  */
 export async function listChatsOfUser(kv: Deno.Kv, userId: UserId, now: number) {
   const open = await openChatsOfUser(kv, userId);
-  const markers = await getManyChunked<number>(
-    kv,
-    open.map(({ chat }) => keys.readMarker(chat.id, userId)),
-  );
+  const [markers, memberships] = await Promise.all([
+    getManyChunked<number>(kv, open.map(({ chat }) => keys.readMarker(chat.id, userId))),
+    getManyChunked<ChatMember>(kv, open.map(({ chat }) => keys.chatMember(chat.id, userId))),
+  ]);
   const rows = open.map(({ chat, head }, i) => ({
     chat,
     head,
@@ -161,6 +161,7 @@ export async function listChatsOfUser(kv: Deno.Kv, userId: UserId, now: number) 
     ...chatView(r.chat, r.head),
     lastReadSeq: r.lastReadSeq,
     unread: unread[i]!,
+    notifications: notificationsOf(memberships[i]!.value ?? { notifyMutedUntil: undefined }, now),
     lastActivityAt: r.head.lastActivityAt,
     ...(lastMessages[i]!.value ? { lastMessage: publicMessage(lastMessages[i]!.value!, now) } : {}),
     ...(peers.has(r.chat.id) ? { peer: peers.get(r.chat.id) } : {}),
@@ -243,4 +244,15 @@ async function openChatsOfUser(kv: Deno.Kv, userId: UserId) {
     const head = heads[i]!.value;
     return chat && head && inOrg.has(chat.orgId) ? [{ chat, head }] : [];
   });
+}
+
+/** A member's notifications of a chat at `now`. */
+export function notificationsOf(
+  member: Pick<ChatMember, "notifyMutedUntil">,
+  now: number,
+): { muted: boolean; mutedUntil: string | null } {
+  const until = member.notifyMutedUntil;
+  if (until === null) return { muted: true, mutedUntil: null };
+  if (until !== undefined && Date.parse(until) > now) return { muted: true, mutedUntil: until };
+  return { muted: false, mutedUntil: null };
 }

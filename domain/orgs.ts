@@ -3,14 +3,7 @@ import type { ClassId, OrgId, UserId } from "../shared/ids.ts";
 import { isUlid } from "../shared/ids.ts";
 import { keys } from "../platform/kv_keys.ts";
 import { getManyChunked, listAll } from "../platform/kv_util.ts";
-import {
-  type Member,
-  type Org,
-  type OrgClass,
-  orgSettings,
-  type QuietHours,
-  type Role,
-} from "../shared/model.ts";
+import { type Member, type Org, type OrgClass, orgSettings, type Role } from "../shared/model.ts";
 import { type Caller, canSeeContacts, canSeeFamilyLinks } from "../shared/policy.ts";
 import { getUsers } from "./users.ts";
 import { notFound } from "../shared/errors.ts";
@@ -154,31 +147,6 @@ export async function listOrgsOfUser(kv: Deno.Kv, userId: UserId) {
     const member = members[i]!.value;
     return org && member ? [{ id, name: org.name, roles: member.roles }] : [];
   });
-}
-
-/**
- * The quiet hours that apply to `userId`: those of schools where they are a student (and not
- * also staff there).
- */
-export async function studentQuietRules(kv: Deno.Kv, userId: UserId) {
-  const index = await listAll<true>(kv, keys.orgsByUser(userId));
-  const orgIds = index.map((e) => e.key[2] as OrgId);
-  const [orgs, members] = await Promise.all([
-    getManyChunked<Org>(kv, orgIds.map((id) => keys.org(id))),
-    getManyChunked<Member>(kv, orgIds.map((id) => keys.orgMember(id, userId))),
-  ]);
-  const rules = new Map<OrgId, { quietHours: QuietHours; timeZone: string }>();
-  orgIds.forEach((id, i) => {
-    const org = orgs[i]!.value;
-    const roles = members[i]!.value?.roles ?? [];
-    const student = roles.includes("student") && !roles.includes("teacher") &&
-      !roles.includes("admin");
-    if (org && student) {
-      const settings = orgSettings(org);
-      rules.set(id, { quietHours: settings.quietHours, timeZone: settings.timeZone });
-    }
-  });
-  return rules;
 }
 
 /** What any member sees of the school. */

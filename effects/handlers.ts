@@ -3,7 +3,7 @@
  * that dies mid-way, a commit that fails after the work) and is written so that a second run
  * changes nothing more.
  */
-import type { Clock, UserId } from "../shared/ids.ts";
+import type { Clock, Ids, UserId } from "../shared/ids.ts";
 import { keys } from "../platform/kv_keys.ts";
 import { getManyChunked, listAll } from "../platform/kv_util.ts";
 import type { Chat, ChatMember } from "../shared/chat_model.ts";
@@ -18,12 +18,17 @@ import type { ChatActor } from "../actors/chat_actor.ts";
 import type { Gateway } from "../actors/gateway.ts";
 import type { Mailer } from "../platform/mail.ts";
 import type { EffectHandlers } from "./runner.ts";
-import type { LiveKitConfig } from "../platform/config.ts";
+import type { LiveKitConfig, PushConfig } from "../platform/config.ts";
+import { notifyHandlers } from "./notify.ts";
+import type { NoSubscriptions } from "../domain/push.ts";
 import { isNotFound, roomService } from "../platform/livekit.ts";
 
 export interface EffectHandlerDeps {
   kv: Deno.Kv;
   clock: Clock;
+  ids: Ids;
+  push: PushConfig;
+  unsubscribed: NoSubscriptions;
   /** The LiveKit that calls run on (null when calls are not configured). */
   livekit: LiveKitConfig | null;
   chats: ActorHost<ChatActor>;
@@ -34,6 +39,7 @@ export interface EffectHandlerDeps {
 export function effectHandlers(deps: EffectHandlerDeps): EffectHandlers {
   const { kv, clock, chats, gateway, mailer, livekit } = deps;
   return {
+    ...notifyHandlers(deps),
     async "call.evict"({ room, userId }) {
       // Written only when LiveKit's webhook came, so LiveKit is configured; gone already is done.
       if (!livekit) return;

@@ -24,7 +24,21 @@ export type EffectBody =
    */
   | { kind: "call.evict"; room: string; userId: string }
   /** A mail the change owes someone (an application's decision): sent, retried while it fails. */
-  | { kind: "mail.send"; to: string; subject: string; text: string };
+  | { kind: "mail.send"; to: string; subject: string; text: string }
+  /** Messages committed in a chat (one commit's): the members who should hear of them are told. */
+  | { kind: "notify.messages"; chatId: ChatId; seqs: number[] }
+  /** One push the push service could not take yet (429, 5xx): tried until `expiresAt` (ms). */
+  | {
+    kind: "notify.retry";
+    userId: UserId;
+    subscriptionId: string;
+    payload: string;
+    ttl: number;
+    urgency: "normal" | "high";
+    expiresAt: number;
+  }
+  /** A student's quiet hours are over: one summary of the messages held meanwhile. */
+  | { kind: "notify.quiet"; userId: UserId; orgId: OrgId };
 
 export type EffectKind = EffectBody["kind"];
 
@@ -49,15 +63,18 @@ export interface EffectWrites {
 
 /**
  * Adds `body` to a commit as a new effect. `id` is a fresh ULID (effects run roughly in the
- * order they were written). Returns the record written.
+ * order they were written). One due later (`notBefore`, ms) waits apart, in order of its time,
+ * until a runner moves it into the outbox, so effects waiting for hours never stand in the way
+ * of those due now. Returns the record written.
  */
 export function writeEffect(
   w: EffectWrites,
   id: string,
   body: EffectBody,
   now: number,
+  notBefore = 0,
 ): EffectRecord {
-  const record: EffectRecord = { id, body, createdAt: now, attempts: 0, notBefore: 0, lease: null };
-  w.set(keys.effect(id), record);
+  const record: EffectRecord = { id, body, createdAt: now, attempts: 0, notBefore, lease: null };
+  w.set(notBefore > now ? keys.laterEffect(notBefore, id) : keys.effect(id), record);
   return record;
 }

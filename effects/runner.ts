@@ -76,14 +76,18 @@ export class EffectRunner {
   }
 
   /**
-   * Resolves once the outbox is empty (effects leased by other isolates included), running
-   * passes here meanwhile; rejects after `timeoutMs` naming what is left. For tests and shutdown.
+   * Resolves once nothing due is left in the outbox (effects leased by other isolates included;
+   * one waiting to be tried again later is not due), running passes here meanwhile; rejects after
+   * `timeoutMs` naming what is left. For tests and shutdown.
    */
   async drain(timeoutMs = 10_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       await this.#runPass();
-      const left = await this.#list(1);
+      const now = this.#clock.now();
+      const left = (await this.#list(BATCH)).filter((e) =>
+        e.value.notBefore <= now || (e.value.lease !== null && e.value.lease.until > now)
+      );
       if (left.length === 0) return;
       if (Date.now() > deadline) {
         throw new Error(`effects still waiting: ${JSON.stringify(left[0]!.value)}`);
@@ -126,6 +130,7 @@ export class EffectRunner {
   }
 
   async #passOnce(): Promise<void> {
+    await this.#promoteDue();
     for (const entry of await this.#list(BATCH)) {
       if (this.#stopped) return;
       await this.#attempt(entry);
@@ -178,6 +183,23 @@ export class EffectRunner {
       record: EffectRecord,
     ) => Promise<void>;
     return handler(record.body, record);
+  }
+
+  /** Moves effects whose time has come from the waiting list into the outbox. */
+  async #promoteDue(): Promise<void> {
+    const now = this.#clock.now();
+    const due = this.#kv.list<EffectRecord>({
+      start: keys.laterEffects(),
+      end: [...keys.laterEffects(), now + 1],
+    }, { limit: BATCH });
+    for await (const entry of due) {
+      const target = keys.effect(entry.value.id);
+      // Checked: another runner moving it at the same moment makes this a no-op.
+      await commit(
+        this.#kv.atomic().check(entry).check({ key: target, versionstamp: null })
+          .delete(entry.key).set(target, entry.value),
+      );
+    }
   }
 
   async #list(limit: number): Promise<Deno.KvEntry<EffectRecord>[]> {

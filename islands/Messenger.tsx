@@ -4,7 +4,7 @@
  */
 import { useEffect, useMemo, useReducer, useRef, useState } from "preact/hooks";
 import type { Locale } from "../shared/model.ts";
-import { plural, t } from "../shared/i18n.ts";
+import { t } from "../shared/i18n.ts";
 import { useHydrated } from "../shared/use_hydrated.ts";
 import type { ChatSummary, MemberView, MessageView, Person } from "../shared/chat_view.ts";
 import { type OrgInfo, reducer, type State } from "./messenger/store.ts";
@@ -71,7 +71,6 @@ function init(props: MessengerProps): State {
     status: "connecting",
     lessons: props.lessons,
     schedules: props.schedules,
-    quietSummary: null,
   };
   const open = props.open;
   if (!open) return state;
@@ -154,7 +153,12 @@ export default function Messenger(props: MessengerProps) {
   const base = open ? chatTitle(locale, open, state.people) : t(locale, "chats.title");
   useEffect(() => {
     document.title = tabTitle(locale, base, unread);
+    // The installed app's badge counts the same (where the browser has one).
+    if ("setAppBadge" in navigator) {
+      (unread > 0 ? navigator.setAppBadge(unread) : navigator.clearAppBadge()).catch(() => {});
+    }
   }, [base, unread]);
+  useEffect(() => ctl.updateView(), [state.openId]);
 
   const typingCount = Object.keys(state.typing).length;
   useEffect(() => {
@@ -213,26 +217,6 @@ export default function Messenger(props: MessengerProps) {
             class="icon-button"
             aria-label={t(locale, "common.close")}
             onClick={() => setInfo(null)}
-          >
-            <span aria-hidden="true">×</span>
-          </button>
-        </div>
-      )}
-      {state.quietSummary !== null && (
-        <div class="quiet-summary" role="status">
-          <p>
-            {plural(locale, state.quietSummary, {
-              one: "quiet.summary.one",
-              few: "quiet.summary.few",
-              many: "quiet.summary.many",
-              other: "quiet.summary.other",
-            })}
-          </p>
-          <button
-            type="button"
-            class="icon-button"
-            aria-label={t(locale, "quiet.dismiss")}
-            onClick={() => dispatch({ type: "summary", count: null })}
           >
             <span aria-hidden="true">×</span>
           </button>

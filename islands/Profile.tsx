@@ -1,9 +1,10 @@
-/** The profile: display name, language, sign-out. */
+/** The profile: display name, language, notifications, sign-out. */
 import { useState } from "preact/hooks";
 import type { Locale } from "../shared/model.ts";
 import { t } from "../shared/i18n.ts";
 import { useHydrated } from "../shared/use_hydrated.ts";
 import { api, ApiError, errorText } from "../shared/api_client.ts";
+import { Notifications } from "./profile/Notifications.tsx";
 
 export interface ProfileProps {
   locale: Locale;
@@ -100,6 +101,7 @@ export default function Profile({ locale, displayName, email }: ProfileProps) {
         </div>
         <button type="submit" disabled={busy || !live}>{t(locale, "common.save")}</button>
       </form>
+      <Notifications locale={locale} live={live} />
       <button type="button" class="secondary" disabled={!live} onClick={signOut}>
         {t(locale, "profile.signout")}
       </button>

@@ -20,6 +20,20 @@ export interface SmtpConfig {
   from: string;
 }
 
+export interface PushConfig {
+  /** VAPID keys (base64url), or null to generate a pair once and keep it in KV. */
+  vapid: { publicKey: string; privateKey: string } | null;
+  /** Who runs this server, for push services to contact (`mailto:` or `https:`). */
+  subject: string;
+  /**
+   * Hosts a subscription's endpoint may name (`*.` for any subdomain): the browsers' push
+   * services. Nothing else is ever sent to, and the server may reach nothing else.
+   */
+  hosts: readonly string[];
+  /** Also accept `http://127.0.0.1:PORT` endpoints (tests; only with DEV_OUTBOX). */
+  allowInsecureLocalhost: boolean;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -37,6 +51,7 @@ export interface Config {
   storageQuotaBytes: number;
   /** Take the client address from `X-Forwarded-For` (only behind a trusted reverse proxy). */
   trustProxy: boolean;
+  push: PushConfig;
 }
 
 /** Names of every variable Parta reads; the launcher grants the server exactly these. */
@@ -58,6 +73,22 @@ export const CONFIG_VARIABLES = [
   "MAX_UPLOAD_BYTES",
   "STORAGE_QUOTA_BYTES",
   "TRUST_PROXY",
+  "VAPID_PUBLIC_KEY",
+  "VAPID_PRIVATE_KEY",
+  "VAPID_SUBJECT",
+  "PUSH_SERVICE_HOSTS",
+  "PUSH_ALLOW_INSECURE_LOCALHOST",
+] as const;
+
+/**
+ * The push services of the browsers people use: Chrome, Edge, Yandex and other Chromium browsers
+ * (Google's), Firefox (Mozilla's), Safari (Apple's), and Windows' own.
+ */
+export const DEFAULT_PUSH_HOSTS = [
+  "fcm.googleapis.com",
+  "updates.push.services.mozilla.com",
+  "web.push.apple.com",
+  "*.notify.windows.com",
 ] as const;
 
 export class ConfigError extends Error {
@@ -175,6 +206,60 @@ function readLiveKit(env: Env): LiveKitConfig | null {
   return { url: lkUrl, apiKey, apiSecret };
 }
 
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+const HOST_PATTERN = /^(\*\.)?([a-z0-9-]+\.)+[a-z]{2,}$/;
+
+function readPush(env: Env, devOutbox: boolean, appOrigin: string): PushConfig {
+  const publicKey = value(env, "VAPID_PUBLIC_KEY");
+  const privateKey = value(env, "VAPID_PRIVATE_KEY");
+  if ((publicKey === undefined) !== (privateKey === undefined)) {
+    throw new ConfigError(
+      publicKey === undefined ? "VAPID_PUBLIC_KEY" : "VAPID_PRIVATE_KEY",
+      "VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY go together",
+    );
+  }
+  if (publicKey !== undefined && (!BASE64URL.test(publicKey) || publicKey.length !== 87)) {
+    throw new ConfigError(
+      "VAPID_PUBLIC_KEY",
+      "expected a P-256 public key in base64url (87 characters)",
+    );
+  }
+  if (privateKey !== undefined && (!BASE64URL.test(privateKey) || privateKey.length !== 43)) {
+    throw new ConfigError(
+      "VAPID_PRIVATE_KEY",
+      "expected a P-256 private key in base64url (43 characters)",
+    );
+  }
+  const origin = new URL(appOrigin);
+  const subject = value(env, "VAPID_SUBJECT") ??
+    (origin.protocol === "https:" ? origin.origin : `mailto:admin@${origin.hostname}`);
+  if (!/^(mailto:[^\s@]+@[^\s@]+|https:\/\/\S+)$/.test(subject)) {
+    throw new ConfigError("VAPID_SUBJECT", "expected a mailto: address or an https: URL");
+  }
+  const hostsRaw = value(env, "PUSH_SERVICE_HOSTS");
+  const hosts = hostsRaw === undefined
+    ? [...DEFAULT_PUSH_HOSTS]
+    : hostsRaw.split(",").map((h) => h.trim().toLowerCase()).filter((h) => h !== "");
+  for (const host of hosts) {
+    if (!HOST_PATTERN.test(host)) {
+      throw new ConfigError("PUSH_SERVICE_HOSTS", `not a host name: "${host}"`);
+    }
+  }
+  const allowInsecureLocalhost = flag(env, "PUSH_ALLOW_INSECURE_LOCALHOST");
+  if (allowInsecureLocalhost && !devOutbox) {
+    throw new ConfigError(
+      "PUSH_ALLOW_INSECURE_LOCALHOST",
+      "only for development and tests: it needs DEV_OUTBOX=1",
+    );
+  }
+  return {
+    vapid: publicKey && privateKey ? { publicKey, privateKey } : null,
+    subject,
+    hosts,
+    allowInsecureLocalhost,
+  };
+}
+
 function readKvPath(env: Env): string {
   const raw = value(env, "KV_PATH") ?? "./data/parta.kv";
   if (/^https?:/.test(raw)) url("KV_PATH", raw, ["https:", "http:"]);
@@ -185,6 +270,7 @@ function readKvPath(env: Env): string {
 export function readConfig(env: Env): Config {
   const port = integer(env, "PORT", 8000, 0, 65535);
   const appOrigin = readAppOrigin(env, port);
+  const devOutbox = flag(env, "DEV_OUTBOX");
   return {
     port,
     host: value(env, "HOST") ?? "127.0.0.1",
@@ -192,12 +278,13 @@ export function readConfig(env: Env): Config {
     kvPath: readKvPath(env),
     operatorEmails: readOperators(env),
     smtp: readSmtp(env, appOrigin),
-    devOutbox: flag(env, "DEV_OUTBOX"),
+    devOutbox,
     oidc: readOidc(env),
     livekit: readLiveKit(env),
     maxUploadBytes: integer(env, "MAX_UPLOAD_BYTES", 26_214_400, 1, 2 ** 32),
     storageQuotaBytes: integer(env, "STORAGE_QUOTA_BYTES", 10 * 1024 ** 3, 1, 2 ** 50),
     trustProxy: flag(env, "TRUST_PROXY"),
+    push: readPush(env, devOutbox, appOrigin),
   };
 }
 

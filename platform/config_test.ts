@@ -16,8 +16,55 @@ Deno.test("config without variables uses the documented defaults", () => {
     maxUploadBytes: 26_214_400,
     storageQuotaBytes: 10 * 1024 ** 3,
     trustProxy: false,
+    push: {
+      vapid: null,
+      subject: "mailto:admin@localhost",
+      hosts: [
+        "fcm.googleapis.com",
+        "updates.push.services.mozilla.com",
+        "web.push.apple.com",
+        "*.notify.windows.com",
+      ],
+      allowInsecureLocalhost: false,
+    },
   });
   assert.equal(kvIsLocalFile(config), true);
+});
+
+Deno.test("config of web push: keys go together, insecure endpoints only in development", () => {
+  const publicKey = "B" + "a".repeat(86);
+  const privateKey = "c".repeat(43);
+  const push = readConfig({
+    VAPID_PUBLIC_KEY: publicKey,
+    VAPID_PRIVATE_KEY: privateKey,
+    VAPID_SUBJECT: "mailto:it@school.ru",
+    PUSH_SERVICE_HOSTS: "push.example.ru, *.Push.Example.org",
+    APP_ORIGIN: "https://parta.example.ru",
+  }).push;
+  assert.deepEqual(push, {
+    vapid: { publicKey, privateKey },
+    subject: "mailto:it@school.ru",
+    hosts: ["push.example.ru", "*.push.example.org"],
+    allowInsecureLocalhost: false,
+  });
+  assert.equal(
+    readConfig({ APP_ORIGIN: "https://parta.example.ru" }).push.subject,
+    "https://parta.example.ru",
+  );
+  const refused = (env: Record<string, string>, variable: string) =>
+    assert.throws(
+      () => readConfig(env),
+      (e) => e instanceof ConfigError && e.variable === variable,
+    );
+  refused({ VAPID_PUBLIC_KEY: publicKey }, "VAPID_PRIVATE_KEY");
+  refused({ VAPID_PUBLIC_KEY: "short", VAPID_PRIVATE_KEY: privateKey }, "VAPID_PUBLIC_KEY");
+  refused({ VAPID_SUBJECT: "admin@school.ru" }, "VAPID_SUBJECT");
+  refused({ PUSH_SERVICE_HOSTS: "http://push.example.ru" }, "PUSH_SERVICE_HOSTS");
+  refused({ PUSH_ALLOW_INSECURE_LOCALHOST: "1" }, "PUSH_ALLOW_INSECURE_LOCALHOST");
+  assert.equal(
+    readConfig({ PUSH_ALLOW_INSECURE_LOCALHOST: "1", DEV_OUTBOX: "1" }).push.allowInsecureLocalhost,
+    true,
+  );
 });
 
 Deno.test("config treats blank variables as unset and follows PORT in the default origin", () => {

@@ -21,6 +21,9 @@ export const keys = {
   // effects: follow-up work written in the commit that calls for it (effects/outbox.ts)
   effects: () => ["effects"] as const,
   effect: (id: string) => ["effects", id] as const,
+  /** Effects due later, by when: moved into the outbox when due. */
+  laterEffects: () => ["effects_later"] as const,
+  laterEffect: (dueAt: number, id: string) => ["effects_later", dueAt, id] as const,
 
   // mail
   outbox: (id: string) => ["outbox", id] as const,
@@ -158,4 +161,22 @@ export const keys = {
   readMarker: (chatId: ChatId, userId: UserId) => ["read_markers", chatId, userId] as const,
   /** A member's send allowance in a chat (token bucket), moved in the same commit as sends. */
   sendAllowance: (chatId: ChatId, userId: UserId) => ["send_allowance", chatId, userId] as const,
+
+  // notifications
+  /** The server's VAPID key pair, when it was not configured: made once, kept here. */
+  vapidKeys: () => ["push_vapid_keys"] as const,
+  pushSubscriptions: (userId: UserId) => ["push_subscriptions", userId] as const,
+  pushSubscription: (userId: UserId, id: string) => ["push_subscriptions", userId, id] as const,
+  /** Which subscription a push endpoint is (a browser subscribes once, whoever signs in). */
+  pushEndpoint: (endpointHash: string) => ["push_endpoints", endpointHash] as const,
+  /** A push an effect has handed to the push service (so a second run does not send it again). */
+  pushSent: (effectId: string, subscriptionId: string) =>
+    ["push_sent", effectId, subscriptionId] as const,
+  pushSentOf: (effectId: string) => ["push_sent", effectId] as const,
+  /** A socket showing the chat to its user (visible, focused), until a time; refreshed. */
+  viewers: (chatId: ChatId) => ["chat_viewers", chatId] as const,
+  viewer: (chatId: ChatId, userId: UserId, socketId: string) =>
+    ["chat_viewers", chatId, userId, socketId] as const,
+  /** Messages held from a student's notifications during quiet hours, per chat. */
+  quietHeld: (userId: UserId, orgId: OrgId) => ["notify_quiet_held", userId, orgId] as const,
 };

@@ -10,6 +10,7 @@ import { chatRoutes } from "./api/chats.ts";
 import { pollRoutes } from "./api/polls.ts";
 import { moderationRoutes } from "./api/moderation.ts";
 import { ackRoutes } from "./api/acks.ts";
+import { pushRoutes } from "./api/push.ts";
 import { fileRoutes } from "./api/files.ts";
 import { callRoutes } from "./api/calls.ts";
 import { lessonRoutes } from "./api/lessons.ts";
@@ -32,6 +33,7 @@ export function apiRoutes(deps: Deps) {
   api.route("/", pollRoutes(deps));
   api.route("/", moderationRoutes(deps));
   api.route("/", ackRoutes(deps));
+  api.route("/", pushRoutes(deps));
   api.route("/", fileRoutes(deps));
   api.route("/", callRoutes(deps));
   api.route("/", lessonRoutes(deps));

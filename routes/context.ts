@@ -20,6 +20,7 @@ import type { SchoolService } from "../services/school.ts";
 import type { InviteService } from "../services/invites.ts";
 import type { FileService } from "../services/files.ts";
 import type { CallService } from "../services/calls.ts";
+import type { NotificationService } from "../services/notifications.ts";
 import { unauthenticated } from "../shared/errors.ts";
 
 export interface Deps {
@@ -50,6 +51,7 @@ export interface Services {
   moderation: ModerationService;
   files: FileService;
   calls: CallService;
+  notifications: NotificationService;
 }
 
 export interface AppEnv {

@@ -149,17 +149,13 @@ export function realtimeHandler(deps: Deps) {
 
     async function hello(frame: z.output<typeof helloFrame>, live: LiveSession, readAt: number) {
       const { user } = live;
-      const [heads0, quiet] = await Promise.all([
-        deps.services.chats.followed(user.id),
-        deps.services.chats.quietRules(user.id),
-      ]);
+      const heads0 = await deps.services.chats.followed(user.id);
       if (socket.readyState !== WebSocket.OPEN || done) return;
       // Presence goes to people who share a small chat; in big ones it would cost n² frames.
       const small = [...heads0].filter(([, head]) => head.memberCount <= PRESENCE_MAX_MEMBERS);
       conn = gateway.attach(user.id, socket, [...heads0.keys()], {
         presenceChatIds: small.map(([id]) => id),
         chatOrgs: new Map([...heads0].map(([id, head]) => [id, head.orgId])),
-        quiet,
         session: {
           tokenHash: live.tokenHash,
           expiresAt: Date.parse(live.session.expiresAt),
@@ -256,6 +252,11 @@ export function realtimeHandler(deps: Deps) {
           const chatId = typeof f.chatId === "string" ? f.chatId : "";
           if (isUlid<ChatId>(chatId)) gateway.typing(conn, chatId);
           return;
+        }
+        case "view": {
+          // The chat the page shows, visible and focused (null: none): not notified of it.
+          const chatId = typeof f.chatId === "string" && isUlid<ChatId>(f.chatId) ? f.chatId : null;
+          return await gateway.view(conn, chatId);
         }
         case "ping":
           return write({ type: "pong" });

@@ -88,7 +88,8 @@ export function staticRoutes() {
 }
 
 function serviceWorker(shell: string[], version: string): string {
-  return `// Parta service worker: the shell comes from the cache when the network is away.
+  return `// Parta service worker: the shell comes from the cache when the network is away; pushes
+// become notifications.
 const CACHE = ${JSON.stringify(`parta-${hashCode(version)}`)};
 const SHELL = ${JSON.stringify(shell)};
 self.addEventListener("install", (e) => {
@@ -111,6 +112,72 @@ self.addEventListener("fetch", (e) => {
   if (req.mode === "navigate") {
     e.respondWith(fetch(req).catch(() => caches.match("/offline")));
   }
+});
+
+// Notifications: one per chat (its tag), the latest lines of what came, counted on the badge.
+const LINES = 4;
+self.addEventListener("push", (e) => {
+  let data;
+  try {
+    data = e.data.json();
+  } catch {
+    return;
+  }
+  if (!data || data.v !== 1 || typeof data.title !== "string") return;
+  e.waitUntil((async () => {
+    const shown = await self.registration.getNotifications({ tag: data.tag });
+    const before = shown[0]?.data ?? { count: 0, lines: [], seq: 0 };
+    // The same push twice (a retry that had in fact arrived) changes nothing.
+    const again = data.seq !== undefined && before.seq >= data.seq;
+    const lines = again ? before.lines : [...before.lines, data.body].slice(-LINES);
+    const count = again ? before.count : before.count + data.count;
+    await self.registration.showNotification(data.title, {
+      body: lines.join("\\n"),
+      tag: data.tag,
+      renotify: !again,
+      icon: "/static/icon-192.png",
+      badge: "/static/icon-192.png",
+      lang: "ru",
+      timestamp: Date.now(),
+      data: { url: data.url, count, lines, seq: data.seq ?? 0 },
+    });
+    if (self.navigator.setAppBadge) {
+      const all = await self.registration.getNotifications();
+      const total = all.reduce((n, x) => n + (x.data?.count ?? 0), 0);
+      await self.navigator.setAppBadge(total).catch(() => {});
+    }
+  })());
+});
+self.addEventListener("notificationclick", (e) => {
+  e.notification.close();
+  const url = new URL(e.notification.data?.url ?? "/chats", location.origin);
+  if (url.origin !== location.origin) return;
+  e.waitUntil((async () => {
+    const windows = await clients.matchAll({ type: "window", includeUncontrolled: true });
+    const open = windows.find((w) => new URL(w.url).origin === location.origin);
+    if (open) {
+      await open.focus().catch(() => {});
+      if (new URL(open.url).pathname !== url.pathname) await open.navigate(url.href);
+      return;
+    }
+    await clients.openWindow(url.href);
+  })());
+});
+// The push service renewed the subscription: the server learns the new one.
+self.addEventListener("pushsubscriptionchange", (e) => {
+  e.waitUntil((async () => {
+    const res = await fetch("/api/v1/push/vapid-public-key");
+    const { publicKey } = await res.json();
+    const b64 = publicKey.replace(/-/g, "+").replace(/_/g, "/");
+    const key = Uint8Array.from(atob(b64 + "=".repeat((4 - b64.length % 4) % 4)), (c) => c.charCodeAt(0));
+    const sub = await self.registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
+    await fetch("/api/v1/push-subscriptions", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(sub.toJSON()),
+    });
+  })());
 });
 `;
 }

@@ -3,7 +3,8 @@
  * with exactly the permissions that configuration needs (no `-A`): listen on HOST:PORT, read
  * and write the KV directory (which also lets main.ts make it 0700 and the KV files 0600:
  * `Deno.chmod` needs write access to the path and nothing else), read the static assets and the
- * image worker's module, reach only the configured mail, SSO, call and KV hosts. Its environment
+ * image worker's module, reach only the configured mail, SSO, call and KV hosts and the browsers'
+ * push services (PUSH_SERVICE_HOSTS). Its environment
  * holds only Parta's own variables and Deno's.
  *
  * `--dev` also watches the sources and turns on the dev outbox.
@@ -35,6 +36,9 @@ if (config.smtp) {
 if (config.oidc) net.push(config.oidc.issuer.hostname);
 if (config.livekit) net.push(new URL(config.livekit.url).hostname);
 if (/^https?:/.test(config.kvPath)) net.push(new URL(config.kvPath).hostname);
+// Web Push: the push services' hosts only (a subscription naming any other is refused).
+net.push(...config.push.hosts.map((host) => `${host}:443`));
+if (config.push.allowInsecureLocalhost) net.push("127.0.0.1");
 
 // The image worker (platform/image_worker.ts) is loaded at run time, so its module must be readable.
 const read = [`${root}/static`, `${root}/platform/image_worker.ts`];

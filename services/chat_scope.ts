@@ -222,6 +222,19 @@ export class ChatScope {
     if (moved !== null) this.#d.gateway.read(this.#chatId, this.#userId, moved);
   }
 
+  /** Turns the caller's notifications of the chat off for a while, for good, or on again. */
+  setNotifications(mute: "none" | "1h" | "8h" | "forever") {
+    const now = this.#d.clock.now();
+    const hours = { "1h": 1, "8h": 8 } as const;
+    return this.#command({
+      type: "setNotifications",
+      actorId: this.#userId,
+      mute: mute === "none"
+        ? "on"
+        : { until: mute === "forever" ? null : now + hours[mute] * 3600_000 },
+    });
+  }
+
   /** A link that lets school members join the chat (its owners and moderators make them). */
   async createInvite(input: { maxUses?: number; ttlHours?: number }) {
     const invite = await this.#command({ type: "createLink", actorId: this.#userId, ...input });

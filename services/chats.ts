@@ -10,7 +10,6 @@ import type { ChatKind } from "../shared/chat_model.ts";
 import type { SendInput } from "../domain/chat_input.ts";
 import { chatView, listChatHeadsOfUser, listChatsOfUser, loadChatAccess } from "../domain/chats.ts";
 import { listUpcoming } from "../domain/lessons.ts";
-import { studentQuietRules } from "../domain/orgs.ts";
 import { getUsers } from "../domain/users.ts";
 import { invalidInput, notFound } from "../shared/errors.ts";
 import type { Role } from "../shared/model.ts";
@@ -103,11 +102,6 @@ export class ChatService {
    */
   followed(userId: UserId) {
     return listChatHeadsOfUser(this.#d.kv, userId);
-  }
-
-  /** The quiet hours that hold back what reaches `userId` as a student, per school. */
-  quietRules(userId: UserId) {
-    return studentQuietRules(this.#d.kv, userId);
   }
 
   /** The display names of the given people, in order (null for an account that is gone). */

@@ -16,6 +16,7 @@ import { listOrgsOfUser } from "../domain/orgs.ts";
 import { enforce } from "../platform/rate_limit.ts";
 import { notFound } from "../shared/errors.ts";
 import type { Gateway } from "../actors/gateway.ts";
+import { dropSessionSubscriptions } from "../domain/push.ts";
 
 /** Each start stores a flow for 10 minutes; bound how many one address can make. */
 const SSO_START_RATE = { bucket: "sso_start_addr", limit: 100, windowMs: 15 * 60_000 };
@@ -57,16 +58,28 @@ export class IdentityService {
    * replaced, and its sockets close.
    */
   async verify(email: string, code: string, address: string, previous: string | null) {
+    const before = previous ? await auth.getSession(this.#d, previous) : null;
     const signedIn = await auth.verifyCode(this.#d, email, code.trim(), address, previous);
+    await this.#ended(before);
     await this.#endSocketsOf(previous);
     return { user: publicSelf(signedIn.user), token: signedIn.token };
   }
 
-  /** Ends the session `token`: in KV, then on every worker's sockets. */
+  /**
+   * Ends the session `token`: in KV, then on every worker's sockets; the browser it subscribed
+   * to notifications gets none any more.
+   */
   async signOut(token: string | null): Promise<void> {
     if (!token) return;
+    const before = await auth.getSession(this.#d, token);
     await auth.revokeSession(this.#d, token);
+    await this.#ended(before);
     await this.#endSocketsOf(token);
+  }
+
+  /** A session that ended takes its push subscriptions with it (the browser may be shared). */
+  async #ended(session: Awaited<ReturnType<typeof auth.getSession>>) {
+    if (session) await dropSessionSubscriptions(this.#d.kv, session.user.id, session.tokenHash);
   }
 
   async #endSocketsOf(token: string | null) {
@@ -93,7 +106,9 @@ export class IdentityService {
   /** Finishes it from the provider's redirect; signs in like {@link verify}. */
   async finishSso(callbackUrl: URL, state: string, previous: string | null) {
     const { email } = await this.#oidc().finish(callbackUrl, state);
+    const before = previous ? await auth.getSession(this.#d, previous) : null;
     const signedIn = await auth.signInVerifiedEmail(this.#d, email, previous);
+    await this.#ended(before);
     await this.#endSocketsOf(previous);
     return { token: signedIn.token, named: signedIn.user.displayName !== null };
   }

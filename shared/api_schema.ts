@@ -96,6 +96,7 @@ export const orgSettingsSchema = named(
     studentDirectMessages: z.boolean(),
     quietHours: z.object({ enabled: z.boolean(), start: z.string(), end: z.string() }),
     quietReadOnlyForStudents: z.boolean(),
+    studentPushPreviews: z.boolean(),
   }),
 );
 
@@ -327,12 +328,21 @@ export const chatWithMembersReply = z.object({
   }),
 });
 
+export const chatNotificationsSchema = named(
+  "ChatNotifications",
+  z.object({ muted: z.boolean(), mutedUntil: time.nullable() }),
+  "One's notifications of a chat: off (muted) until when; null with muted: until turned on",
+);
+export const chatNotificationsReply = z.object({ notifications: chatNotificationsSchema });
+
 export const chatSummarySchema = named(
   "ChatSummary",
   z.object({
     ...chatFields,
     lastReadSeq: seq,
     unread: count,
+    /** Whether the caller turned the chat's notifications off, and until when (null: until on). */
+    notifications: chatNotificationsSchema,
     lastActivityAt: time,
     lastMessage: messageSchema.nullable().optional(),
     /** A direct chat's other person. */
@@ -571,6 +581,25 @@ export const serverFrameSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("presence"), userId: id, online: z.boolean() }),
   z.object({ type: z.literal("read"), chatId: id, userId: id, seq }),
   z.object({ type: z.literal("pong") }),
-  z.object({ type: z.literal("summary"), chats: counts }),
   z.object({ type: z.literal("report.created"), orgId: id, chatId: id, reportId: id }),
 ]);
+
+// Notifications
+
+export const vapidKeyReply = z.object({
+  publicKey: z.string().meta({ description: "The server's VAPID public key, base64url" }),
+});
+export const pushSubscriptionSchema = named(
+  "PushSubscription",
+  z.object({
+    id,
+    label: z.string().meta({ description: 'Browser and system, such as "Chrome, Android"' }),
+    service: z.string().meta({ description: "The push service's host" }),
+    createdAt: time,
+    lastUsedAt: time.nullable(),
+    current: z.boolean().meta({ description: "Subscribed by the session asking (this browser)" }),
+  }),
+  "A browser that receives one's notifications",
+);
+export const pushSubscriptionReply = z.object({ subscription: pushSubscriptionSchema });
+export const pushSubscriptionsReply = z.object({ subscriptions: z.array(pushSubscriptionSchema) });

@@ -51,6 +51,11 @@ export interface ChatMember {
   joinedAt: string;
   /** Muted members cannot post until then. */
   mutedUntil?: string;
+  /**
+   * The member turned the chat's notifications off: until then, or (null) until they turn them
+   * on. Absent: notifications are on. Mentions and announcements to confirm still notify.
+   */
+  notifyMutedUntil?: string | null;
 }
 
 /** A moderation step, kept in the school's audit log (written in the same commit). */

@@ -75,6 +75,8 @@ export interface ChatSummary {
   settings?: ChatSettings;
   /** The class of a class chat or class channel. */
   classId?: string;
+  /** Whether the reader turned the chat's notifications off, and until when (null: until on). */
+  notifications?: { muted: boolean; mutedUntil: string | null };
 }
 
 /** A member of a chat, as GET /chats/:id lists them. */

@@ -63,12 +63,15 @@ export interface OrgSettings {
   /** Whether students may open direct chats with other students. */
   studentDirectMessages: boolean;
   /**
-   * Quiet hours in the school's time zone ("HH:MM", may wrap midnight): students get no live
-   * pushes of new messages then, and a summary when they end.
+   * Quiet hours in the school's time zone ("HH:MM", may wrap midnight): nothing notifies students
+   * then (no push, no mail); they get one summary when the hours end. An open app shows
+   * everything as it comes.
    */
   quietHours: QuietHours;
   /** During quiet hours, class chats are read-only for students. */
   quietReadOnlyForStudents: boolean;
+  /** Whether students' notifications show the message's text (else only that one came). */
+  studentPushPreviews: boolean;
 }
 
 export interface QuietHours {
@@ -83,6 +86,7 @@ export function defaultOrgSettings(): OrgSettings {
     studentDirectMessages: false,
     quietHours: { enabled: true, start: "21:00", end: "08:00" },
     quietReadOnlyForStudents: false,
+    studentPushPreviews: true,
   };
 }
 

@@ -79,6 +79,8 @@ export class RealtimeClient {
   #retryTimer: Timer | undefined;
   #pingTimer: Timer | undefined;
   #pongTimer: Timer | undefined;
+  /** The chat the page shows (visible, focused), said again on every new connection. */
+  #viewing: string | null = null;
 
   /** `cursors` holds, per chat, the last seq the page already reflects. */
   constructor(
@@ -121,6 +123,16 @@ export class RealtimeClient {
   /** Whether the server has greeted this connection (frames can be sent). */
   get ready(): boolean {
     return this.#ready && this.#socket?.readyState === OPEN;
+  }
+
+  /**
+   * The chat the page shows its reader now, visible and focused (null: none), so its messages
+   * are not also notified; kept and said again after a reconnect.
+   */
+  view(chatId: string | null): void {
+    if (chatId === this.#viewing) return;
+    this.#viewing = chatId;
+    this.send({ type: "view", chatId });
   }
 
   /** Sends a frame if connected; false when it could not be sent. */
@@ -278,6 +290,7 @@ export class RealtimeClient {
       }
       cancel(this.#pingTimer);
       this.#schedulePing();
+      if (this.#viewing) this.send({ type: "view", chatId: this.#viewing });
       this.#setStatus("online");
     } else if (frame.type === "chat.added") {
       this.follow(frame.chat.id, frame.chat.lastSeq);

@@ -193,10 +193,9 @@ Deno.test("realtime client stops on a refused hello and forgets chats the server
   assert.equal(h.client.cursor("ADDED"), 2);
   ws.frame({ type: "chat.removed", chatId: "ADDED" });
   assert.equal(h.client.cursor("ADDED"), undefined);
-  // Quiet-hours summaries and report notices pass through to the messenger.
-  ws.frame({ type: "summary", chats: { C1: 3 } });
+  // Report notices pass through to the messenger.
   ws.frame({ type: "report.created", orgId: "O", chatId: "C1", reportId: "R" });
-  assert.deepEqual(h.frames.slice(-2).map((f) => f.type), ["summary", "report.created"]);
+  assert.deepEqual(h.frames.slice(-1).map((f) => f.type), ["report.created"]);
   ws.drop(1008);
   assert.equal(h.statuses.at(-1), "unauthenticated");
   await new Promise((r) => setTimeout(r, 20));

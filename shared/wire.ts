@@ -34,6 +34,8 @@ export type ClientFrame =
     needsAck?: boolean;
   }
   | { type: "typing"; chatId: string }
+  /** The chat this page shows, visible and focused (null: none); its messages are not notified. */
+  | { type: "view"; chatId: string | null }
   | { type: "ping" };
 
 export type ServerFrame =
@@ -47,8 +49,6 @@ export type ServerFrame =
   | { type: "presence"; userId: string; online: boolean }
   | { type: "read"; chatId: string; userId: string; seq: number }
   | { type: "pong" }
-  /** Quiet hours are over: how many messages arrived in each chat meanwhile (then they follow). */
-  | { type: "summary"; chats: Record<string, number> }
   /** A message was reported in a chat you moderate or a school you administer. */
   | { type: "report.created"; orgId: string; chatId: string; reportId: string };
 

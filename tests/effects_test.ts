@@ -29,6 +29,9 @@ function counting(runs: Map<string, number>, delay = 0): EffectHandlers {
     "call.finished": count,
     "call.evict": count,
     "mail.send": count,
+    "notify.messages": count,
+    "notify.retry": count,
+    "notify.quiet": count,
   };
 }
 

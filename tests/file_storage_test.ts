@@ -18,6 +18,7 @@ import type { OrgId } from "../shared/ids.ts";
 import { errorResponse } from "../routes/http.ts";
 import type { AppEnv } from "../routes/context.ts";
 import { lockingKv } from "./locking_kv.ts";
+import { NoSubscriptions } from "../domain/push.ts";
 
 async function setup(options: Parameters<typeof testApp>[0] = {}) {
   const t = await testApp(options);
@@ -144,7 +145,12 @@ Deno.test("files of a deleted message are purged, and two sweepers at once free 
     new EffectRunner({
       kv: t.kv,
       clock: t.clock,
-      handlers: effectHandlers({ ...t.deps, livekit: t.deps.config.livekit }),
+      handlers: effectHandlers({
+        ...t.deps,
+        livekit: t.deps.config.livekit,
+        push: t.deps.config.push,
+        unsubscribed: new NoSubscriptions(),
+      }),
     })
   );
   await Promise.all(isolates.map((runner) => runner.drain()));

@@ -4,6 +4,7 @@
  * and a failure is replayed with `FUZZ_SEED=<seed> deno task test tests/fuzz_test.ts`.
  */
 import assert from "node:assert/strict";
+import { createECDH, randomBytes } from "node:crypto";
 import fc from "fast-check";
 import { createSchool, joinAs, json, OPERATOR, signIn, type TestApp, testApp } from "./helpers.ts";
 import { createApp } from "../routes/app.ts";
@@ -399,6 +400,29 @@ interface Fixture {
   pollSeq: number;
   ackSeq: number;
   callId: string;
+  /** One of the admin's push subscriptions (made again after a fuzzed delete succeeds). */
+  subscriptionId: string;
+}
+
+/** A push subscription of the admin's, as a browser on Google's push service sends it. */
+async function newSubscription(t: TestApp, fx: Pick<Fixture, "admin">): Promise<string> {
+  const ecdh = createECDH("prime256v1");
+  ecdh.generateKeys();
+  const res = await json<{ subscription: { id: string } }>(
+    t,
+    "POST",
+    "/push-subscriptions",
+    fx.admin,
+    {
+      endpoint: `https://fcm.googleapis.com/fcm/send/fuzz-${crypto.randomUUID()}`,
+      keys: {
+        p256dh: ecdh.getPublicKey().toString("base64url"),
+        auth: randomBytes(16).toString("base64url"),
+      },
+    },
+  );
+  assert.equal(res.status, 201);
+  return res.body.subscription.id;
 }
 
 let people = 0;
@@ -525,7 +549,9 @@ async function setUp(t: TestApp): Promise<Fixture> {
     pollSeq: 0,
     ackSeq: 0,
     callId: "",
+    subscriptionId: "",
   };
+  fx.subscriptionId = await newSubscription(t, fx);
   fx.invite = await newInvite(t, fx);
   fx.pollSeq = await newPoll(t, fx);
   const announcement = await json<{ message: { seq: number } }>(
@@ -692,6 +718,21 @@ const ROUTES: Route[] = [
     fields: [],
   },
   { method: "POST", path: (fx) => `/chats/${fx.chatId}/read`, fields: ["seq"] },
+  { method: "PUT", path: (fx) => `/chats/${fx.chatId}/notifications`, fields: ["mute"] },
+  {
+    method: "POST",
+    path: () => "/push-subscriptions",
+    fields: ["endpoint", "expirationTime", "keys"],
+  },
+  {
+    method: "DELETE",
+    path: (fx) => `/push-subscriptions/${fx.subscriptionId}`,
+    fields: [],
+    refresh: async (t, fx) => {
+      t.clock.advance(3600_000); // past the hourly cap on subscribing
+      fx.subscriptionId = await newSubscription(t, fx);
+    },
+  },
   { method: "POST", path: (fx) => `/chats/${fx.chatId}/invites`, fields: ["ttlHours", "maxUses"] },
   {
     method: "POST",
@@ -867,6 +908,7 @@ const routeName = (route: Route) =>
       pollSeq: ":seq",
       ackSeq: ":seq",
       callId: ":callId",
+      subscriptionId: ":id",
     } as unknown as Fixture).replace("%F0%9F%91%8D", ":emoji")
   }`;
 
@@ -930,6 +972,7 @@ Deno.test("junk in read routes' path ids and query parameters never fails or cha
   await using lk = fakeLiveKit();
   await using t = await testApp({ env: lk.env });
   const fx = await setUp(t);
+  await t.deps.effects.drain();
   const before = await snapshot(t.kv);
   await fc.assert(
     fc.asyncProperty(
@@ -957,6 +1000,7 @@ Deno.test("junk path ids with junk bodies are refused without changing state", a
   await using lk = fakeLiveKit();
   await using t = await testApp({ env: lk.env });
   const fx = await setUp(t);
+  await t.deps.effects.drain();
   const before = await snapshot(t.kv);
   const withIds = ROUTES.filter((r) => routeName(r).includes("/:"));
   await fc.assert(
@@ -1014,6 +1058,7 @@ Deno.test("junk uploads and junk webhooks are refused without a 5xx or a change"
   await using lk = fakeLiveKit();
   await using t = await testApp({ env: lk.env });
   const fx = await setUp(t);
+  await t.deps.effects.drain();
   const before = await snapshot(t.kv);
   await fc.assert(
     fc.asyncProperty(

@@ -91,6 +91,8 @@ Deno.test("a history page costs the same few KV calls at any depth and page size
       );
       assert.equal(liked.status, 200);
     }
+    // The messages' follow-up work (their notifications) is done before anything is counted.
+    await t.deps.effects.drain(60_000);
     /** One page read; returns its KV calls. */
     const page = async (before: number | null, limit: number, reacted: number | null) => {
       counting.reset();

@@ -276,6 +276,7 @@ function browserRequest(
 Deno.test("every state-changing route refuses cookie requests from foreign, null, look-alike or missing origins with 403 csrf and changes nothing", async () => {
   await using t = await testApp();
   const fx = await setUp(t);
+  await t.deps.effects.drain();
   const routes = routesOf(t).filter((r) => UNSAFE.has(r.method) && r.path.startsWith("/api/v1/"));
   assert.ok(routes.length >= 40, `only ${routes.length} state-changing routes found`);
   const cases: [string, Record<string, string>, boolean][] = [

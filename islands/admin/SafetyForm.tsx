@@ -49,6 +49,7 @@ export function SafetyForm({ locale, org, classes, live, onOrg }: SafetyFormProp
   const [end, setEnd] = useState(saved.quietHours.end);
   const [readOnly, setReadOnly] = useState(saved.quietReadOnlyForStudents);
   const [direct, setDirect] = useState(saved.studentDirectMessages);
+  const [previews, setPreviews] = useState(saved.studentPushPreviews);
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<Problem | null>(null);
   const [done, setDone] = useState(false);
@@ -57,7 +58,8 @@ export function SafetyForm({ locale, org, classes, live, onOrg }: SafetyFormProp
     (normalizeTime(start) ?? start) !== saved.quietHours.start ||
     (normalizeTime(end) ?? end) !== saved.quietHours.end ||
     readOnly !== saved.quietReadOnlyForStudents ||
-    direct !== saved.studentDirectMessages;
+    direct !== saved.studentDirectMessages ||
+    previews !== saved.studentPushPreviews;
   const edited = () => {
     setDone(false);
     setProblem(null);
@@ -92,6 +94,7 @@ export function SafetyForm({ locale, org, classes, live, onOrg }: SafetyFormProp
           quietHours: { enabled, start: from, end: to },
           quietReadOnlyForStudents: readOnly,
           studentDirectMessages: direct,
+          studentPushPreviews: previews,
         },
       });
       onOrg(updated);
@@ -101,6 +104,7 @@ export function SafetyForm({ locale, org, classes, live, onOrg }: SafetyFormProp
       setEnd(next.quietHours.end);
       setReadOnly(next.quietReadOnlyForStudents);
       setDirect(next.studentDirectMessages);
+      setPreviews(next.studentPushPreviews);
       setDone(true);
     } catch (err) {
       setProblem(problemOf(locale, err));
@@ -152,6 +156,9 @@ export function SafetyForm({ locale, org, classes, live, onOrg }: SafetyFormProp
               : allowedIn.length > 0
               ? t(locale, "safety.nowDirectClasses", { classes: allowedIn.join(", ") })
               : t(locale, "safety.nowDirectNone")}
+          </li>
+          <li>
+            {t(locale, saved.studentPushPreviews ? "safety.nowPreviews" : "safety.nowNoPreviews")}
           </li>
         </ul>
       </div>
@@ -263,6 +270,25 @@ export function SafetyForm({ locale, org, classes, live, onOrg }: SafetyFormProp
         <p class="hint" id="safety-direct-hint">
           {t(locale, "settings.studentDirectHint")} {t(locale, "safety.directClassHint")}
         </p>
+      </fieldset>
+
+      <fieldset class="admin-fieldset">
+        <legend>{t(locale, "safety.previews")}</legend>
+        <label class="choice">
+          <input
+            id="safety-previews"
+            type="checkbox"
+            disabled={!live}
+            checked={previews}
+            aria-describedby="safety-previews-hint"
+            onChange={(e) => {
+              setPreviews(checked(e));
+              edited();
+            }}
+          />
+          {t(locale, "safety.previewsOn")}
+        </label>
+        <p class="hint" id="safety-previews-hint">{t(locale, "safety.previewsHint")}</p>
       </fieldset>
 
       {problem && <p class="alert alert-error" role="alert" id="safety-error">{problem.text}</p>}

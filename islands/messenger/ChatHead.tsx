@@ -1,6 +1,7 @@
 /**
  * The open chat's header: back to the list (phones), the chat's name and who is in it, the
- * class's schedule, starting a call, and the members (with the chat's rules for moderators).
+ * class's schedule, starting a call, one's notifications of the chat, and the members (with the
+ * chat's rules for moderators).
  */
 import type { Ref } from "preact";
 import type { Locale } from "../../shared/model.ts";
@@ -96,6 +97,19 @@ export function ChatHead(props: ChatHeadProps) {
             </span>
           </button>
         )}
+        <button
+          type="button"
+          class="head-button"
+          disabled={!live}
+          aria-haspopup="dialog"
+          aria-label={summary.notifications?.muted
+            ? `${t(locale, "notify.chatButton")}: ${t(locale, "notify.mutedMark")}`
+            : t(locale, "notify.chatButton")}
+          title={t(locale, "notify.chatButton")}
+          onClick={() => ctl.show({ kind: "notifications", chatId: summary.id })}
+        >
+          <span aria-hidden="true">{summary.notifications?.muted ? "🔕" : "🔔"}</span>
+        </button>
         {props.showMembers && (
           <button
             type="button"

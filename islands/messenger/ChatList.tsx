@@ -201,6 +201,12 @@ function ChatRow(props: ChatListProps & { chat: ChatSummary }) {
                 <span class="visually-hidden">, {t(locale, "chats.channel")}</span>
               )}
               {peerOnline && <span class="visually-hidden">, {t(locale, "chats.online")}</span>}
+              {chat.notifications?.muted && (
+                <span class="chat-row-muted" title={t(locale, "notify.mutedMark")}>
+                  <span aria-hidden="true">🔕</span>
+                  <span class="visually-hidden">, {t(locale, "notify.mutedMark")}</span>
+                </span>
+              )}
             </span>
             {last && (
               <time class="chat-row-time" dateTime={last.createdAt}>

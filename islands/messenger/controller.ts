@@ -15,6 +15,7 @@ import {
   toView,
 } from "../../shared/chat_view.ts";
 import { type OtherFrame, RealtimeClient } from "../../shared/realtime_client.ts";
+import { closeNotifications, renewPush } from "../../shared/push_client.ts";
 import type { Action, State } from "./store.ts";
 import { Outbox } from "./outbox.ts";
 import { Changes } from "./changes.ts";
@@ -95,6 +96,16 @@ export class Controller {
     this.life = new ClassLife(options);
   }
 
+  /** Turns the reader's notifications of a chat off for a while, for good, or on again. */
+  async setNotifications(chatId: string, mute: "none" | "1h" | "8h" | "forever"): Promise<void> {
+    const saved = await api<{ notifications: { muted: boolean; mutedUntil: string | null } }>(
+      "PUT",
+      `/chats/${chatId}/notifications`,
+      { mute },
+    );
+    this.#o.dispatch({ type: "notifications", chatId, notifications: saved.notifications });
+  }
+
   /** Opens a dialog. */
   show(spec: ModalSpec): void {
     this.#o.modal(spec);
@@ -129,11 +140,30 @@ export class Controller {
     });
     this.#rt.start();
     document.addEventListener("visibilitychange", this.#onVisible);
+    addEventListener("focus", this.#onVisible);
+    addEventListener("blur", this.#onVisible);
+    this.updateView();
+    // A browser subscribed before (a sign-out ended that session's) is notified again.
+    void renewPush();
   }
 
   stop(): void {
     this.#rt?.stop();
     document.removeEventListener("visibilitychange", this.#onVisible);
+    removeEventListener("focus", this.#onVisible);
+    removeEventListener("blur", this.#onVisible);
+  }
+
+  /**
+   * Tells the server which chat this tab shows its reader now — open, the tab visible and
+   * focused — so its messages are not notified as well; none otherwise.
+   */
+  updateView(): void {
+    const looking = document.visibilityState === "visible" && document.hasFocus();
+    const chatId = looking ? this.#state.openId : null;
+    this.#rt?.view(chatId);
+    // What the reader now sees needs no notification any more.
+    if (chatId) closeNotifications(`chat-${chatId}`);
   }
 
   // ── Incoming ───────────────────────────────────────────────────────────────────────────
@@ -202,11 +232,6 @@ export class Controller {
       case "read":
         dispatch({ type: "read", chatId: frame.chatId, userId: frame.userId, seq: frame.seq });
         return;
-      case "summary": {
-        const count = Object.values(frame.chats).reduce((n, c) => n + c, 0);
-        if (count > 0) dispatch({ type: "summary", count });
-        return;
-      }
       case "report.created": {
         const chat = this.#state.chats.find((c) => c.id === frame.chatId);
         const title = chat?.title ?? this.#t("chats.unknownPerson");
@@ -368,6 +393,7 @@ export class Controller {
   }
 
   #onVisible = () => {
+    this.updateView();
     if (document.visibilityState !== "visible") return;
     const open = this.#state.openId;
     const seq = open ? this.#seen.get(open) : undefined;

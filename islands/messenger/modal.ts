@@ -15,6 +15,7 @@ export type ModalSpec =
   | { kind: "report"; chatId: string; seq: number }
   | { kind: "acks"; chatId: string; seq: number }
   | { kind: "members"; chatId: string }
+  | { kind: "notifications"; chatId: string }
   | { kind: "image"; file: FileView };
 
 export interface ModalProps<S extends ModalSpec = ModalSpec> {
@@ -37,5 +38,6 @@ export const LOADERS: Record<ModalSpec["kind"], Loader> = {
   report: () => import("./dialogs/ReportDialog.tsx").then((m) => m.ReportDialog),
   acks: () => import("./dialogs/AcksDialog.tsx").then((m) => m.AcksDialog),
   members: () => import("./dialogs/MembersDialog.tsx").then((m) => m.MembersDialog),
+  notifications: () => import("./dialogs/NotifyDialog.tsx").then((m) => m.NotifyDialog),
   image: () => import("./dialogs/ImageViewer.tsx").then((m) => m.ImageViewer),
 };

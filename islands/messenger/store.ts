@@ -62,8 +62,6 @@ export interface State {
   lessons: UpcomingLesson[];
   /** classId → the class's schedule link, for class chats. */
   schedules: Record<string, string>;
-  /** Messages that arrived during quiet hours, until the banner is dismissed. */
-  quietSummary: number | null;
 }
 
 export type Action =
@@ -90,9 +88,13 @@ export type Action =
     settings?: ChatSettings;
   }
   | { type: "settings"; chatId: string; settings: ChatSettings }
+  | {
+    type: "notifications";
+    chatId: string;
+    notifications: { muted: boolean; mutedUntil: string | null };
+  }
   | { type: "lessons"; lessons: UpcomingLesson[] }
   | { type: "schedules"; schedules: Record<string, string> }
-  | { type: "summary"; count: number | null }
   | { type: "open"; chatId: string | null }
   | { type: "org"; orgId: string | null }
   | { type: "read"; chatId: string; userId: string; seq: number }
@@ -362,11 +364,13 @@ export function reducer(state: State, action: Action): State {
       const { settings } = action;
       return { ...state, chats: mapChat(state, action.chatId, (c) => ({ ...c, settings })) };
     }
+    case "notifications": {
+      const { notifications } = action;
+      return { ...state, chats: mapChat(state, action.chatId, (c) => ({ ...c, notifications })) };
+    }
     case "lessons":
       return { ...state, lessons: action.lessons };
     case "schedules":
       return { ...state, schedules: { ...state.schedules, ...action.schedules } };
-    case "summary":
-      return { ...state, quietSummary: action.count };
   }
 }

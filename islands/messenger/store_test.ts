@@ -30,7 +30,6 @@ function initial(): State {
     status: "online",
     lessons: [],
     schedules: {},
-    quietSummary: null,
   };
 }
 

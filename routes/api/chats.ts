@@ -10,6 +10,7 @@ import {
   editInput,
   intParam,
   isEmoji,
+  notificationsInput,
   readInput,
   renameInput,
   sendInput,
@@ -128,6 +129,12 @@ export function chatRoutes(deps: Deps) {
     const { seq } = await readJson(c, readInput);
     await chat.markRead(seq);
     return c.body(null, 204);
+  });
+
+  app.put("/chats/:chatId/notifications", async (c) => {
+    const chat = await open(c);
+    const { mute } = await readJson(c, notificationsInput);
+    return c.json({ notifications: await chat.setNotifications(mute) });
   });
 
   return app;

@@ -13,6 +13,7 @@ import * as chat from "../../domain/chat_input.ts";
 import * as api from "../../domain/api_input.ts";
 import { handInput } from "../../domain/calls.ts";
 import { guestInput } from "../../domain/call_guests.ts";
+import { pushSubscriptionInput } from "../../domain/push.ts";
 import * as w from "../../shared/api_schema.ts";
 
 type Method = "get" | "post" | "put" | "patch" | "delete";
@@ -99,6 +100,11 @@ export const OPERATIONS: Operation[] = [
   { method: "delete", path: "/chats/:chatId/messages/:seq/reactions/:emoji", tag: "chats", summary: "Take a reaction back", ok: { 200: ["The message as it now is", w.messageReply] } },
   { method: "post", path: "/chats/:chatId/invites", tag: "chats", summary: "Make a chat invite link (owners, moderators)", body: chat.chatInviteInput, ok: { 201: ["The link", w.chatLinkReply] } },
   { method: "post", path: "/chats/:chatId/read", tag: "chats", summary: "Move one's read marker forward", body: chat.readInput, ok: { 204: "Moved (or already there)" } },
+  { method: "get", path: "/push/vapid-public-key", tag: "notifications", summary: "The server's VAPID public key (applicationServerKey)", ok: { 200: ["The key", w.vapidKeyReply] }, public: true },
+  { method: "post", path: "/push-subscriptions", tag: "notifications", summary: "Receive notifications in this browser: its PushSubscription (push endpoints must be https on a known push service)", body: pushSubscriptionInput, ok: { 201: ["Subscribed", w.pushSubscriptionReply], 200: ["Already subscribed (renewed for this session)", w.pushSubscriptionReply] } },
+  { method: "get", path: "/push-subscriptions", tag: "notifications", summary: "One's browsers that receive notifications", ok: { 200: ["The subscriptions, most recently used first", w.pushSubscriptionsReply] } },
+  { method: "delete", path: "/push-subscriptions/:id", tag: "notifications", summary: "Stop notifications to one of one's browsers", ok: { 204: "Removed" } },
+  { method: "put", path: "/chats/:chatId/notifications", tag: "notifications", summary: "Turn one's notifications of the chat off (1 h, 8 h, until turned on) or on again", body: chat.notificationsInput, ok: { 200: ["One's notifications of the chat now", w.chatNotificationsReply] } },
   { method: "post", path: "/chats/:chatId/polls", tag: "chats", summary: "Post a poll", body: chat.createPollInput, ok: { 201: ["Posted", w.messageReply], 200: ["Posted before with this clientId", w.messageReply] } },
   { method: "put", path: "/chats/:chatId/polls/:seq/vote", tag: "chats", summary: "Vote (replaces one's earlier vote)", body: chat.voteInput, ok: { 200: ["The poll as it now is", w.pollReply] } },
   { method: "post", path: "/chats/:chatId/polls/:seq/close", tag: "chats", summary: "Close a poll (its author, moderators)", ok: { 200: ["The poll as it now is", w.pollReply] } },

@@ -202,6 +202,12 @@ export const ru = {
   "safety.readOnly": "В тихие часы чаты классов — только для чтения учениками",
   "safety.readOnlyHint":
     "Писать в чаты классов ученики смогут, когда тихие часы закончатся. Учителя пишут как обычно.",
+  "safety.previews": "Уведомления учеников",
+  "safety.previewsOn": "Показывать ученикам текст сообщения в уведомлении",
+  "safety.previewsHint":
+    "Если выключить, ученику придёт только «Новое сообщение» и от кого оно: текст будет виден, лишь когда он откроет Парту. Это полезно, если телефоном ребёнка пользуются и другие.",
+  "safety.nowPreviews": "В уведомлениях ученики видят текст сообщений.",
+  "safety.nowNoPreviews": "В уведомлениях ученики видят только, от кого сообщение, без текста.",
   "safety.direct": "Личные сообщения",
   "safety.directClassHint":
     "Учитель может разрешить переписку учеников только своему классу — в разделе «Классы».",
@@ -478,6 +484,12 @@ export const en: Record<keyof typeof ru, string> = {
   "safety.readOnly": "During quiet hours, class chats are read-only for students",
   "safety.readOnlyHint":
     "Students can write in class chats again when quiet hours end. Teachers write as usual.",
+  "safety.previews": "Students' notifications",
+  "safety.previewsOn": "Show students the message's text in notifications",
+  "safety.previewsHint":
+    "When off, a student's notification only says a new message came and from whom: the text shows only in Parta itself. Useful when others use the child's phone too.",
+  "safety.nowPreviews": "Students' notifications show the message's text.",
+  "safety.nowNoPreviews": "Students' notifications show only who wrote, not the text.",
   "safety.direct": "Direct messages",
   "safety.directClassHint":
     "A teacher can allow students' direct messages for their own class only, under Classes.",

@@ -13,8 +13,9 @@ import * as messenger from "./messenger.ts";
 import * as admin from "./admin.ts";
 import * as calls from "./calls.ts";
 import * as mail from "./mail.ts";
+import * as notify from "./notify.ts";
 
-const ru = { ...common.ru, ...messenger.ru, ...admin.ru, ...calls.ru, ...mail.ru };
+const ru = { ...common.ru, ...messenger.ru, ...admin.ru, ...calls.ru, ...mail.ru, ...notify.ru };
 export type MessageKey = keyof typeof ru;
 const en: Record<MessageKey, string> = {
   ...common.en,
@@ -22,6 +23,7 @@ const en: Record<MessageKey, string> = {
   ...admin.en,
   ...calls.en,
   ...mail.en,
+  ...notify.en,
 };
 
 const catalogues: Record<Locale, Record<MessageKey, string>> = { ru, en };

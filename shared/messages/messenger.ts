@@ -70,8 +70,8 @@ export const ru = {
   "chat.loadFailed": "Не удалось загрузить чат. {reason}",
   "chat.sentAt": "Отправлено {date}",
   "chat.poll": "Опрос",
-  "chat.quietStaff": "Тихие часы: ученики увидят новые сообщения в {time}.",
-  "chat.quietStudent": "Тихие часы: новые сообщения придут в {time}.",
+  "chat.quietStaff": "Тихие часы: ученикам уведомления придут в {time}.",
+  "chat.quietStudent": "Тихие часы: уведомления придут в {time}.",
   "chat.editedAt": "Изменено {date}",
 
   "composer.label": "Сообщение",
@@ -305,12 +305,6 @@ export const ru = {
   "plannedNew.past": "Выберите время в будущем.",
   "upcoming.title": "Ближайшие уроки",
   "upcoming.more": "и ещё {n}",
-
-  "quiet.summary.one": "Пока были тихие часы, пришло {n} сообщение",
-  "quiet.summary.few": "Пока были тихие часы, пришло {n} сообщения",
-  "quiet.summary.many": "Пока были тихие часы, пришло {n} сообщений",
-  "quiet.summary.other": "Пока были тихие часы, пришло {n} сообщения",
-  "quiet.dismiss": "Скрыть сообщение о тихих часах",
 };
 
 export const en: Record<keyof typeof ru, string> = {
@@ -384,8 +378,8 @@ export const en: Record<keyof typeof ru, string> = {
   "chat.loadFailed": "Could not load the chat. {reason}",
   "chat.sentAt": "Sent {date}",
   "chat.poll": "Poll",
-  "chat.quietStaff": "Quiet hours: students will see new messages at {time}.",
-  "chat.quietStudent": "Quiet hours: new messages will arrive at {time}.",
+  "chat.quietStaff": "Quiet hours: students will be notified at {time}.",
+  "chat.quietStudent": "Quiet hours: notifications will come at {time}.",
   "chat.editedAt": "Edited {date}",
 
   "composer.label": "Message",
@@ -617,10 +611,4 @@ export const en: Record<keyof typeof ru, string> = {
   "plannedNew.past": "Choose a time in the future.",
   "upcoming.title": "Upcoming lessons",
   "upcoming.more": "and {n} more",
-
-  "quiet.summary.one": "During quiet hours, {n} message arrived",
-  "quiet.summary.few": "During quiet hours, {n} messages arrived",
-  "quiet.summary.many": "During quiet hours, {n} messages arrived",
-  "quiet.summary.other": "During quiet hours, {n} messages arrived",
-  "quiet.dismiss": "Dismiss the quiet hours note",
 };

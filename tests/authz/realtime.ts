@@ -7,6 +7,8 @@
  */
 import * as policy from "../../shared/policy.ts";
 import type { ChatKind } from "../../shared/chat_model.ts";
+import type { ChatId } from "../../shared/ids.ts";
+import { keys } from "../../platform/kv_keys.ts";
 import { CLOSE, type ServerFrame } from "../../shared/wire.ts";
 import { SESSION_COOKIE } from "../../routes/http.ts";
 import { ORIGIN, serve } from "../helpers.ts";
@@ -92,6 +94,20 @@ async function typing(ws: WsClient, observer: WsClient, chatId: string, userId: 
 
 const reach = (d: policy.Decision) => d === "allow" ? "delivered" : "not delivered";
 
+/**
+ * Sends `view` of a chat from `ws`; reports whether the server now counts this person as looking
+ * at it (what spares them its notifications), then looks away again.
+ */
+async function viewing(kv: Deno.Kv, ws: WsClient, chatId: string, userId: string) {
+  await roundTrip(ws, { type: "view", chatId });
+  let kept = false;
+  for await (const e of kv.list({ prefix: keys.viewers(chatId as ChatId) })) {
+    if (e.key[2] === userId) kept = true;
+  }
+  await roundTrip(ws, { type: "view", chatId: null });
+  return kept ? "counted" : "ignored";
+}
+
 export async function realtimeMatrix(w: World): Promise<FrameResult> {
   const result: FrameResult = { cases: 0, mismatches: [], covered: new Set() };
   const record = (type: string, label: string, actual: string, expected: string, rule: string) => {
@@ -141,7 +157,7 @@ export async function realtimeMatrix(w: World): Promise<FrameResult> {
     const greeted = await byCookie.next((f) => f.type === "ready" || f.type === "error")
       .then((f) => f.type, () => "nothing");
     record("hello", "cookie from the app's origin", greeted, "ready", "API.md: realtime");
-    for (const type of ["send", "typing", "ping"]) {
+    for (const type of ["send", "typing", "view", "ping"]) {
       const frame = { type, chatId: w.a.chats.group.id, clientId: unique("c"), text: "привет" };
       record(type, "anon, before hello", await firstFrame(url, frame), "refused", "hello first");
     }
@@ -173,6 +189,9 @@ export async function realtimeMatrix(w: World): Promise<FrameResult> {
           );
           const seen = await typing(ws, observers.get(x.s)!, chatId, person.id);
           record("typing", label, seen, reach(policy.canReadChat(c)), "canReadChat");
+          const looked = await viewing(w.t.kv, ws, chatId, person.id);
+          const may = policy.canReadChat(c) === "allow";
+          record("view", label, looked, may ? "counted" : "ignored", "canReadChat");
         }
       }
 

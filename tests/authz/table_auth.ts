@@ -2,6 +2,7 @@
  * Expectations for sign-in, the caller's own profile and lists, and school applications (the
  * operator's). These work on no school's resource: they run once per caller.
  */
+import { createECDH, randomBytes } from "node:crypto";
 import type { OrgId, UserId } from "../../shared/ids.ts";
 import { getMember } from "../../domain/orgs.ts";
 import * as policy from "../../shared/policy.ts";
@@ -10,6 +11,20 @@ import type { Spec, X } from "./matrix.ts";
 import { must, unique } from "./client.ts";
 
 const PUBLIC = { access: "public", scoped: false } as const;
+
+/** A subscription as a browser on Google's push service would send it (keys made here). */
+function browserSubscription() {
+  const ecdh = createECDH("prime256v1");
+  ecdh.generateKeys();
+  return {
+    endpoint: `https://fcm.googleapis.com/fcm/send/${unique("device")}`,
+    expirationTime: null,
+    keys: {
+      p256dh: ecdh.getPublicKey().toString("base64url"),
+      auth: randomBytes(16).toString("base64url"),
+    },
+  };
+}
 const SIGNED_IN = { scoped: false } as const;
 
 /** Checks that every chat listed belongs to a school the caller is a member of now. */
@@ -130,6 +145,53 @@ export const authSpecs: Spec[] = [
     rule: "any signed-in user; lists only chats of schools they belong to",
     ...SIGNED_IN,
     build: async (x) => ({ path: "/chats", expect: "2xx", verify: await ownChatsOnly(x) }),
+  },
+
+  // ── Notifications (the caller's own browsers) ─────────────────────────────────────────
+  {
+    route: "GET /api/v1/push/vapid-public-key",
+    rule: "public (docs/api.md: notifications)",
+    ...PUBLIC,
+    build: () => Promise.resolve({ path: "/push/vapid-public-key", expect: "2xx" }),
+  },
+  {
+    route: "POST /api/v1/push-subscriptions",
+    rule: "any signed-in user, for their own session",
+    ...SIGNED_IN,
+    build: (x) =>
+      Promise.resolve({
+        path: "/push-subscriptions",
+        body: browserSubscription(),
+        expect: "2xx",
+        // Gone again at once, so nothing is ever pushed to a real push service from here.
+        async verify(body) {
+          const id = (body as { subscription: { id: string } }).subscription.id;
+          await must(x.w.t, "DELETE", `/push-subscriptions/${id}`, x.me!.token);
+          return null;
+        },
+      }),
+  },
+  {
+    route: "GET /api/v1/push-subscriptions",
+    rule: "any signed-in user; lists their own only",
+    ...SIGNED_IN,
+    build: () => Promise.resolve({ path: "/push-subscriptions", expect: "2xx" }),
+  },
+  {
+    route: "DELETE /api/v1/push-subscriptions/:id",
+    rule: "any signed-in user, their own subscription (another's: 404, tests/push_test.ts)",
+    ...SIGNED_IN,
+    build: async (x) => {
+      if (!x.me) return { path: "/push-subscriptions/01ARZ3NDEKTSV4RRFFQ69G5FAV", expect: 401 };
+      const made = await must<{ subscription: { id: string } }>(
+        x.w.t,
+        "POST",
+        "/push-subscriptions",
+        x.me.token,
+        browserSubscription(),
+      );
+      return { path: `/push-subscriptions/${made.subscription.id}`, expect: "2xx" };
+    },
   },
 
   // ── Applications (operator) ───────────────────────────────────────────────────────────

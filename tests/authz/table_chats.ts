@@ -204,6 +204,19 @@ export const chatSpecs: Spec[] = [
     },
   },
   {
+    route: "PUT /api/v1/chats/:chatId/notifications",
+    rule: "canReadChat (one's own notifications of the chat)",
+    variants: READ,
+    build: async (x) => {
+      const { id, c } = await shared(x);
+      return {
+        path: `/chats/${id}/notifications`,
+        body: { mute: "1h" },
+        expect: answer(policy.canReadChat(c)),
+      };
+    },
+  },
+  {
     route: "POST /api/v1/chats/:chatId/polls",
     rule: "canPost(kind)",
     variants: ["group", "channel"],
