@@ -9,6 +9,7 @@ import {
   idleMetrics,
   type Load,
   type Metric,
+  pushMetrics,
   stormMetrics,
 } from "./report_metrics.ts";
 
@@ -126,6 +127,8 @@ export function buildTable(runs: Record<string, Record<string, Load[]>>): Row[] 
   if (actor?.length) {
     rows.push(...rowsOf("actor", actor, actor, actorMetrics));
   }
+  const push = runs.push?.parta;
+  if (push?.length) rows.push(...rowsOf("push", push, push, pushMetrics));
   const own: [string, Metric[]][] = [["crash", crashMetrics], ["history", historyMetrics()]];
   for (const [name, metrics] of own) {
     const list = runs[name]?.parta;

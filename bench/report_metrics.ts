@@ -57,6 +57,30 @@ export function fanOutMetrics(paced: boolean): Metric[] {
   ];
 }
 
+/** `push`: one announcement's pushes to 1,000 subscribed browsers (bare: web-push's own loop). */
+export const pushMetrics: Metric[] = [
+  {
+    metric: "pushes/s to the push endpoint (bare: web-push loop, same concurrency)",
+    get: (r) => r.parta?.pushes_per_s,
+    getBare: (r) => r.raw?.pushes_per_s,
+  },
+  {
+    metric: "s from the send to the last push accepted",
+    get: (r) => r.parta?.seconds_to_last,
+    getBare: (r) => r.raw?.seconds_to_last,
+  },
+  {
+    metric: "process CPU µs per push",
+    get: (r) => r.parta?.cpu_us_per_push,
+    getBare: (r) => r.raw?.cpu_us_per_push,
+  },
+  {
+    metric: "chat send→ack p99 ms while pushing (bare: chat quiet)",
+    get: (r) => r.chat_ack_ms_during?.p99,
+    getBare: (r) => r.chat_ack_ms_idle?.p99,
+  },
+];
+
 export const actorMetrics: Metric[] = [
   {
     metric: "acked msgs/s, 500 senders (bare: raw loop)",

@@ -6,6 +6,7 @@
  *   class     100 chats × 30 members + 1 publishing teacher each, paced sends (vs bare relay)
  *   announce  1 chat × 1,000 members (50 of them publish), closed loop (vs bare relay)
  *   actor     one chat actor in-process under 500 concurrent senders (vs a raw commit loop)
+ *   push      one announcement's Web Push to 1,000 subscribed browsers (vs web-push's own loop)
  *   crash     the real server killed with SIGKILL mid-load, 10 seeded rounds (crash.ts)
  *   storm     10,000 sockets, the server restarted, all reconnect and resync (vs bare relay)
  *   idle      10,000 idle authenticated sockets with the real heartbeat (vs bare relay)
@@ -33,7 +34,7 @@ import {
   type SuiteContext,
 } from "./suites.ts";
 
-const ALL = ["class", "announce", "actor", "crash", "storm", "idle", "history"];
+const ALL = ["class", "announce", "actor", "push", "crash", "storm", "idle", "history"];
 const { values } = parseArgs({
   args: Deno.args,
   options: {
@@ -216,6 +217,24 @@ try {
         `commits; raw loop ${result.raw?.msgs_per_s} commits/s`,
     );
     record("actor", "actor", result);
+  });
+
+  await workload("push", 1, async () => {
+    await quietWait(10);
+    say("push: one announcement to 1,000 subscribed browsers, vs web-push's own loop");
+    const pushDir = `${dir}/push`;
+    await Deno.mkdir(pushDir);
+    const result = await denoTool(ctx, "push", "push.ts", ["--dir", pushDir], 300, [
+      "--allow-read",
+      `--allow-write=${pushDir}`,
+      "--allow-env",
+      "--allow-net=127.0.0.1",
+    ]);
+    say(
+      `push: ${result.parta?.pushes_per_s} pushes/s, the last after ${result.parta?.seconds_to_last} s` +
+        `; web-push loop ${result.raw?.pushes_per_s}/s`,
+    );
+    record("push", "parta", result);
   });
 
   await workload("crash", 1, async () => {

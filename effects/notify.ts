@@ -11,6 +11,7 @@
  * the first did not. A subscription the push service says is gone (404, 410) is deleted; one it
  * cannot take now (429, 5xx) is retried by an effect of its own until the push's TTL runs out.
  */
+import { createHash } from "node:crypto";
 import type { ChatId, Clock, Ids, OrgId, UserId } from "../shared/ids.ts";
 import { keys } from "../platform/kv_keys.ts";
 import { commit, getManyChunked, listAll } from "../platform/kv_util.ts";
@@ -216,6 +217,7 @@ export function notifyHandlers(deps: NotifyDeps) {
         const options: PushOptions = {
           ttl: ack ? TTL_ACK : TTL_MESSAGE,
           urgency: direct || ack ? "high" : "normal",
+          topic: topicOf(chatId, payload.seq!),
         };
         for (const sub of subs) jobs.push(() => deliver(record.id, sub, payload, options));
       }));
@@ -264,6 +266,15 @@ export function notifyHandlers(deps: NotifyDeps) {
       await commit(kv.atomic().check(entry).delete(entry.key));
     },
   };
+}
+
+/**
+ * The push's RFC 8030 topic: one per message. A copy sent again after a crash (its first may have
+ * reached the push service just before) replaces the first while it waits for an offline device,
+ * and a delivered one is shown once by the service worker (same tag and seq).
+ */
+export function topicOf(chatId: ChatId, seq: number): string {
+  return createHash("sha256").update(`${chatId}:${seq}`).digest("base64url").slice(0, 32);
 }
 
 /** Messages held for a student during quiet hours: how many per chat, and when the hours end. */

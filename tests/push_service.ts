@@ -73,7 +73,8 @@ export class PushService implements AsyncDisposable {
   readonly origin: string;
   #next = 0;
 
-  constructor() {
+  /** `delayMs`: how long each push waits before it is accepted (a busy push service). */
+  constructor(readonly delayMs = 0) {
     this.#server = Deno.serve(
       { hostname: "127.0.0.1", port: 0, onListen: () => {} },
       (req) => this.#handle(req),
@@ -144,6 +145,7 @@ export class PushService implements AsyncDisposable {
       this.refused.push(`undecryptable: ${err}`);
       return new Response(null, { status: 400 });
     }
+    if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
     this.received.push({
       subscriptionId: id!,
       payload,

@@ -159,6 +159,7 @@ Deno.test("a new message reaches every member's device once, encrypted for it, n
     });
     assert.equal(got[0]!.ttl, 86400);
     assert.equal(got[0]!.urgency, "normal");
+    assert.match(got[0]!.topic ?? "", /^[A-Za-z0-9_-]{32}$/, "one topic per message");
   }
   // Run again (as after a crash): nothing more is sent.
   await t.deps.effects.drain();

@@ -103,6 +103,19 @@ Deno.test("a parent turns notifications on; a teacher's message shows as a notif
   });
   await until("grouped", async () => (await shown())[0]?.body.includes("сменную обувь") ?? false);
   assert.equal((await shown()).length, 1, "one notification per chat");
+  // The same push again (sent twice across a crash) changes nothing the parent sees.
+  const before = await shown();
+  await cdp.send("ServiceWorker.deliverPushMessage", {
+    origin: e2e.base,
+    registrationId: registrations[0]!.registrationId,
+    data: JSON.stringify({
+      ...payload,
+      seq: (payload.seq as number) + 1,
+      body: "Мария Ивановна: Возьмите сменную обувь",
+    }),
+  });
+  await new Promise((r) => setTimeout(r, 500));
+  assert.deepEqual(await shown(), before, "a second copy is shown once");
 
   // A click on it opens the chat.
   const worker = context.serviceWorkers()[0] ?? await context.waitForEvent("serviceworker");
