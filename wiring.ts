@@ -74,6 +74,7 @@ export function createDeps(config: Config, kv: Deno.Kv, options: WiringOptions =
       ids,
       push: config.push,
       unsubscribed,
+      appOrigin: config.appOrigin,
       chats,
       gateway,
       mailer,

@@ -64,6 +64,8 @@ export class ChatActor extends MailboxActor<ChatCommand> implements Activation {
       replyToSeq?: number;
       needsAck?: boolean;
       fileIds?: string[];
+      mentions?: UserId[];
+      mentionAll?: boolean;
     },
   ): Promise<Result<SendOutcome>> {
     return this.run({ type: "send", actorId, ...input });

@@ -30,6 +30,10 @@ export type SendCommand = {
   needsAck?: boolean;
   /** Files this member uploaded to this chat and has not sent yet. */
   fileIds?: string[];
+  /** Members named with `@`. */
+  mentions?: UserId[];
+  /** `@все` (teachers and admins). */
+  mentionAll?: boolean;
 };
 export type AckCommand = { type: "ack"; actorId: UserId; seq: number };
 export type EditCommand = { type: "edit"; actorId: UserId; seq: number; text: string };
@@ -79,7 +83,12 @@ export function assertNotSilenced(r: Round, actorId: UserId): void {
 /** What a new message carries besides the fields every message has. */
 export type MessageContent =
   & Pick<Message, "kind" | "text">
-  & Partial<Pick<Message, "poll" | "needsAck" | "ackCount" | "files" | "call" | "lesson">>;
+  & Partial<
+    Pick<
+      Message,
+      "poll" | "needsAck" | "ackCount" | "files" | "call" | "lesson" | "mentions" | "mentionsAll"
+    >
+  >;
 
 /**
  * Posts a message: idempotent by (author, clientId), allowed by the chat's posting rules, within
@@ -151,10 +160,12 @@ export const send = {
     n.clientId(c.actorId, c.clientId);
     if (c.replyToSeq !== undefined) n.message(c.replyToSeq);
     c.fileIds?.forEach((id) => n.file(id));
+    c.mentions?.forEach((id) => n.person(id));
   },
   cost: (c: SendCommand): Cost => [
     4 + 3 * (c.fileIds?.length ?? 0),
-    1200 + 2 * utf8Bound(c.text) + 2 * utf8Bound(c.clientId) + 1500 * (c.fileIds?.length ?? 0),
+    1200 + 2 * utf8Bound(c.text) + 2 * utf8Bound(c.clientId) + 1500 * (c.fileIds?.length ?? 0) +
+    60 * (c.mentions?.length ?? 0),
     0,
   ],
   apply(r: Round, c: SendCommand): SendOutcome {
@@ -173,7 +184,13 @@ export const send = {
       }
       Object.assign(content, { needsAck: true, ackCount: 0 });
     }
-    const outcome = postMessage(r, c, content, utf8Bound(c.text) + 600 * files.length);
+    if (!resent) Object.assign(content, mentionsOf(r, c));
+    const outcome = postMessage(
+      r,
+      c,
+      content,
+      utf8Bound(c.text) + 600 * files.length + 30 * (c.mentions?.length ?? 0),
+    );
     if (outcome.created) {
       for (const file of files) {
         r.plan.attached.add(file.id);
@@ -183,6 +200,21 @@ export const send = {
     return outcome;
   },
 };
+
+/** Whom a new message mentions: members of the chat only; `@все` by teachers and admins only. */
+function mentionsOf(r: Round, c: SendCommand): Pick<MessageContent, "mentions" | "mentionsAll"> {
+  const ids = (c.mentions ?? []).filter((id) => id !== c.actorId);
+  if (ids.some((id) => !r.chatMember(id))) {
+    throw invalidInput("mentions must be members of this chat", "mentions");
+  }
+  if (c.mentionAll) {
+    assertAllowed(policy.canMentionAll(r.caller(c.actorId)), "mention everyone");
+  }
+  return {
+    ...(ids.length > 0 ? { mentions: ids } : {}),
+    ...(c.mentionAll ? { mentionsAll: true as const } : {}),
+  };
+}
 
 /** An unsent upload is no longer sent this close to its expiry. */
 const EXPIRY_MARGIN_MS = 60_000;
@@ -343,6 +375,8 @@ export const del = {
       ackCount: _a,
       call: _c,
       lesson: _l,
+      mentions: _m,
+      mentionsAll: _all,
       ...rest
     } = message;
     const tombstone: Message = { ...rest, text: "", reactions: {}, deleted: true };

@@ -184,6 +184,7 @@ export class Gateway {
     if (!mine) this.#byUser.set(userId, mine = new Set());
     mine.add(conn);
     if (mine.size === 1) {
+      this.#seen(userId, true);
       if (!wasOnline) this.#presenceHere(userId, true, presenceChatIds);
       this.#bus.publish({
         type: "presence",
@@ -249,6 +250,7 @@ export class Gateway {
     mine?.delete(conn);
     if (mine && mine.size === 0) {
       this.#byUser.delete(conn.userId);
+      this.#seen(conn.userId, false);
       const chatIds = [...conn.presenceChatIds];
       if (!this.isOnline(conn.userId)) this.#presenceHere(conn.userId, false, chatIds);
       this.#bus.publish({
@@ -259,6 +261,15 @@ export class Gateway {
         isolate: this.#isolate,
       });
     }
+  }
+
+  /**
+   * Notes in KV that the person came (their first socket here) or went (their last one): whoever
+   * e-mails them about unread messages looks there (on any isolate or machine).
+   */
+  #seen(userId: UserId, open: boolean): void {
+    this.#kv.set(keys.lastSeen(userId), { at: this.#clock.now(), open })
+      .catch((err) => console.error("noting a visit failed:", err));
   }
 
   /** Whether `conn` follows `chatId` (is a member, as far as this socket knows). */

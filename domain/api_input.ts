@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { displayName, email, httpUrl, line, text, ulidString } from "./validate.ts";
-import { LOCALES, ROLES } from "../shared/model.ts";
+import { LOCALES, ROLES, UNREAD_EMAIL } from "../shared/model.ts";
 import { MAX_TTL_HOURS, MAX_USES } from "./invites.ts";
 import { HHMM } from "../shared/quiet.ts";
 
@@ -14,6 +14,8 @@ export const verifyInput = z.object({ email: email(), code: z.string().max(100) 
 export const profilePatch = z.object({
   displayName: displayName().optional(),
   locale: z.enum(LOCALES).optional(),
+  /** Null: as the school chose. */
+  unreadEmail: z.enum(UNREAD_EMAIL).nullable().optional(),
 });
 
 const phone = () =>
@@ -54,6 +56,7 @@ export const orgPatch = z.object({
     }).optional(),
     quietReadOnlyForStudents: z.boolean().optional(),
     studentPushPreviews: z.boolean().optional(),
+    unreadEmail: z.enum(UNREAD_EMAIL).optional(),
   }).optional(),
 });
 

@@ -11,6 +11,8 @@ import {
 } from "../shared/chat_model.ts";
 
 const clientId = () => line(1, 64);
+/** People one message may mention by name. */
+export const MAX_MENTIONS = 50;
 const seq = () => z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 
 export const sendInput = z.object({
@@ -19,6 +21,12 @@ export const sendInput = z.object({
   replyToSeq: seq().optional(),
   needsAck: z.boolean().optional(),
   fileIds: z.array(ulidString()).max(10).optional(),
+  /** Members named with `@` (each a member of the chat). */
+  mentions: z.array(ulidString()).max(MAX_MENTIONS)
+    .refine((a) => new Set(a).size === a.length, { message: "must not repeat a person" })
+    .optional(),
+  /** `@все`: everyone in the chat (teachers and admins). */
+  mentionAll: z.boolean().optional(),
 }).transform((input, ctx) => {
   if (input.text === "" && !input.fileIds?.length) {
     ctx.addIssue({ code: "custom", message: "must not be empty", path: ["text"] });

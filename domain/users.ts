@@ -2,7 +2,7 @@
 import type { OrgId, UserId } from "../shared/ids.ts";
 import { keys } from "../platform/kv_keys.ts";
 import { getManyChunked, listAll, transact } from "../platform/kv_util.ts";
-import type { Locale, Member, User } from "../shared/model.ts";
+import type { Locale, Member, UnreadEmail, User } from "../shared/model.ts";
 import { AppError, notFound } from "../shared/errors.ts";
 import { nameSkeleton } from "./display_names.ts";
 import { isStaff } from "../shared/policy.ts";
@@ -27,6 +27,8 @@ export async function getUserByEmail(kv: Deno.Kv, email: string): Promise<User |
 export interface UserPatch {
   displayName?: string;
   locale?: Locale;
+  /** Null goes back to the school's default. */
+  unreadEmail?: UnreadEmail | null;
 }
 
 /**
@@ -47,7 +49,10 @@ export async function updateUser(kv: Deno.Kv, id: UserId, patch: UserPatch): Pro
   return await transact(async () => {
     const entry = await kv.get<User>(keys.user(id));
     if (!entry.value) throw notFound("No such user");
-    const user: User = { ...entry.value, ...patch };
+    const { unreadEmail, ...rest } = patch;
+    const user: User = { ...entry.value, ...rest };
+    if (unreadEmail === null) delete user.unreadEmail;
+    else if (unreadEmail !== undefined) user.unreadEmail = unreadEmail;
     return { op: kv.atomic().check(entry).set(keys.user(id), user), result: user };
   });
 }
@@ -105,5 +110,7 @@ export function publicSelf(user: User) {
     displayName: user.displayName,
     email: user.email,
     locale: user.locale,
+    /** Null: the school's default applies. */
+    unreadEmail: user.unreadEmail ?? null,
   };
 }

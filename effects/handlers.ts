@@ -29,6 +29,7 @@ export interface EffectHandlerDeps {
   ids: Ids;
   push: PushConfig;
   unsubscribed: NoSubscriptions;
+  appOrigin: string;
   /** The LiveKit that calls run on (null when calls are not configured). */
   livekit: LiveKitConfig | null;
   chats: ActorHost<ChatActor>;

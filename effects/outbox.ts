@@ -38,7 +38,9 @@ export type EffectBody =
     expiresAt: number;
   }
   /** A student's quiet hours are over: one summary of the messages held meanwhile. */
-  | { kind: "notify.quiet"; userId: UserId; orgId: OrgId };
+  | { kind: "notify.quiet"; userId: UserId; orgId: OrgId }
+  /** 15 minutes after a message reached someone with no push: an e-mail, if still unread. */
+  | { kind: "notify.email"; userId: UserId };
 
 export type EffectKind = EffectBody["kind"];
 

@@ -1,6 +1,6 @@
 /** The profile: display name, language, notifications, sign-out. */
 import { useState } from "preact/hooks";
-import type { Locale } from "../shared/model.ts";
+import type { Locale, UnreadEmail } from "../shared/model.ts";
 import { t } from "../shared/i18n.ts";
 import { useHydrated } from "../shared/use_hydrated.ts";
 import { api, ApiError, errorText } from "../shared/api_client.ts";
@@ -10,9 +10,11 @@ export interface ProfileProps {
   locale: Locale;
   displayName: string | null;
   email: string;
+  /** Null: the school's default. */
+  unreadEmail: UnreadEmail | null;
 }
 
-export default function Profile({ locale, displayName, email }: ProfileProps) {
+export default function Profile({ locale, displayName, email, unreadEmail }: ProfileProps) {
   const live = useHydrated();
   const [name, setName] = useState(displayName ?? "");
   const [lang, setLang] = useState<Locale>(locale);
@@ -101,7 +103,7 @@ export default function Profile({ locale, displayName, email }: ProfileProps) {
         </div>
         <button type="submit" disabled={busy || !live}>{t(locale, "common.save")}</button>
       </form>
-      <Notifications locale={locale} live={live} />
+      <Notifications locale={locale} live={live} email={email} unreadEmail={unreadEmail} />
       <button type="button" class="secondary" disabled={!live} onClick={signOut}>
         {t(locale, "profile.signout")}
       </button>

@@ -177,6 +177,14 @@ export const keys = {
   viewers: (chatId: ChatId) => ["chat_viewers", chatId] as const,
   viewer: (chatId: ChatId, userId: UserId, socketId: string) =>
     ["chat_viewers", chatId, userId, socketId] as const,
+  /** The secret that signs unsubscribe links in notification mail (made once). */
+  mailLinkSecret: () => ["mail_link_secret"] as const,
+  /** When a person was last seen coming or going, and whether a socket of theirs stayed open. */
+  lastSeen: (userId: UserId) => ["last_seen", userId] as const,
+  /** An unread-message e-mail waiting for its 15 minutes (at most one per person). */
+  unreadEmailPending: (userId: UserId) => ["unread_email_pending", userId] as const,
+  /** When the person was last sent an unread-message e-mail. */
+  unreadEmailSent: (userId: UserId) => ["unread_email_sent", userId] as const,
   /** Messages held from a student's notifications during quiet hours, per chat. */
   quietHeld: (userId: UserId, orgId: OrgId) => ["notify_quiet_held", userId, orgId] as const,
 };

@@ -13,6 +13,10 @@ export interface Mail {
   to: string;
   subject: string;
   text: string;
+  /** The same message as HTML (every text in it escaped by whoever built it). */
+  html?: string;
+  /** Extra headers, such as `List-Unsubscribe`. */
+  headers?: Record<string, string>;
 }
 
 export interface StoredMail extends Mail {

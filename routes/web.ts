@@ -9,6 +9,7 @@ import { viewer } from "./pages/context.ts";
 import { chatPages } from "./pages/chats.tsx";
 import { adminPages } from "./pages/admin.tsx";
 import { callPages } from "./pages/call.tsx";
+import { unsubscribePages } from "./pages/unsubscribe.tsx";
 
 export function webRoutes(deps: Deps) {
   const web = new Hono<AppEnv>();
@@ -18,6 +19,7 @@ export function webRoutes(deps: Deps) {
   web.route("/", chatPages(deps));
   web.route("/", adminPages(deps));
   web.route("/", callPages(deps));
+  web.route("/", unsubscribePages(deps));
   web.get("*", async (c) => {
     // Odd paths under /api (such as /api/v1/%2e%2e) get the API's JSON answer, not a page.
     if (c.req.path.startsWith("/api/") || c.req.path === "/api") {

@@ -65,6 +65,8 @@ export function send(d: ChatServiceDeps, userId: UserId, chatId: ChatId, input: 
     replyToSeq: input.replyToSeq,
     needsAck: input.needsAck,
     fileIds: input.fileIds,
+    mentions: input.mentions as UserId[] | undefined,
+    mentionAll: input.mentionAll,
   });
 }
 

@@ -7,6 +7,8 @@ import type { Clock, Ids } from "../shared/ids.ts";
 import type { User } from "../shared/model.ts";
 import type { PushConfig } from "../platform/config.ts";
 import { enforce } from "../platform/rate_limit.ts";
+import { readUnsubscribeToken } from "../domain/mail_links.ts";
+import { updateUser } from "../domain/users.ts";
 import {
   deviceLabel,
   listSubscriptions,
@@ -76,6 +78,22 @@ export class NotificationService {
 
   remove(user: User, id: string): Promise<void> {
     return removeSubscription(this.#d.kv, user.id, id);
+  }
+
+  /** Whether an unsubscribe link is one of this server's (who it names), for its page. */
+  unsubscribeTarget(token: string) {
+    return readUnsubscribeToken(this.#d.kv, token);
+  }
+
+  /**
+   * Follows an unsubscribe link: that person's unread e-mail is turned off, nothing else changes.
+   * False for a link that is not this server's.
+   */
+  async unsubscribe(token: string): Promise<boolean> {
+    const userId = await readUnsubscribeToken(this.#d.kv, token);
+    if (!userId) return false;
+    await updateUser(this.#d.kv, userId, { unreadEmail: "off" });
+    return true;
   }
 }
 

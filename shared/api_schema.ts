@@ -11,7 +11,7 @@
  */
 import { z } from "zod";
 import { CALL_KINDS, CHAT_KINDS, CHAT_ROLES } from "./chat_model.ts";
-import { LOCALES, ROLES } from "./model.ts";
+import { LOCALES, ROLES, UNREAD_EMAIL } from "./model.ts";
 
 /** The named schemas: each becomes `#/components/schemas/<id>` in the document. */
 export const wireSchemas = z.registry<{ id: string; description?: string }>();
@@ -39,6 +39,9 @@ export const userSchema = named(
     displayName: z.string().nullable(),
     email: z.string(),
     locale: z.enum(LOCALES),
+    unreadEmail: z.enum(UNREAD_EMAIL).nullable().meta({
+      description: "E-mail about unread messages; null: the school's default",
+    }),
   }),
   "The signed-in person as they see themselves",
 );
@@ -97,6 +100,7 @@ export const orgSettingsSchema = named(
     quietHours: z.object({ enabled: z.boolean(), start: z.string(), end: z.string() }),
     quietReadOnlyForStudents: z.boolean(),
     studentPushPreviews: z.boolean(),
+    unreadEmail: z.enum(UNREAD_EMAIL),
   }),
 );
 
@@ -262,6 +266,10 @@ const messageFields = {
   /** An announcement members confirm they have read («Ознакомлен(а)»). */
   needsAck: z.literal(true).optional(),
   ackCount: count.optional(),
+  /** Members mentioned with `@` (notified even where they muted the chat). */
+  mentions: z.array(id).optional(),
+  /** `@все`: the whole chat (teachers and admins). */
+  mentionsAll: z.literal(true).optional(),
   reactions: z.record(z.string(), count),
   editedAt: time.optional(),
   deleted: z.literal(true).optional(),

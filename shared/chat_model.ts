@@ -164,6 +164,10 @@ export interface Message {
   lesson?: LessonSummary;
   /** An announcement members confirm they have read ("Ознакомлен(а)"). */
   needsAck?: true;
+  /** Members mentioned by name (`@Имя`): they are notified even in a muted chat. */
+  mentions?: UserId[];
+  /** `@все`: everyone in the chat is (teachers and admins only). */
+  mentionsAll?: true;
   /** How many members have confirmed. */
   ackCount?: number;
   reactions: Record<string, number>;

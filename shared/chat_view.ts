@@ -52,6 +52,9 @@ export interface MessageView {
   ackCount?: number;
   /** Whether the viewer has confirmed it. */
   myAck?: boolean;
+  /** Members mentioned with `@`; `mentionsAll`: the whole chat. */
+  mentions?: string[];
+  mentionsAll?: boolean;
   reactions: Record<string, number>;
   myReactions: string[];
   editedAt?: string;
@@ -228,6 +231,8 @@ export function applyToMessages(
           myAck: _m,
           replyToSeq: _r,
           editedAt: _e,
+          mentions: _mn,
+          mentionsAll: _ma,
           ...rest
         } = m;
         return { ...rest, text: "", reactions: {}, myReactions: [], deleted: true };

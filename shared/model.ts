@@ -13,7 +13,16 @@ export interface User {
   displayName: string | null;
   locale: Locale;
   createdAt: string;
+  /** E-mail about unread messages: the person's own choice; absent: their school's default. */
+  unreadEmail?: UnreadEmail;
 }
+
+/**
+ * When Parta e-mails someone about unread messages: never, or once 15 minutes after one came
+ * while they had no notifications in a browser and were not in the app.
+ */
+export const UNREAD_EMAIL = ["off", "15m"] as const;
+export type UnreadEmail = typeof UNREAD_EMAIL[number];
 
 export interface Session {
   userId: UserId;
@@ -72,6 +81,8 @@ export interface OrgSettings {
   quietReadOnlyForStudents: boolean;
   /** Whether students' notifications show the message's text (else only that one came). */
   studentPushPreviews: boolean;
+  /** Unread-message e-mail for those who did not choose themselves. */
+  unreadEmail: UnreadEmail;
 }
 
 export interface QuietHours {
@@ -87,6 +98,7 @@ export function defaultOrgSettings(): OrgSettings {
     quietHours: { enabled: true, start: "21:00", end: "08:00" },
     quietReadOnlyForStudents: false,
     studentPushPreviews: true,
+    unreadEmail: "15m",
   };
 }
 

@@ -274,6 +274,11 @@ export function canPost(c: ChatCaller, kind: ChatKind): Decision {
   return decideChat(c, (role) => kind !== "channel" || manages(role));
 }
 
+/** `@все` notifies a whole chat: the school's teachers and admins may. */
+export function canMentionAll(c: ChatCaller): Decision {
+  return decideChat(c, () => isStaff(c.orgRoles ?? []));
+}
+
 /** Authors edit their own messages. */
 export function canEditMessage(c: ChatCaller, authorId: UserId): Decision {
   return decideChat(c, () => c.userId === authorId);

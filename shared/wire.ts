@@ -32,6 +32,8 @@ export type ClientFrame =
     replyToSeq?: number;
     fileIds?: string[];
     needsAck?: boolean;
+    mentions?: string[];
+    mentionAll?: boolean;
   }
   | { type: "typing"; chatId: string }
   /** The chat this page shows, visible and focused (null: none); its messages are not notified. */

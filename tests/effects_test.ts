@@ -32,6 +32,7 @@ function counting(runs: Map<string, number>, delay = 0): EffectHandlers {
     "notify.messages": count,
     "notify.retry": count,
     "notify.quiet": count,
+    "notify.email": count,
   };
 }
 

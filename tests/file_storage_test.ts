@@ -150,6 +150,7 @@ Deno.test("files of a deleted message are purged, and two sweepers at once free 
         livekit: t.deps.config.livekit,
         push: t.deps.config.push,
         unsubscribed: new NoSubscriptions(),
+        appOrigin: t.deps.config.appOrigin,
       }),
     })
   );

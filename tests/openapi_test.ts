@@ -82,6 +82,8 @@ Deno.test("each operation declares its path parameters, its JSON body and the er
   assert.deepEqual(Object.keys(schema.properties!).sort(), [
     "clientId",
     "fileIds",
+    "mentionAll",
+    "mentions",
     "needsAck",
     "replyToSeq",
     "text",

@@ -216,6 +216,53 @@ Deno.test("a muted chat stays quiet, except for an announcement to confirm; unmu
   assert.equal(bad.status, 400);
 });
 
+Deno.test("a mention notifies even in a muted chat; @все only from teachers and admins", async () => {
+  await using t = await testApp({ env: PUSH_ENV });
+  await using push = new PushService();
+  const s = await school(t, push);
+  for (const token of [s.parent.token, s.student.token]) {
+    await json(t, "PUT", `/chats/${s.chatId}/notifications`, token, { mute: "forever" });
+  }
+  await send(t, s.teacher.token, s.chatId, "@Ольга Кузнецова, зайдите, пожалуйста, в четверг", {
+    mentions: [s.parent.id],
+  });
+  const named = push.to(s.devices.parent);
+  assert.equal(named.length, 1, "named, so notified though muted");
+  assert.equal(named[0]!.urgency, "high");
+  assert.equal(push.to(s.devices.student).length, 0, "not named: the mute holds");
+  const stored = await json<{ messages: { mentions?: string[] }[] }>(
+    t,
+    "GET",
+    `/chats/${s.chatId}/messages`,
+    s.parent.token,
+  );
+  assert.deepEqual(stored.body.messages[0]!.mentions, [s.parent.id], "kept as a person, not text");
+
+  const byStudent = await json<{ error: { code: string } }>(
+    t,
+    "POST",
+    `/chats/${s.chatId}/messages`,
+    s.student.token,
+    { clientId: "all-by-student", text: "@все смотрите!", mentionAll: true },
+  );
+  assert.equal(byStudent.status, 403, "a student may not call on everyone");
+  await send(t, s.teacher.token, s.chatId, "@все завтра к первому уроку", { mentionAll: true });
+  assert.equal(push.to(s.devices.student).length, 1, "@все reaches the muted too");
+  assert.equal(push.to(s.devices.parent).length, 2);
+
+  const { orgId } = s;
+  const outsider = await joinAs(t, s.admin, orgId, "parent", "Не в чате");
+  const stranger = await json<{ error: { field?: string } }>(
+    t,
+    "POST",
+    `/chats/${s.chatId}/messages`,
+    s.teacher.token,
+    { clientId: "stranger", text: "@кто-то", mentions: [outsider.id] },
+  );
+  assert.equal(stranger.status, 400);
+  assert.equal(stranger.body.error.field, "mentions");
+});
+
 Deno.test("whoever is looking at the chat is not notified of it; looking away, they are", async () => {
   await using t = await testApp({ env: PUSH_ENV });
   await using server = serve(t);

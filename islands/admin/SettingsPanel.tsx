@@ -35,6 +35,7 @@ export function SettingsPanel({ locale, org, classes, live, onOrg }: SettingsPan
   const [name, setName] = useState(org.name);
   const [journalUrl, setJournalUrl] = useState(org.journalUrl ?? "");
   const [timeZone, setTimeZone] = useState(org.settings.timeZone);
+  const [unreadEmail, setUnreadEmail] = useState(org.settings.unreadEmail);
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<Problem | null>(null);
   const [saved, setSaved] = useState(false);
@@ -51,7 +52,7 @@ export function SettingsPanel({ locale, org, classes, live, onOrg }: SettingsPan
       const updated = await api<AdminOrg>("PATCH", `/orgs/${org.id}`, {
         name,
         journalUrl: journalUrl.trim() === "" ? null : journalUrl.trim(),
-        settings: { timeZone },
+        settings: { timeZone, unreadEmail },
       });
       onOrg(updated);
       setName(updated.name);
@@ -120,6 +121,20 @@ export function SettingsPanel({ locale, org, classes, live, onOrg }: SettingsPan
             onChange={(e) => setTimeZone(valueOf(e))}
           >
             {zones.map((z) => <option key={z} value={z}>{zoneName(locale, z)}</option>)}
+          </select>
+        </div>
+        <div class="field">
+          <label for="settings-email">{t(locale, "settings.unreadEmail")}</label>
+          <p class="hint" id="settings-email-hint">{t(locale, "settings.unreadEmailHint")}</p>
+          <select
+            id="settings-email"
+            disabled={!live}
+            value={unreadEmail}
+            aria-describedby="settings-email-hint"
+            onChange={(e) => setUnreadEmail(valueOf(e) as typeof unreadEmail)}
+          >
+            <option value="15m">{t(locale, "settings.unreadEmail15m")}</option>
+            <option value="off">{t(locale, "settings.unreadEmailOff")}</option>
           </select>
         </div>
         <button type="submit" disabled={busy || !live}>{t(locale, "common.save")}</button>

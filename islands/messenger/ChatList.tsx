@@ -1,4 +1,7 @@
-/** The chat list: school switcher, gradebook link, new-chat button and one row per chat. */
+/**
+ * The chat list: school switcher, gradebook link, new-chat button, the invitation to turn
+ * notifications on, and one row per chat.
+ */
 import type { Locale } from "../../shared/model.ts";
 import { plural, t } from "../../shared/i18n.ts";
 import { type ChatSummary, formatShort, type Person } from "../../shared/chat_view.ts";
@@ -6,6 +9,7 @@ import type { OrgInfo } from "./store.ts";
 import type { UpcomingLesson } from "../../shared/chat_view.ts";
 import { chatTitle, initial, previewText } from "./names.ts";
 import { formatWhen } from "./format.ts";
+import { PushPrompt } from "./PushPrompt.tsx";
 
 export interface ChatListProps {
   locale: Locale;
@@ -100,6 +104,7 @@ export function ChatList(props: ChatListProps) {
           </a>
         )}
       </div>
+      <PushPrompt locale={locale} live={live} />
       <Lessons {...props} />
       {orgs.length === 0
         ? <p class="chat-list-empty">{t(locale, "chats.noSchools")}</p>

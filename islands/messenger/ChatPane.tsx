@@ -268,6 +268,10 @@ export function ChatPane(props: ChatPaneProps) {
             onEditLast={editLast}
             maxUploadBytes={props.maxUploadBytes}
             canAsk={role.moderator && summary.kind !== "direct"}
+            members={(chat?.members ?? []).flatMap((m) =>
+              m.userId !== me && m.displayName ? [{ id: m.userId, name: m.displayName }] : []
+            )}
+            canMentionAll={role.staff && summary.kind !== "direct"}
             tools={tools}
             dropped={dropped}
             announce={props.announce}

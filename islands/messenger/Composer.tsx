@@ -1,7 +1,8 @@
 /**
  * Writing a message: Enter sends, Shift+Enter starts a new line, Escape cancels a reply or edit.
  * Files come by the attach button, by dropping them on the chat or by pasting; moderators may ask
- * members to confirm they have read an announcement.
+ * members to confirm they have read an announcement. `@` suggests the chat's members by name
+ * (teachers and admins also `@все`); a chosen name is sent as that person, not just as text.
  */
 import type { RefObject } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
@@ -13,6 +14,14 @@ import { messageGist, personName } from "./names.ts";
 import type { SendExtra } from "./outbox.ts";
 import { AttachmentList, useAttachments } from "./Attachments.tsx";
 import { type Tool, ToolsMenu } from "./ToolsMenu.tsx";
+import {
+  ALL,
+  candidates,
+  insertMention,
+  type Mentionable,
+  mentionQuery,
+  mentionsIn,
+} from "./mentions.ts";
 
 export type ComposerMode = { kind: "reply" | "edit"; message: MessageView } | null;
 
@@ -38,6 +47,10 @@ export interface ComposerProps {
   onTyping: () => void;
   /** Arrow Up in an empty composer edits one's last message. */
   onEditLast: () => void;
+  /** The chat's other members, for `@`. */
+  members: Mentionable[];
+  /** The writer may call on everyone with `@все` (teachers and admins, not in direct chats). */
+  canMentionAll: boolean;
 }
 
 /** Unsent drafts per chat, kept while the page lives. */
@@ -53,6 +66,29 @@ export function Composer(props: ComposerProps) {
   const picker = useRef<HTMLInputElement>(null);
   const files = useAttachments(chatId, locale, props.maxUploadBytes, props.announce);
   const editing = mode?.kind === "edit";
+  // `@`: what is being typed, the people it may mean, the one picked with the arrows, and who
+  // was chosen (id → name as written).
+  const [at, setAt] = useState<{ start: number; query: string } | null>(null);
+  const [active, setActive] = useState(0);
+  const chosen = useRef(new Map<string, string>());
+  const everyone: Mentionable = { id: ALL, name: t(locale, "mention.all") };
+  const suggestions = at && !editing
+    ? candidates([...(props.canMentionAll ? [everyone] : []), ...props.members], at.query)
+    : [];
+
+  function choose(person: Mentionable) {
+    if (!at) return;
+    const next = insertMention(text, at, person.name);
+    chosen.current.set(person.id, person.name);
+    update(next.text);
+    setAt(null);
+    const el = input.current;
+    if (el) {
+      el.focus();
+      // After the render that puts the text in.
+      requestAnimationFrame(() => el.setSelectionRange(next.caret, next.caret));
+    }
+  }
 
   function attach(list: File[]) {
     if (!list.length) return;
@@ -101,7 +137,10 @@ export function Composer(props: ComposerProps) {
     props.onSend(value, mode?.kind === "reply" ? mode.message.seq : undefined, {
       files: files.ready,
       needsAck: props.canAsk && ask,
+      ...mentionsIn(value, chosen.current),
     });
+    chosen.current.clear();
+    setAt(null);
     setText("");
     setAsk(false);
     files.clear();
@@ -153,6 +192,30 @@ export function Composer(props: ComposerProps) {
       )}
       {error && <p class="composer-error" role="alert">{error}</p>}
       <AttachmentList locale={locale} attachments={files} />
+      {suggestions.length > 0 && (
+        <ul
+          class="mention-list"
+          role="listbox"
+          id="mention-list"
+          aria-label={t(locale, "mention.label")}
+        >
+          {suggestions.map((p, i) => (
+            <li
+              key={p.id}
+              id={`mention-${i}`}
+              role="option"
+              aria-selected={i === active}
+              class={i === active ? "is-active" : undefined}
+              onMouseDown={(e) => {
+                e.preventDefault();
+                choose(p);
+              }}
+            >
+              {p.id === ALL ? t(locale, "mention.allLabel") : p.name}
+            </li>
+          ))}
+        </ul>
+      )}
       <div class="composer-row">
         {!editing && (
           <>
@@ -193,7 +256,15 @@ export function Composer(props: ComposerProps) {
           value={text}
           placeholder={t(locale, "composer.placeholder")}
           aria-describedby="composer-hint"
-          onInput={(e) => update((e.target as HTMLTextAreaElement).value)}
+          aria-autocomplete="list"
+          aria-controls={suggestions.length > 0 ? "mention-list" : undefined}
+          aria-activedescendant={suggestions.length > 0 ? `mention-${active}` : undefined}
+          onInput={(e) => {
+            const el = e.target as HTMLTextAreaElement;
+            update(el.value);
+            setAt(mentionQuery(el.value, el.selectionStart ?? el.value.length));
+            setActive(0);
+          }}
           onPaste={(e) => {
             const data = e.clipboardData;
             const pasted = [...data?.files ?? []];
@@ -204,6 +275,24 @@ export function Composer(props: ComposerProps) {
             }
           }}
           onKeyDown={(e) => {
+            if (suggestions.length > 0) {
+              const n = suggestions.length;
+              if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+                e.preventDefault();
+                setActive((active + (e.key === "ArrowDown" ? 1 : n - 1)) % n);
+                return;
+              }
+              if ((e.key === "Enter" || e.key === "Tab") && !e.isComposing) {
+                e.preventDefault();
+                choose(suggestions[Math.min(active, n - 1)]!);
+                return;
+              }
+              if (e.key === "Escape") {
+                e.preventDefault();
+                setAt(null);
+                return;
+              }
+            }
             if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
               e.preventDefault();
               void submit();

@@ -43,6 +43,8 @@ export interface MessageItemProps {
   locale: Locale;
   message: MessageView;
   mine: boolean;
+  /** The message names the reader (or everyone) with `@`. */
+  mentionsMe?: boolean;
   showAuthor: boolean;
   people: Record<string, Person>;
   timeZone: string;
@@ -110,7 +112,7 @@ export function MessageItem(props: MessageItemProps) {
     <li
       class={`msg${mine ? " msg-mine" : ""}${m.deleted ? " msg-deleted" : ""}${
         m.needsAck && !m.deleted ? " msg-announce" : ""
-      }`}
+      }${props.mentionsMe && !m.deleted ? " msg-mention" : ""}`}
       data-seq={m.seq}
     >
       <div class="msg-body" id={`m-${m.seq}`} tabIndex={-1}>
@@ -126,6 +128,9 @@ export function MessageItem(props: MessageItemProps) {
             </span>
           )}
         <div class="msg-bubble">
+          {props.mentionsMe && !m.deleted && (
+            <span class="visually-hidden">{t(locale, "mention.you")}</span>
+          )}
           {m.replyToSeq && !m.deleted && (
             <a
               class="msg-quote"

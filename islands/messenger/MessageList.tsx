@@ -149,6 +149,7 @@ export function MessageList(props: MessageListProps) {
         locale={locale}
         message={m}
         mine={mine}
+        mentionsMe={!mine && (m.mentionsAll === true || (m.mentions?.includes(me) ?? false))}
         showAuthor={showAuthor}
         people={people}
         timeZone={timeZone}

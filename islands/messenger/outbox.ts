@@ -42,6 +42,9 @@ export interface OutboxOptions {
 export interface SendExtra {
   files?: FileView[];
   needsAck?: boolean;
+  /** Members named with `@`; `mentionAll`: `@все`. */
+  mentions?: string[];
+  mentionAll?: boolean;
 }
 
 /** The body of a send, for the socket frame and the POST alike. */
@@ -52,6 +55,8 @@ function sendBody(p: Pending) {
     ...(p.replyToSeq ? { replyToSeq: p.replyToSeq } : {}),
     ...(p.files?.length ? { fileIds: p.files.map((f) => f.id) } : {}),
     ...(p.needsAck ? { needsAck: true } : {}),
+    ...(p.mentions?.length ? { mentions: p.mentions } : {}),
+    ...(p.mentionAll ? { mentionAll: true } : {}),
   };
 }
 
@@ -101,6 +106,8 @@ export class Outbox {
       ...(replyToSeq ? { replyToSeq } : {}),
       ...(extra.files?.length ? { files: extra.files } : {}),
       ...(extra.needsAck ? { needsAck: true } : {}),
+      ...(extra.mentions?.length ? { mentions: extra.mentions } : {}),
+      ...(extra.mentionAll ? { mentionAll: true } : {}),
       createdAt: new Date().toISOString(),
       status: "sending",
     };

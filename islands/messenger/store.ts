@@ -34,6 +34,9 @@ export interface Pending {
   files?: FileView[];
   /** An announcement members are asked to confirm. */
   needsAck?: boolean;
+  /** Members named with `@`; `mentionAll`: `@все`. */
+  mentions?: string[];
+  mentionAll?: boolean;
   createdAt: string;
   /** sending: in flight; queued: waits for the connection; failed: refused; sent: acked. */
   status: "sending" | "queued" | "failed" | "sent";

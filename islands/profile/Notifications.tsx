@@ -4,7 +4,7 @@
  * receive them, each removable.
  */
 import { useEffect, useState } from "preact/hooks";
-import type { Locale } from "../../shared/model.ts";
+import type { Locale, UnreadEmail } from "../../shared/model.ts";
 import { formatDateTime, t } from "../../shared/i18n.ts";
 import { api, ApiError, errorText } from "../../shared/api_client.ts";
 import {
@@ -15,7 +15,16 @@ import {
   type PushSubscriptionView,
 } from "../../shared/push_client.ts";
 
-export function Notifications({ locale, live }: { locale: Locale; live: boolean }) {
+export interface NotificationsProps {
+  locale: Locale;
+  live: boolean;
+  email: string;
+  unreadEmail: UnreadEmail | null;
+}
+
+export function Notifications({ locale, live, email, unreadEmail }: NotificationsProps) {
+  const [mail, setMail] = useState<UnreadEmail | "default">(unreadEmail ?? "default");
+  const [mailNote, setMailNote] = useState<string | null>(null);
   const [state, setState] = useState<PushState | null>(null);
   const [subs, setSubs] = useState<PushSubscriptionView[]>([]);
   const [note, setNote] = useState<string | null>(null);
@@ -56,6 +65,19 @@ export function Notifications({ locale, live }: { locale: Locale; live: boolean 
     });
 
   const name = (s: PushSubscriptionView) => s.label || t(locale, "notify.unknownDevice");
+
+  async function chooseMail(choice: UnreadEmail | "default") {
+    const before = mail;
+    setMail(choice);
+    setMailNote(null);
+    try {
+      await api("PATCH", "/me", { unreadEmail: choice === "default" ? null : choice });
+      setMailNote(t(locale, "common.saved"));
+    } catch (err) {
+      setMail(before);
+      setMailNote(errorText(locale, err));
+    }
+  }
 
   return (
     <section class="card stack" aria-labelledby="notify-title">
@@ -117,6 +139,23 @@ export function Notifications({ locale, live }: { locale: Locale; live: boolean 
           </ul>
         </>
       )}
+      <div class="field">
+        <label for="notify-email">{t(locale, "notify.email.label")}</label>
+        <select
+          id="notify-email"
+          disabled={!live}
+          value={mail}
+          aria-describedby="notify-email-hint"
+          onChange={(e) =>
+            chooseMail((e.target as HTMLSelectElement).value as UnreadEmail | "default")}
+        >
+          <option value="default">{t(locale, "notify.email.default")}</option>
+          <option value="15m">{t(locale, "notify.email.15m")}</option>
+          <option value="off">{t(locale, "notify.email.off")}</option>
+        </select>
+        <p class="hint" id="notify-email-hint">{t(locale, "notify.email.hint", { email })}</p>
+        {mailNote && <p role="status">{mailNote}</p>}
+      </div>
     </section>
   );
 }

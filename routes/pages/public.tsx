@@ -183,7 +183,12 @@ export function publicPages(deps: Deps) {
         <Island
           name="Profile"
           component={Profile}
-          props={{ locale, displayName: user.displayName, email: user.email }}
+          props={{
+            locale,
+            displayName: user.displayName,
+            email: user.email,
+            unreadEmail: user.unreadEmail ?? null,
+          }}
         />
         <h2>{t(locale, "profile.schools")}</h2>
         {v.orgs.length === 0 ? <p class="muted">{t(locale, "profile.noSchools")}</p> : (

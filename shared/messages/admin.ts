@@ -172,6 +172,11 @@ export const ru = {
     "Её увидят все участники школы: в мессенджере появится кнопка «Электронный журнал и дневник». Оставьте поле пустым, чтобы убрать кнопку.",
   "settings.timeZone": "Часовой пояс",
   "settings.timeZoneHint": "По нему показываются даты и считаются тихие часы.",
+  "settings.unreadEmail": "Письма о непрочитанных сообщениях",
+  "settings.unreadEmailHint":
+    "Для тех, кто не включил уведомления в браузере и не выбрал сам в профиле. Письмо приходит один раз, через 15 минут после сообщения, если человек так и не зашёл в Парту.",
+  "settings.unreadEmail15m": "Присылать через 15 минут",
+  "settings.unreadEmailOff": "Не присылать",
   "settings.studentDirect": "Ученики могут писать одноклассникам в личные сообщения",
   "settings.studentDirectHint":
     "Учителям своих классов ученики могут писать всегда. Учителя и администраторы пишут кому угодно.",
@@ -454,6 +459,11 @@ export const en: Record<keyof typeof ru, string> = {
     "Everyone in the school sees it: the messenger shows a “Gradebook and diary” button. Leave it empty to remove the button.",
   "settings.timeZone": "Time zone",
   "settings.timeZoneHint": "Dates are shown and quiet hours counted in it.",
+  "settings.unreadEmail": "E-mail about unread messages",
+  "settings.unreadEmailHint":
+    "For people who have not turned on browser notifications or chosen in their profile. One e-mail, 15 minutes after a message, if they have not been to Parta since.",
+  "settings.unreadEmail15m": "Send after 15 minutes",
+  "settings.unreadEmailOff": "Do not send",
   "settings.studentDirect": "Students may send direct messages to classmates",
   "settings.studentDirectHint":
     "Students can always write to the teachers of their classes. Teachers and administrators can write to anyone.",

@@ -1,6 +1,46 @@
 /** Notifications: what a push says, the profile's notification settings, a chat's mute menu. */
 export const ru = {
+  "notify.mail.subject.one": "Парта: {n} непрочитанное сообщение",
+  "notify.mail.subject.few": "Парта: {n} непрочитанных сообщения",
+  "notify.mail.subject.many": "Парта: {n} непрочитанных сообщений",
+  "notify.mail.subject.other": "Парта: {n} непрочитанного сообщения",
+  "notify.mail.hello": "Здравствуйте, {name}!",
+  "notify.mail.helloNoName": "Здравствуйте!",
+  "notify.mail.lead": "Пока вас не было, в Парте появились новые сообщения:",
+  "notify.mail.count.one": "{n} новое",
+  "notify.mail.count.few": "{n} новых",
+  "notify.mail.count.many": "{n} новых",
+  "notify.mail.count.other": "{n} новых",
+  "notify.mail.more": "И ещё в других чатах: {n}.",
+  "notify.mail.open": "Открыть Парту: {url}",
+  "notify.mail.openLink": "Открыть Парту",
+  "notify.mail.why":
+    "Письмо пришло, потому что уведомления в браузере у вас не включены. Включить их или выбрать, когда присылать письма, можно в профиле: {url}",
+  "notify.mail.whyHtml":
+    "Письмо пришло, потому что уведомления в браузере у вас не включены. Включить их или выбрать, когда присылать письма, можно в",
+  "notify.mail.profileLink": "профиле",
+  "notify.mail.stop": "Больше не присылать такие письма: {url}",
+  "notify.mail.stopLink": "Больше не присылать такие письма",
+  "notify.unsubscribe.title": "Письма о непрочитанных сообщениях",
+  "notify.unsubscribe.ask":
+    "Больше не присылать вам письма о непрочитанных сообщениях? Остальное не изменится: коды для входа и письма от школы будут приходить как раньше.",
+  "notify.unsubscribe.button": "Не присылать такие письма",
+  "notify.unsubscribe.done":
+    "Готово: письма о непрочитанных сообщениях больше не придут. Снова включить их можно в профиле.",
+  "notify.unsubscribe.bad":
+    "Ссылка не подошла: возможно, она неполная. Выбрать, когда присылать письма, можно в профиле.",
+  "notify.email.label": "Письма о непрочитанных сообщениях",
+  "notify.email.default": "Как решила школа",
+  "notify.email.off": "Не присылать",
+  "notify.email.15m": "Через 15 минут, если меня нет в Парте и уведомления не включены",
+  "notify.email.hint": "Письмо придёт на {email}, не чаще одного раза, пока вы не зайдёте снова.",
   "notify.settings": "Уведомления",
+  "notify.prompt":
+    "Чтобы не пропустить сообщения учителей и объявления школы, включите уведомления: они придут, даже когда Парта закрыта.",
+  "notify.promptOn": "Включить уведомления",
+  "notify.promptLater": "Не сейчас",
+  "notify.promptDenied":
+    "Браузер запретил уведомления. Как их разрешить, написано в профиле, в разделе «Уведомления».",
   "notify.chatButton": "Уведомления",
   "notify.chatTitle": "Уведомления из этого чата",
   "notify.choiceOn": "Включены",
@@ -55,7 +95,47 @@ export const ru = {
 };
 
 export const en: Record<keyof typeof ru, string> = {
+  "notify.mail.subject.one": "Parta: {n} unread message",
+  "notify.mail.subject.few": "Parta: {n} unread messages",
+  "notify.mail.subject.many": "Parta: {n} unread messages",
+  "notify.mail.subject.other": "Parta: {n} unread messages",
+  "notify.mail.hello": "Hello, {name}!",
+  "notify.mail.helloNoName": "Hello!",
+  "notify.mail.lead": "While you were away, new messages came in Parta:",
+  "notify.mail.count.one": "{n} new",
+  "notify.mail.count.few": "{n} new",
+  "notify.mail.count.many": "{n} new",
+  "notify.mail.count.other": "{n} new",
+  "notify.mail.more": "And in other chats: {n}.",
+  "notify.mail.open": "Open Parta: {url}",
+  "notify.mail.openLink": "Open Parta",
+  "notify.mail.why":
+    "You get this because browser notifications are not on for you. Turn them on, or choose when to get e-mails, in your profile: {url}",
+  "notify.mail.whyHtml":
+    "You get this because browser notifications are not on for you. Turn them on, or choose when to get e-mails, in your",
+  "notify.mail.profileLink": "profile",
+  "notify.mail.stop": "Stop these e-mails: {url}",
+  "notify.mail.stopLink": "Stop these e-mails",
+  "notify.unsubscribe.title": "E-mail about unread messages",
+  "notify.unsubscribe.ask":
+    "Stop e-mails about unread messages? Nothing else changes: sign-in codes and mail from your school still come.",
+  "notify.unsubscribe.button": "Stop these e-mails",
+  "notify.unsubscribe.done":
+    "Done: no more e-mails about unread messages. You can turn them on again in your profile.",
+  "notify.unsubscribe.bad":
+    "This link did not work; it may be cut short. You can choose when to get e-mails in your profile.",
+  "notify.email.label": "E-mail about unread messages",
+  "notify.email.default": "As my school chose",
+  "notify.email.off": "Never",
+  "notify.email.15m": "After 15 minutes, when I am not in Parta and notifications are off",
+  "notify.email.hint": "Sent to {email}, at most once until you come back.",
   "notify.settings": "Notifications",
+  "notify.prompt":
+    "Turn on notifications so as not to miss teachers' messages and school announcements, even when Parta is closed.",
+  "notify.promptOn": "Turn on notifications",
+  "notify.promptLater": "Not now",
+  "notify.promptDenied":
+    "The browser blocked notifications. Your profile, under “Notifications”, says how to allow them.",
   "notify.chatButton": "Notifications",
   "notify.chatTitle": "Notifications from this chat",
   "notify.choiceOn": "On",

@@ -151,4 +151,31 @@ Deno.test("a parent turns notifications on; a teacher's message shows as a notif
     parent.token,
   );
   assert.equal(listed.body.chats.find((c) => c.id === chatId)?.notifications.muted, true);
+
+  // The teacher names her with @ in the composer: the muted chat notifies her all the same (she
+  // has gone to her profile; had she the chat open before her, it would not).
+  await page.goto("/profile");
+  const teacherPage = await (await e2e.person()).newPage();
+  await teacherPage.goto("/signin");
+  await signInThroughUi(teacherPage, e2e.base, "teacher@school12.test");
+  await teacherPage.waitForURL(/\/chats$/);
+  await teacherPage.goto(`/chats/${chatId}`);
+  const composer = teacherPage.locator("#composer-input:not([disabled])");
+  await composer.fill("Спасибо, @Оль");
+  const option = teacherPage.getByRole("option", { name: "Ольга Кузнецова" });
+  await option.waitFor();
+  await assertAccessible(teacherPage, "the composer's @ suggestions");
+  await teacherPage.screenshot({ path: `${SHOTS}/mention-suggestions.png` });
+  await composer.press("Enter");
+  assert.equal(await composer.inputValue(), "Спасибо, @Ольга Кузнецова ");
+  await composer.pressSequentially("за помощь!");
+  await composer.press("Enter");
+  await until("the mention reached the muted parent's phone", () => push.to(phone.id).length === 2);
+  assert.equal(
+    push.to(phone.id)[1]!.payload.body,
+    "Мария Ивановна: Спасибо, @Ольга Кузнецова за помощь!",
+  );
+  await page.goto(`/chats/${chatId}`);
+  await page.locator(".msg-mention", { hasText: "за помощь" }).waitFor();
+  await page.screenshot({ path: `${SHOTS}/mentioned.png` });
 });

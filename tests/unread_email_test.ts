@@ -1,0 +1,174 @@
+/**
+ * The e-mail about unread messages, through a real SMTP server started here (npm smtp-server):
+ * who gets it and when, what it says (plain text and HTML), and its one-click unsubscribe link,
+ * which works without signing in and changes nothing else.
+ */
+import assert from "node:assert/strict";
+import { simpleParser } from "mailparser";
+import { createSchool, joinAs, json, kvSnapshot, serve, type TestApp, testApp } from "./helpers.ts";
+import { connect } from "./ws_client.ts";
+import { outboxMailer, smtpMailer } from "../platform/mail.ts";
+import { readConfig } from "../platform/config.ts";
+import { smtpSink } from "./smtp_sink.ts";
+import { ulidSource } from "../shared/ids.ts";
+import { until } from "./until.ts";
+
+async function setUp(port: number) {
+  // Every mail goes over SMTP; sign-in codes are also kept in the outbox for the helpers to read.
+  const smtpConfig = readConfig({
+    SMTP_URL: `smtp://127.0.0.1:${port}`,
+    MAIL_FROM: "parta@school.test",
+  })
+    .smtp!;
+  const smtp = smtpMailer(smtpConfig, "parta.test");
+  let outbox: ReturnType<typeof outboxMailer> | null = null;
+  const t = await testApp({
+    mailer: {
+      async send(mail) {
+        await outbox!.send(mail);
+        await smtp.send(mail);
+      },
+      close: () => smtp.close(),
+    },
+  });
+  outbox = outboxMailer(t.kv, t.clock, ulidSource(t.clock));
+  const { orgId, admin } = await createSchool(t);
+  const teacher = await joinAs(t, admin, orgId, "teacher", "Мария Ивановна");
+  const parent = await joinAs(t, admin, orgId, "parent", "Ольга Кузнецова");
+  const other = await joinAs(t, admin, orgId, "parent", "Игорь Смирнов");
+  const chat = await json<{ chat: { id: string } }>(
+    t,
+    "POST",
+    `/orgs/${orgId}/chats`,
+    teacher.token,
+    {
+      kind: "group",
+      title: "5 «А»",
+      memberIds: [parent.id, other.id],
+    },
+  );
+  return { t, orgId, admin, teacher, parent, other, chatId: chat.body.chat.id };
+}
+
+async function send(t: TestApp, token: string, chatId: string, text: string) {
+  const res = await json(t, "POST", `/chats/${chatId}/messages`, token, {
+    clientId: crypto.randomUUID(),
+    text,
+  });
+  assert.equal(res.status, 201);
+  await t.deps.effects.drain();
+}
+
+Deno.test("an unread e-mail comes 15 minutes after, once per absence, not to whoever came by", async () => {
+  await using sink = await smtpSink();
+  const s = await setUp(sink.port);
+  await using t = s.t;
+  await using server = serve(t);
+  const emailOf = async (token: string) =>
+    (await json<{ user: { email: string } }>(t, "GET", "/me", token)).body.user.email;
+  const parentEmail = await emailOf(s.parent.token);
+  const otherEmail = await emailOf(s.other.token);
+  const unread = (to: string) =>
+    sink.received.filter((m) => m.to.includes(to) && m.raw.includes("List-Unsubscribe"));
+
+  await send(t, s.teacher.token, s.chatId, "Завтра экскурсия в музей, сбор в 9:00");
+  await send(t, s.teacher.token, s.chatId, "Возьмите <сменную> обувь & перекус");
+  // The other parent opens Parta within the quarter of an hour.
+  t.clock.advance(5 * 60_000);
+  {
+    await using socket = await connect(server.wsUrl);
+    socket.send({ type: "hello", token: s.other.token });
+    await socket.next((f) => f.type === "ready");
+  }
+  t.clock.advance(9 * 60_000);
+  await t.deps.effects.drain();
+  assert.equal(unread(parentEmail).length, 0, "not before 15 minutes");
+
+  t.clock.advance(60_000 + 1000);
+  await t.deps.effects.drain();
+  await until("the e-mail arrived", () => unread(parentEmail).length === 1);
+  assert.equal(unread(otherEmail).length, 0, "who came by in between gets none");
+
+  const mail = await simpleParser(unread(parentEmail)[0]!.raw);
+  assert.equal(mail.subject, "Парта: 2 непрочитанных сообщения");
+  assert.match(mail.text ?? "", /Здравствуйте, Ольга Кузнецова!/);
+  assert.match(
+    mail.text ?? "",
+    /• 5 «А» — 2 новых\n {2}Мария Ивановна: Возьмите <сменную> обувь & перекус/,
+  );
+  assert.match(mail.text ?? "", /Открыть Парту: http:\/\/parta\.test\/chats/);
+  const html = String(mail.html);
+  assert.ok(html.includes("Возьмите &lt;сменную&gt; обувь &amp; перекус"), "no user text as HTML");
+  assert.ok(!html.includes("<сменную>"));
+  const header = (name: string) => mail.headerLines.find((h) => h.key === name)?.line ?? "";
+  const listUnsubscribe = header("list-unsubscribe");
+  const link = /http:\/\/parta\.test(\/unsubscribe\/[\w.-]+)/.exec(listUnsubscribe)?.[1];
+  assert.ok(link, listUnsubscribe);
+  assert.equal(
+    header("list-unsubscribe-post"),
+    "List-Unsubscribe-Post: List-Unsubscribe=One-Click",
+  );
+  assert.ok((mail.text ?? "").includes(`http://parta.test${link}`), "the link is in the text too");
+
+  // More messages while still away: no second e-mail until they come back.
+  await send(t, s.teacher.token, s.chatId, "И ещё: родительское собрание в четверг");
+  t.clock.advance(16 * 60_000);
+  await t.deps.effects.drain();
+  assert.equal(unread(parentEmail).length, 1, "one e-mail per absence");
+
+  // The link, without signing in: opening it asks and changes nothing; the one-click POST turns
+  // this person's unread e-mail off and nothing else.
+  const before = await kvSnapshot(t.kv);
+  const opened = await t.fetch(link);
+  assert.equal(opened.status, 200);
+  assert.match(await opened.text(), /Не присылать такие письма/);
+  assert.deepEqual(await kvSnapshot(t.kv), before, "opening the link changes nothing");
+  const clicked = await t.fetch(link, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: "List-Unsubscribe=One-Click",
+  });
+  assert.equal(clicked.status, 200);
+  const after = await kvSnapshot(t.kv);
+  const changed = after.filter((line) => !before.includes(line));
+  assert.equal(changed.length, 1, `only the person's record: ${changed.join("; ")}`);
+  const me = await json<{ user: { unreadEmail: string | null } }>(t, "GET", "/me", s.parent.token);
+  assert.equal(me.body.user.unreadEmail, "off");
+
+  const forged = await t.fetch(link.replace(/.$/, (c) => c === "A" ? "B" : "A"), {
+    method: "POST",
+  });
+  assert.equal(forged.status, 404, "a link not signed by this server does nothing");
+});
+
+Deno.test("an e-mail only for those who want one: the school's default, their own choice", async () => {
+  await using sink = await smtpSink();
+  const s = await setUp(sink.port);
+  await using t = s.t;
+  const patched = await json(t, "PATCH", `/orgs/${s.orgId}`, s.admin, {
+    settings: { unreadEmail: "off" },
+  });
+  assert.equal(patched.status, 200);
+  const chose = await json(t, "PATCH", "/me", s.other.token, { unreadEmail: "15m" });
+  assert.equal(chose.status, 200);
+  await send(t, s.teacher.token, s.chatId, "Контрольная в пятницу");
+  t.clock.advance(16 * 60_000);
+  await t.deps.effects.drain();
+  const to = async (token: string) => {
+    const email = (await json<{ user: { email: string } }>(t, "GET", "/me", token)).body.user.email;
+    return sink.received.filter((m) => m.to.includes(email) && m.raw.includes("List-Unsubscribe"));
+  };
+  await until(
+    "the e-mail of who chose it arrived",
+    async () => (await to(s.other.token)).length === 1,
+  );
+  assert.equal((await to(s.parent.token)).length, 0, "the school said no, and they did not choose");
+  const back = await json<{ user: { unreadEmail: string | null } }>(
+    t,
+    "PATCH",
+    "/me",
+    s.other.token,
+    { unreadEmail: null },
+  );
+  assert.equal(back.body.user.unreadEmail, null, "back to the school's choice");
+});
