@@ -194,6 +194,20 @@ export async function readRound(
   const originals = await getManyChunked<Message>(kv, resent.map((s) => keys.message(chatId, s)));
   const messages = new Map(seqs.map((seq, i) => [seq, value<Message>(messageSlots[i]!)]));
   resent.forEach((seq, i) => messages.set(seq, originals[i]!.value));
+  const callReads = await readCalls(
+    kv,
+    [...needs.calls],
+    activeSlot === undefined ? null : value<string>(activeSlot),
+  );
+  // A call's message is read with it (ending the call closes its message).
+  const callSeqs = [...callReads.calls.values()].flatMap((call) =>
+    call && !messages.has(call.messageSeq) ? [call.messageSeq] : []
+  );
+  const callMessages = await getManyChunked<Message>(
+    kv,
+    callSeqs.map((seq) => keys.message(chatId, seq)),
+  );
+  callSeqs.forEach((seq, i) => messages.set(seq, callMessages[i]!.value));
   return {
     chatMembers: new Map(ids.map((id, i) => [id, value<ChatMember>(memberSlots[i]!)])),
     orgMembers: new Map(ids.map((id, i) => [id, value<Member>(orgSlots[i]!)])),
@@ -218,11 +232,7 @@ export async function readRound(
     readMarkers: new Map(
       readerIds.map((id, i) => [id, entries[readerSlots[i]!] as Deno.KvEntryMaybe<number>]),
     ),
-    ...await readCalls(
-      kv,
-      [...needs.calls],
-      activeSlot === undefined ? null : value<string>(activeSlot),
-    ),
+    ...callReads,
   };
 }
 

@@ -4,7 +4,8 @@
  *
  * Who hears: members of the chat other than the author, who are not looking at it (no visible,
  * focused socket on it anywhere: `keys.viewer`, kept by the gateways) and have not muted it —
- * an announcement to confirm notifies even in a muted chat. A student during the school's quiet
+ * an announcement to confirm or a mention of them notifies even in a muted chat. Who has no browser
+ * to push to is told by mail instead (effects/notify_mail.ts). A student during the school's quiet
  * hours is not notified then: the messages are counted, and one summary follows when the hours
  * end. Each of a person's subscribed browsers gets one push per commit; a push the push service
  * accepted is marked at once, so a second run of the effect (its runner died) sends only what
@@ -29,9 +30,7 @@ import {
   vapidKeys,
 } from "../domain/push.ts";
 import type { Mailer } from "../platform/mail.ts";
-import { listChatsOfUser } from "../domain/chats.ts";
-import { unsubscribeToken } from "../domain/mail_links.ts";
-import { unreadMail } from "./unread_mail.ts";
+import { mailNotices } from "./notify_mail.ts";
 import type { EffectBody, EffectRecord } from "./outbox.ts";
 import { writeEffect } from "./outbox.ts";
 
@@ -54,10 +53,6 @@ const TTL_MESSAGE = 24 * 3600;
 const TTL_ACK = 3 * 24 * 3600;
 /** A push marked sent is remembered this long (far past any rerun of its effect). */
 const SENT_MARK_MS = 2 * 24 * 3600_000;
-/** How long after a message the unread e-mail waits for the person to come by. */
-const EMAIL_AFTER_MS = 15 * 60_000;
-/** Another unread e-mail before they came back only after this long. */
-const EMAIL_AGAIN_MS = 24 * 3600_000;
 /** A subscription's last use is written at most this often. */
 const LAST_USE_EVERY_MS = 3600_000;
 const PREVIEW_CHARS = 140;
@@ -166,31 +161,12 @@ export function notifyHandlers(deps: NotifyDeps) {
     throw new Error("quiet-hours count kept changing");
   }
 
-  /** Whose unread e-mail is already waiting, until when (this isolate's memory; KV decides). */
-  const emailWaiting = new Map<UserId, number>();
-
-  /** An unread e-mail 15 minutes from now, unless one is waiting already. */
-  async function emailLater(userId: UserId): Promise<void> {
-    const now = clock.now();
-    if ((emailWaiting.get(userId) ?? 0) > now) return;
-    const key = keys.unreadEmailPending(userId);
-    const entry = await kv.get<{ since: number }>(key);
-    const due = entry.value ? entry.value.since + EMAIL_AFTER_MS : now + EMAIL_AFTER_MS;
-    if (!entry.value) {
-      const op = kv.atomic().check(entry).set(key, { since: now });
-      writeEffect(op, ids.ulid(), { kind: "notify.email", userId }, now, due);
-      if (!(await commit(op)).ok) return; // another isolate scheduled it at this moment
-    }
-    if (emailWaiting.size > 100_000) emailWaiting.clear();
-    emailWaiting.set(userId, due);
-  }
-
-  /** Whether `user` gets unread e-mail, by their choice or their school's. */
-  function wantsEmail(user: User | undefined, org: Org): boolean {
-    return (user?.unreadEmail ?? orgSettings(org).unreadEmail) === "15m";
-  }
+  const mail = mailNotices(deps);
+  const { byMail } = mail;
 
   return {
+    ...mail.handlers,
+
     async "notify.messages"({ chatId, seqs }: Body<"notify.messages">, record: EffectRecord) {
       const chat = (await kv.get<Chat>(keys.chat(chatId))).value;
       if (!chat) return;
@@ -241,13 +217,12 @@ export function notifyHandlers(deps: NotifyDeps) {
           return await hold(record.id, r.userId, chat.orgId, chatId, r.messages.length, quietEnd);
         }
         // No browser to push to: an e-mail later, if they want one and do not come by.
-        const byMail = () =>
-          wantsEmail(names.get(r.userId), org) ? emailLater(r.userId) : undefined;
-        if (deps.unsubscribed.known(r.userId, now)) return await byMail();
+        const mail = () => byMail(names.get(r.userId), org);
+        if (deps.unsubscribed.known(r.userId, now)) return void await mail();
         const all = await listAll<PushSubscriptionRecord>(kv, keys.pushSubscriptions(r.userId));
         if (all.length === 0) {
           deps.unsubscribed.note(r.userId, now);
-          return await byMail();
+          return void await mail();
         }
         const subs = all.map((e) => e.value).filter((s) => !done.has(s.id));
         if (subs.length === 0) return;
@@ -286,94 +261,6 @@ export function notifyHandlers(deps: NotifyDeps) {
       if (outcome.kind === "sent") await touch(sub, now);
     },
 
-    async "notify.email"({ userId }: Body<"notify.email">) {
-      const now = clock.now();
-      const [pending, seenEntry, sentEntry, userEntry] = await kv.getMany<
-        [{ since: number }, { at: number; open: boolean }, number, User]
-      >([
-        keys.unreadEmailPending(userId),
-        keys.lastSeen(userId),
-        keys.unreadEmailSent(userId),
-        keys.user(userId),
-      ]);
-      if (!pending.value) return;
-      const done = async (sent = false) => {
-        const op = kv.atomic().check(pending).delete(pending.key);
-        if (sent) op.set(keys.unreadEmailSent(userId), now);
-        await commit(op);
-        emailWaiting.delete(userId);
-      };
-      const user = userEntry.value;
-      const seen = seenEntry.value;
-      // Back in the app since (or never gone): they have seen it.
-      if (!user || (seen && (seen.open || seen.at >= pending.value.since))) return await done();
-      // One e-mail per absence, or per day at most.
-      const sent = sentEntry.value;
-      if (sent !== null && (!seen || sent > seen.at) && now - sent < EMAIL_AGAIN_MS) {
-        return await done();
-      }
-      // Notifications turned on in a browser since: those tell them.
-      if ((await listAll(kv, keys.pushSubscriptions(userId), { limit: 1 })).length > 0) {
-        return await done();
-      }
-      const rows = (await listChatsOfUser(kv, userId, now))
-        .filter((c) => c.unread > 0 && !c.notifications.muted);
-      const orgIds = [...new Set(rows.map((c) => c.orgId))];
-      const [orgs, roles] = await Promise.all([
-        getManyChunked<Org>(kv, orgIds.map((id) => keys.org(id as OrgId))),
-        getManyChunked<Member>(kv, orgIds.map((id) => keys.orgMember(id as OrgId, userId))),
-      ]);
-      const schools = new Map(
-        orgIds.map((id, i) => [id, { org: orgs[i]!.value, member: roles[i]!.value }]),
-      );
-      // Chats of schools whose rules say no e-mail for them, or where it is a student's night.
-      const told = rows.filter((c) => {
-        const school = schools.get(c.orgId);
-        if (!school?.org || !school.member || !wantsEmail(user, school.org)) return false;
-        const settings = orgSettings(school.org);
-        const student = heldByQuietHours({ userId, chatRole: null, orgRoles: school.member.roles });
-        return !(student && quietEndsAt(settings.quietHours, settings.timeZone, now) !== null);
-      });
-      if (told.length === 0) return await done();
-      const authorIds = [
-        ...new Set(told.flatMap((c) => c.lastMessage ? [c.lastMessage.authorId] : [])),
-      ];
-      const authors = await getManyChunked<User>(
-        kv,
-        authorIds.map((id) => keys.user(id as UserId)),
-      );
-      const authorName = new Map(
-        authors.flatMap((e) => e.value ? [[e.value.id, e.value.displayName]] : []),
-      );
-      const locale = user.locale;
-      const chats = told.map((c) => {
-        const last = c.lastMessage;
-        const who = last
-          ? authorName.get(last.authorId as UserId) ?? t(locale, "chats.unknownPerson")
-          : "";
-        return {
-          title: c.title ?? c.peer?.displayName ?? t(locale, "chats.unknownPerson"),
-          unread: c.unread,
-          last: last && !last.deleted
-            ? t(locale, "notify.from", {
-              name: who,
-              text: last.text || t(locale, "notify.newMessage"),
-            })
-            : null,
-        };
-      });
-      const origin = deps.appOrigin;
-      const token = await unsubscribeToken(kv, userId);
-      await deps.mailer.send(
-        unreadMail(locale, { email: user.email, name: user.displayName }, chats, {
-          app: `${origin}/chats`,
-          profile: `${origin}/profile`,
-          unsubscribe: `${origin}/unsubscribe/${token}`,
-        }),
-      );
-      await done(true);
-    },
-
     async "notify.quiet"({ userId, orgId }: Body<"notify.quiet">, record: EffectRecord) {
       const entry = await kv.get<QuietHeld>(keys.quietHeld(userId, orgId));
       if (!entry.value) return;
@@ -389,7 +276,7 @@ export function notifyHandlers(deps: NotifyDeps) {
         );
         if (subs.length === 0) {
           const org = (await kv.get<Org>(keys.org(orgId))).value;
-          if (org && wantsEmail(user, org)) await emailLater(userId);
+          if (org) await byMail(user, org);
         }
         const payload = quietPayload(user.locale, total, chats.length);
         await pool(

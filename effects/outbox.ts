@@ -40,7 +40,9 @@ export type EffectBody =
   /** A student's quiet hours are over: one summary of the messages held meanwhile. */
   | { kind: "notify.quiet"; userId: UserId; orgId: OrgId }
   /** 15 minutes after a message reached someone with no push: an e-mail, if still unread. */
-  | { kind: "notify.email"; userId: UserId };
+  | { kind: "notify.email"; userId: UserId }
+  /** 18:00: the day's digest of someone who chose it (then the next day's is scheduled). */
+  | { kind: "notify.digest"; userId: UserId };
 
 export type EffectKind = EffectBody["kind"];
 

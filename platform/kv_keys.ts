@@ -183,6 +183,8 @@ export const keys = {
   lastSeen: (userId: UserId) => ["last_seen", userId] as const,
   /** An unread-message e-mail waiting for its 15 minutes (at most one per person). */
   unreadEmailPending: (userId: UserId) => ["unread_email_pending", userId] as const,
+  /** The person's next daily digest: when it is due (its effect is written with it). */
+  digestPending: (userId: UserId) => ["digest_pending", userId] as const,
   /** When the person was last sent an unread-message e-mail. */
   unreadEmailSent: (userId: UserId) => ["unread_email_sent", userId] as const,
   /** Messages held from a student's notifications during quiet hours, per chat. */

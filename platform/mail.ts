@@ -58,7 +58,7 @@ export async function listOutbox(kv: Deno.Kv, to: string | null): Promise<Stored
   return mails.flatMap((m) => m.value ? [m.value] : []).reverse();
 }
 
-/** Sends through an SMTP server with nodemailer. */
+/** Sends through an SMTP server with nodemailer (pooled connections, rate-limited). */
 export function smtpMailer(config: SmtpConfig, appHost: string): Mailer {
   const u = config.url;
   const transport = nodemailer.createTransport({
@@ -72,6 +72,12 @@ export function smtpMailer(config: SmtpConfig, appHost: string): Mailer {
     connectionTimeout: 10_000,
     greetingTimeout: 10_000,
     socketTimeout: 20_000,
+    // Mail goes over a few kept connections, at most 10 a second from each worker: a school's
+    // digests at 18:00 do not open a connection each or flood the mail server.
+    pool: true,
+    maxConnections: 2,
+    rateDelta: 1000,
+    rateLimit: 10,
   });
   return {
     async send(mail) {

@@ -8,15 +8,16 @@ import { sha256Hex } from "../shared/ids.ts";
 import type { Config } from "../platform/config.ts";
 import type { Mailer } from "../platform/mail.ts";
 import { listOutbox } from "../platform/mail.ts";
-import type { User } from "../shared/model.ts";
+import { orgSettings, type User } from "../shared/model.ts";
 import type { OidcClient } from "../platform/oidc.ts";
 import * as auth from "../domain/auth.ts";
 import { publicSelf, updateUser } from "../domain/users.ts";
-import { listOrgsOfUser } from "../domain/orgs.ts";
+import { getOrg, listOrgsOfUser } from "../domain/orgs.ts";
 import { enforce } from "../platform/rate_limit.ts";
 import { notFound } from "../shared/errors.ts";
 import type { Gateway } from "../actors/gateway.ts";
 import { dropSessionSubscriptions } from "../domain/push.ts";
+import { scheduleDigest } from "../domain/digest.ts";
 
 /** Each start stores a flow for 10 minutes; bound how many one address can make. */
 const SSO_START_RATE = { bucket: "sso_start_addr", limit: 100, windowMs: 15 * 60_000 };
@@ -132,8 +133,15 @@ export class IdentityService {
     };
   }
 
+  /** Changes one's name, language or e-mail choice; a daily digest chosen is scheduled at once. */
   async updateProfile(user: User, patch: Parameters<typeof updateUser>[2]) {
-    return { user: publicSelf(await updateUser(this.#d.kv, user.id, patch)) };
+    const updated = await updateUser(this.#d.kv, user.id, patch);
+    if (patch.unreadEmail === "daily") {
+      const [school] = await listOrgsOfUser(this.#d.kv, user.id);
+      const org = school ? await getOrg(this.#d.kv, school.id) : null;
+      if (org) await scheduleDigest(this.#d, user.id, orgSettings(org).timeZone);
+    }
+    return { user: publicSelf(updated) };
   }
 
   /** Mail kept instead of sent, to the address `to()` names if any (DEV_OUTBOX only; else 404). */

@@ -18,10 +18,11 @@ export interface User {
 }
 
 /**
- * When Parta e-mails someone about unread messages: never, or once 15 minutes after one came
- * while they had no notifications in a browser and were not in the app.
+ * When Parta e-mails someone about unread messages: never; once 15 minutes after one came while
+ * they had no notifications in a browser and were not in the app; or a digest once a day at 18:00
+ * in the school's time zone (for parents, per child).
  */
-export const UNREAD_EMAIL = ["off", "15m"] as const;
+export const UNREAD_EMAIL = ["off", "15m", "daily"] as const;
 export type UnreadEmail = typeof UNREAD_EMAIL[number];
 
 export interface Session {

@@ -392,6 +392,14 @@ Deno.test("ending a call closes it for everyone through LiveKit and in the chat"
     );
     assert.equal(ended.status, 200);
     assert.equal(ended.body.call.durationSeconds, 95);
+    // The call's message in history says so too (a reload shows the call over, not going on).
+    const history = await json<{ messages: { call?: { endedAt?: string } }[] }>(
+      t,
+      "GET",
+      `/chats/${chat.body.chat.id}/messages`,
+      admin,
+    );
+    assert.ok(history.body.messages.find((m) => m.call)?.call?.endedAt, "ended in history");
     assert.deepEqual(lk.calls.map((r) => [r.path, r.body]), [[
       "/twirp/livekit.RoomService/DeleteRoom",
       { room: started.body.call.room },

@@ -33,6 +33,7 @@ function counting(runs: Map<string, number>, delay = 0): EffectHandlers {
     "notify.retry": count,
     "notify.quiet": count,
     "notify.email": count,
+    "notify.digest": count,
   };
 }
 

@@ -91,8 +91,10 @@ Deno.test("a history page costs the same few KV calls at any depth and page size
       );
       assert.equal(liked.status, 200);
     }
-    // The messages' follow-up work (their notifications) is done before anything is counted.
+    // The messages' follow-up work (their notifications) is done, and the outbox's runner stopped
+    // (its polls would be counted too), before anything is counted.
     await t.deps.effects.drain(60_000);
+    await t.deps.effects.stop();
     /** One page read; returns its KV calls. */
     const page = async (before: number | null, limit: number, reacted: number | null) => {
       counting.reset();

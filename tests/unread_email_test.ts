@@ -12,8 +12,10 @@ import { readConfig } from "../platform/config.ts";
 import { smtpSink } from "./smtp_sink.ts";
 import { ulidSource } from "../shared/ids.ts";
 import { until } from "./until.ts";
+import { fakeLiveKit, LIVEKIT_KEY, LIVEKIT_SECRET, webhookSignature } from "./authz/livekit.ts";
+import { deliverWebhook } from "./livekit.ts";
 
-async function setUp(port: number) {
+async function setUp(port: number, env: Record<string, string> = {}) {
   // Every mail goes over SMTP; sign-in codes are also kept in the outbox for the helpers to read.
   const smtpConfig = readConfig({
     SMTP_URL: `smtp://127.0.0.1:${port}`,
@@ -23,6 +25,7 @@ async function setUp(port: number) {
   const smtp = smtpMailer(smtpConfig, "parta.test");
   let outbox: ReturnType<typeof outboxMailer> | null = null;
   const t = await testApp({
+    env,
     mailer: {
       async send(mail) {
         await outbox!.send(mail);
@@ -171,4 +174,119 @@ Deno.test("an e-mail only for those who want one: the school's default, their ow
     { unreadEmail: null },
   );
   assert.equal(back.body.user.unreadEmail, null, "back to the school's choice");
+});
+
+Deno.test("a parent of two children who chose the daily digest gets one at 18:00 with each child's day", async () => {
+  await using sink = await smtpSink();
+  // Lessons are calls: LiveKit's room service stood in for, its signed webhooks real.
+  const lk = fakeLiveKit();
+  const s = await setUp(sink.port, {
+    LIVEKIT_URL: lk.url,
+    LIVEKIT_API_KEY: LIVEKIT_KEY,
+    LIVEKIT_API_SECRET: LIVEKIT_SECRET,
+  });
+  await using t = s.t;
+  await using _lk = { [Symbol.asyncDispose]: () => lk.close() };
+  const classOf = async (name: string) =>
+    (await json<{ id: string }>(t, "POST", `/orgs/${s.orgId}/classes`, s.admin, { name })).body.id;
+  const [fifth, second] = [await classOf("5А"), await classOf("2Б")];
+  await json(t, "PATCH", `/orgs/${s.orgId}/members/${s.teacher.id}`, s.admin, {
+    classIds: [fifth, second],
+  });
+  const petya = await joinAs(t, s.admin, s.orgId, "student", "Петя Кузнецов", { classId: fifth });
+  const masha = await joinAs(t, s.admin, s.orgId, "student", "Маша Кузнецова", { classId: second });
+  const linked = await json(t, "PATCH", `/orgs/${s.orgId}/members/${s.parent.id}`, s.admin, {
+    childIds: [petya.id, masha.id],
+  });
+  assert.equal(linked.status, 200, JSON.stringify(linked.body));
+  const classChat = async (classId: string, title: string) =>
+    (await json<{ chat: { id: string } }>(t, "POST", `/orgs/${s.orgId}/chats`, s.teacher.token, {
+      kind: "group",
+      title,
+      classId,
+    })).body.chat.id;
+  const [chat5, chat2] = [await classChat(fifth, "5А"), await classChat(second, "2Б")];
+
+  const chose = await json(t, "PATCH", "/me", s.parent.token, { unreadEmail: "daily" });
+  assert.equal(chose.status, 200);
+  const announce = async (chatId: string, text: string) =>
+    (await json<{ message: { seq: number } }>(
+      t,
+      "POST",
+      `/chats/${chatId}/messages`,
+      s.teacher.token,
+      {
+        clientId: crypto.randomUUID(),
+        text,
+        needsAck: true,
+      },
+    )).body.message.seq;
+  const trip = await announce(chat5, "Экскурсия в музей в пятницу");
+  await announce(chat2, "Принесите фотографию для стенгазеты");
+  const acked = await json(t, "POST", `/chats/${chat5}/messages/${trip}/ack`, petya.token);
+  assert.equal(acked.status, 200);
+  const lesson = await json(t, "POST", `/chats/${chat5}/lessons`, s.teacher.token, {
+    kind: "lesson",
+    title: "Математика",
+    startsAt: "2026-09-02T06:00:00Z",
+  });
+  assert.equal(lesson.status, 201, JSON.stringify(lesson.body));
+  await send(t, s.teacher.token, s.chatId, "Завтра родительское собрание в 18:30");
+  // A lesson call in each class: Petya joins his, Masha misses hers.
+  const lessonCall = async (chatId: string, title: string, joined: string[]) => {
+    const call = (await json<{ call: { id: string; room: string } }>(
+      t,
+      "POST",
+      `/chats/${chatId}/calls`,
+      s.teacher.token,
+      { kind: "lesson", title },
+    )).body.call;
+    for (const identity of joined) {
+      const body = JSON.stringify({
+        event: "participant_joined",
+        id: crypto.randomUUID(),
+        createdAt: Math.floor(t.clock.now() / 1000),
+        room: { name: call.room },
+        participant: { identity, sid: `PA_${identity}` },
+      });
+      assert.equal(await deliverWebhook(t, body, await webhookSignature(body)), 200);
+    }
+    t.clock.advance(40 * 60_000);
+    const ended = await json(t, "POST", `/calls/${call.id}/end`, s.teacher.token);
+    assert.equal(ended.status, 200, JSON.stringify(ended.body));
+    await t.deps.effects.drain();
+  };
+  await lessonCall(chat5, "Окружающий мир", [petya.id]);
+  await lessonCall(chat2, "Чтение", []);
+
+  const email = (await json<{ user: { email: string } }>(t, "GET", "/me", s.parent.token)).body.user
+    .email;
+  const digests = () =>
+    sink.received.filter((m) => m.to.includes(email) && m.raw.includes("List-Unsubscribe"));
+  t.clock.ms = Date.parse("2026-09-01T14:59:00Z"); // 17:59 in Moscow
+  await t.deps.effects.drain();
+  assert.equal(digests().length, 0, "not before 18:00");
+  t.clock.ms = Date.parse("2026-09-01T15:00:30Z");
+  await t.deps.effects.drain();
+  await until("the digest arrived", () => digests().length === 1);
+
+  const mail = await simpleParser(digests()[0]!.raw);
+  assert.equal(mail.subject, "Парта: сводка за 1 сентября");
+  const text = mail.text ?? "";
+  const petyaPart = text.slice(text.indexOf("Петя Кузнецов"), text.indexOf("Маша Кузнецова"));
+  const mashaPart = text.slice(text.indexOf("Маша Кузнецова"), text.indexOf("Сообщения учителей"));
+  assert.match(petyaPart, /5А: Экскурсия в музей в пятницу — подтверждено/);
+  assert.match(petyaPart, /Урок «Математика» — 2 сентября 2026/);
+  assert.match(mashaPart, /2Б: Принесите фотографию для стенгазеты — ещё не подтверждено/);
+  assert.doesNotMatch(mashaPart, /Математика/, "each child's own lessons");
+  assert.match(mashaPart, /Пропущенные уроки:\n {2}• «Чтение», 1 сентября 2026/);
+  assert.doesNotMatch(petyaPart, /Пропущенные/, "he was at his lesson");
+  assert.match(text, /5 «А» — Мария Ивановна: Завтра родительское собрание в 18:30/);
+  assert.ok(String(mail.html).includes("Экскурсия в музей в пятницу — подтверждено"));
+
+  // The next one is at tomorrow's 18:00, and nothing is sent twice.
+  await t.deps.effects.drain();
+  assert.equal(digests().length, 1);
+  const next = await t.kv.get<{ dueAt: number }>(["digest_pending", s.parent.id]);
+  assert.equal(next.value?.dueAt, Date.parse("2026-09-02T15:00:00Z"));
 });

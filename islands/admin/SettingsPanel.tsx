@@ -134,6 +134,7 @@ export function SettingsPanel({ locale, org, classes, live, onOrg }: SettingsPan
             onChange={(e) => setUnreadEmail(valueOf(e) as typeof unreadEmail)}
           >
             <option value="15m">{t(locale, "settings.unreadEmail15m")}</option>
+            <option value="daily">{t(locale, "settings.unreadEmailDaily")}</option>
             <option value="off">{t(locale, "settings.unreadEmailOff")}</option>
           </select>
         </div>

@@ -151,6 +151,7 @@ export function Notifications({ locale, live, email, unreadEmail }: Notification
         >
           <option value="default">{t(locale, "notify.email.default")}</option>
           <option value="15m">{t(locale, "notify.email.15m")}</option>
+          <option value="daily">{t(locale, "notify.email.daily")}</option>
           <option value="off">{t(locale, "notify.email.off")}</option>
         </select>
         <p class="hint" id="notify-email-hint">{t(locale, "notify.email.hint", { email })}</p>

@@ -176,6 +176,8 @@ export const ru = {
   "settings.unreadEmailHint":
     "Для тех, кто не включил уведомления в браузере и не выбрал сам в профиле. Письмо приходит один раз, через 15 минут после сообщения, если человек так и не зашёл в Парту.",
   "settings.unreadEmail15m": "Присылать через 15 минут",
+  "settings.unreadEmailDaily":
+    "Раз в день, в 18:00: сводка за день (родителям — по каждому ребёнку)",
   "settings.unreadEmailOff": "Не присылать",
   "settings.studentDirect": "Ученики могут писать одноклассникам в личные сообщения",
   "settings.studentDirectHint":
@@ -463,6 +465,7 @@ export const en: Record<keyof typeof ru, string> = {
   "settings.unreadEmailHint":
     "For people who have not turned on browser notifications or chosen in their profile. One e-mail, 15 minutes after a message, if they have not been to Parta since.",
   "settings.unreadEmail15m": "Send after 15 minutes",
+  "settings.unreadEmailDaily": "Once a day, at 18:00: the day's digest (for parents, per child)",
   "settings.unreadEmailOff": "Do not send",
   "settings.studentDirect": "Students may send direct messages to classmates",
   "settings.studentDirectHint":

@@ -1,5 +1,21 @@
 /** Notifications: what a push says, the profile's notification settings, a chat's mute menu. */
 export const ru = {
+  "digest.subject": "Парта: сводка за {day}",
+  "digest.lead": "Сводка за {day}.",
+  "digest.announcements": "Объявления",
+  "digest.confirmed": "{chat}: {text} — подтверждено",
+  "digest.notConfirmed": "{chat}: {text} — ещё не подтверждено",
+  "digest.upcoming": "Ближайшие уроки и собрания",
+  "digest.lesson": "Урок «{title}» — {when}",
+  "digest.meeting": "Собрание «{title}» — {when}",
+  "digest.missed": "Пропущенные уроки",
+  "digest.missedLesson": "«{title}», {when}",
+  "digest.teachers": "Сообщения учителей",
+  "digest.teacherSaid": "{chat} — {name}: {text}",
+  "digest.why":
+    "Сводка приходит раз в день, потому что так выбрано в профиле. Изменить это можно там: {url}",
+  "digest.whyHtml": "Сводка приходит раз в день, потому что так выбрано в",
+  "notify.email.daily": "Раз в день, в 18:00: сводка за день (для родителей — по каждому ребёнку)",
   "notify.mail.subject.one": "Парта: {n} непрочитанное сообщение",
   "notify.mail.subject.few": "Парта: {n} непрочитанных сообщения",
   "notify.mail.subject.many": "Парта: {n} непрочитанных сообщений",
@@ -95,6 +111,21 @@ export const ru = {
 };
 
 export const en: Record<keyof typeof ru, string> = {
+  "digest.subject": "Parta: the day of {day}",
+  "digest.lead": "The day of {day}.",
+  "digest.announcements": "Announcements",
+  "digest.confirmed": "{chat}: {text} — confirmed",
+  "digest.notConfirmed": "{chat}: {text} — not confirmed yet",
+  "digest.upcoming": "Lessons and meetings ahead",
+  "digest.lesson": "Lesson “{title}” — {when}",
+  "digest.meeting": "Meeting “{title}” — {when}",
+  "digest.missed": "Lessons missed",
+  "digest.missedLesson": "“{title}”, {when}",
+  "digest.teachers": "Teachers' messages",
+  "digest.teacherSaid": "{chat} — {name}: {text}",
+  "digest.why": "The digest comes once a day because your profile says so. Change it there: {url}",
+  "digest.whyHtml": "The digest comes once a day because so it is chosen in your",
+  "notify.email.daily": "Once a day, at 18:00: the day's digest (for parents, per child)",
   "notify.mail.subject.one": "Parta: {n} unread message",
   "notify.mail.subject.few": "Parta: {n} unread messages",
   "notify.mail.subject.many": "Parta: {n} unread messages",
