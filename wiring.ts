@@ -105,7 +105,7 @@ export function createDeps(config: Config, kv: Deno.Kv, options: WiringOptions =
     identity: new IdentityService({ kv, clock, ids, mailer, config, oidc, gateway }),
     applications: new ApplicationService({ kv, clock, ids, config, effects }),
     chats: new ChatService({ kv, clock, ids, chats, orgs, gateway, appOrigin: config.appOrigin }),
-    school: new SchoolService({ kv, clock, orgs, appOrigin: config.appOrigin }),
+    school: new SchoolService({ kv, clock, ids, orgs, appOrigin: config.appOrigin }),
     invites: new InviteService({ kv, clock, orgs, chats }),
     moderation: new ModerationService({ kv }),
     files: new FileService({ kv, clock, ids, config, files }),

@@ -185,3 +185,23 @@ export async function scheduleDigest(
   }
   throw new Error("digest schedule kept changing");
 }
+
+/**
+ * The school's default became the daily digest: everyone who has not chosen for themselves gets
+ * theirs scheduled now (not only once a message reaches them).
+ */
+export async function scheduleSchoolDigests(
+  deps: { kv: Deno.Kv; clock: Clock; ids: Ids },
+  orgId: OrgId,
+  timeZone: string,
+): Promise<number> {
+  const members = await listAll<Member>(deps.kv, keys.orgMembers(orgId));
+  const users = await getManyChunked<User>(deps.kv, members.map((m) => keys.user(m.value.userId)));
+  const undecided = users.flatMap((e) =>
+    e.value && e.value.unreadEmail === undefined ? [e.value.id] : []
+  );
+  for (let i = 0; i < undecided.length; i += 8) {
+    await Promise.all(undecided.slice(i, i + 8).map((id) => scheduleDigest(deps, id, timeZone)));
+  }
+  return undecided.length;
+}

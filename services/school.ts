@@ -7,7 +7,7 @@
  * Where the API has always refused a caller before reading their request body, the scope's method
  * takes the body as a function (`read`) and calls it only once the caller is allowed.
  */
-import type { ChatId, ClassId, Clock, OrgId, UserId } from "../shared/ids.ts";
+import type { ChatId, ClassId, Clock, Ids, OrgId, UserId } from "../shared/ids.ts";
 import { isUlid } from "../shared/ids.ts";
 import { keys } from "../platform/kv_keys.ts";
 import { getManyChunked, listAll } from "../platform/kv_util.ts";
@@ -36,6 +36,7 @@ import {
 import { createdInvite, inviteState } from "../domain/invites.ts";
 import { listAudit, listOrgReports } from "../domain/reports.ts";
 import { getUsers } from "../domain/users.ts";
+import { scheduleSchoolDigests } from "../domain/digest.ts";
 import type { OrgActor } from "../actors/org_actor.ts";
 import type { ClassPatch, InviteInput, MemberPatch, OrgPatch } from "../actors/org_commands.ts";
 import type { ActorHost } from "../actors/host.ts";
@@ -44,6 +45,7 @@ import { unwrap } from "../actors/mailbox.ts";
 export interface SchoolServiceDeps {
   kv: Deno.Kv;
   clock: Clock;
+  ids: Ids;
   orgs: ActorHost<OrgActor>;
   /** Where invite links point (APP_ORIGIN). */
   appOrigin: string;
@@ -212,7 +214,12 @@ export class SchoolScope {
   }
 
   async update(patch: OrgPatch) {
-    return publicOrg(unwrap(await this.#actor.updateOrg(this.#userId, patch)));
+    const org = unwrap(await this.#actor.updateOrg(this.#userId, patch));
+    // The daily digest as the school's default reaches everyone who has not chosen themselves.
+    if (patch.settings?.unreadEmail === "daily") {
+      await scheduleSchoolDigests(this.#d, org.id, orgSettings(org).timeZone);
+    }
+    return publicOrg(org);
   }
 
   async classes() {

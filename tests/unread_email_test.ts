@@ -174,6 +174,16 @@ Deno.test("an e-mail only for those who want one: the school's default, their ow
     { unreadEmail: null },
   );
   assert.equal(back.body.user.unreadEmail, null, "back to the school's choice");
+
+  // The school chooses the daily digest: everyone who has not chosen gets theirs at 18:00.
+  await json(t, "PATCH", "/me", s.teacher.token, { unreadEmail: "off" });
+  const daily = await json(t, "PATCH", `/orgs/${s.orgId}`, s.admin, {
+    settings: { unreadEmail: "daily" },
+  });
+  assert.equal(daily.status, 200);
+  const pending = async (id: string) => (await t.kv.get(["digest_pending", id])).value;
+  assert.deepEqual(await pending(s.parent.id), { dueAt: Date.parse("2026-09-01T15:00:00Z") });
+  assert.equal(await pending(s.teacher.id), null, "who chose for themselves keeps it");
 });
 
 Deno.test("a parent of two children who chose the daily digest gets one at 18:00 with each child's day", async () => {
