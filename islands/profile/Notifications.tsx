@@ -154,7 +154,9 @@ export function Notifications({ locale, live, email, unreadEmail }: Notification
           <option value="daily">{t(locale, "notify.email.daily")}</option>
           <option value="off">{t(locale, "notify.email.off")}</option>
         </select>
-        <p class="hint" id="notify-email-hint">{t(locale, "notify.email.hint", { email })}</p>
+        <p class="hint" id="notify-email-hint">
+          {t(locale, mail === "daily" ? "notify.email.hintDaily" : "notify.email.hint", { email })}
+        </p>
         {mailNote && <p role="status">{mailNote}</p>}
       </div>
     </section>

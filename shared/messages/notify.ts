@@ -50,6 +50,7 @@ export const ru = {
   "notify.email.off": "Не присылать",
   "notify.email.15m": "Через 15 минут, если меня нет в Парте и уведомления не включены",
   "notify.email.hint": "Письмо придёт на {email}, не чаще одного раза, пока вы не зайдёте снова.",
+  "notify.email.hintDaily": "Сводка придёт на {email} в 18:00, если за день было что-то новое.",
   "notify.settings": "Уведомления",
   "notify.prompt":
     "Чтобы не пропустить сообщения учителей и объявления школы, включите уведомления: они придут, даже когда Парта закрыта.",
@@ -160,6 +161,7 @@ export const en: Record<keyof typeof ru, string> = {
   "notify.email.off": "Never",
   "notify.email.15m": "After 15 minutes, when I am not in Parta and notifications are off",
   "notify.email.hint": "Sent to {email}, at most once until you come back.",
+  "notify.email.hintDaily": "Sent to {email} at 18:00 when the day brought something new.",
   "notify.settings": "Notifications",
   "notify.prompt":
     "Turn on notifications so as not to miss teachers' messages and school announcements, even when Parta is closed.",
