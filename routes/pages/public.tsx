@@ -5,6 +5,7 @@ import { Island, renderPage } from "./render.tsx";
 import { safeNext, signInRedirect, type Viewer, viewer } from "./context.ts";
 import { formatDateTime, type MessageKey, t } from "../../shared/i18n.ts";
 import { isChatInvite } from "../../domain/invites.ts";
+import { splitLinks } from "../../shared/chat_view.ts";
 import SignIn from "../../islands/SignIn.tsx";
 import InviteAccept from "../../islands/InviteAccept.tsx";
 import Profile from "../../islands/Profile.tsx";
@@ -32,6 +33,21 @@ export function page(
       body,
     }),
     status as 200,
+  );
+}
+
+/** A mail's text with its links clickable and its sign-in codes easy to see (as text, never HTML). */
+function MailText({ text }: { text: string }) {
+  return (
+    <>
+      {splitLinks(text).map((part, i) =>
+        part.href
+          ? <a key={i} href={part.href}>{part.text}</a>
+          : part.text.split(/(\b\d{6}\b)/).map((bit, j) =>
+            /^\d{6}$/.test(bit) ? <strong key={`${i}-${j}`} class="outbox-code">{bit}</strong> : bit
+          )
+      )}
+    </>
   );
 }
 
@@ -64,6 +80,39 @@ export function publicPages(deps: Deps) {
           <a class="button" href="/signin">{t(locale, "home.signin")}</a>
           <a class="button secondary" href="/apply">{t(locale, "home.apply")}</a>
         </div>
+      </section>,
+    );
+  });
+
+  // Development only (DEV_OUTBOX=1): the mail Parta kept instead of sending, to read and click.
+  app.get("/dev/outbox", async (c) => {
+    const v = await viewer(c, deps);
+    if (!deps.config.devOutbox) return notFoundPage(c, v);
+    const to = c.req.query("to")?.slice(0, 320) || null;
+    const { messages } = await deps.services.identity.devOutbox(() => to);
+    const { locale } = v;
+    return page(
+      c,
+      v,
+      t(locale, "outbox.title"),
+      <section class="stack">
+        <h1>{t(locale, "outbox.title")}</h1>
+        <p class="muted">{t(locale, to ? "outbox.hintTo" : "outbox.hint", { to: to ?? "" })}</p>
+        {messages.length === 0 && <p>{t(locale, "outbox.empty")}</p>}
+        {[...messages].reverse().map((m, i) => (
+          <article key={i} class="card stack outbox-mail">
+            <h2>{m.subject}</h2>
+            <p class="muted">
+              {t(locale, "outbox.meta", {
+                to: m.to,
+                at: formatDateTime(locale, m.sentAt),
+              })}
+            </p>
+            <p class="outbox-text">
+              <MailText text={m.text} />
+            </p>
+          </article>
+        ))}
       </section>,
     );
   });

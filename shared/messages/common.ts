@@ -19,6 +19,11 @@ export const ru = {
   "common.offline": "Нет соединения с интернетом",
   "common.offlineHint": "Парта покажет новые сообщения, как только связь вернётся.",
 
+  "outbox.title": "Почта (режим разработки)",
+  "outbox.hint": "Письма, которые Парта отправила бы, будь настроен SMTP. Новые сверху.",
+  "outbox.hintTo": "Письма для {to}, новые сверху.",
+  "outbox.empty": "Писем пока нет.",
+  "outbox.meta": "Кому: {to} · {at}",
   "error.generic": "Что-то пошло не так. Попробуйте ещё раз.",
   "error.network": "Нет связи с сервером. Проверьте подключение к интернету.",
   "error.rate_limited": "Слишком много попыток. Подождите {seconds} с и попробуйте снова.",
@@ -154,6 +159,11 @@ export const en: Record<keyof typeof ru, string> = {
   "common.offline": "No internet connection",
   "common.offlineHint": "Parta will show new messages as soon as you are back online.",
 
+  "outbox.title": "Mail (development mode)",
+  "outbox.hint": "The mail Parta would have sent with SMTP set up. Newest first.",
+  "outbox.hintTo": "Mail to {to}, newest first.",
+  "outbox.empty": "No mail yet.",
+  "outbox.meta": "To: {to} · {at}",
   "error.generic": "Something went wrong. Please try again.",
   "error.network": "Cannot reach the server. Check your internet connection.",
   "error.rate_limited": "Too many attempts. Wait {seconds} s and try again.",
