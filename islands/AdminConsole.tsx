@@ -109,6 +109,14 @@ export default function AdminConsole(props: AdminConsoleProps) {
         <p class={callsConfigured ? "admin-calls admin-calls-on" : "admin-calls"}>
           <span class="admin-dot" aria-hidden="true" />
           {callsConfigured ? t(locale, "admin.callsOn") : t(locale, "admin.callsOff")}
+          {!callsConfigured && (
+            <>
+              {" "}
+              <a href="/docs/calls" target="_blank" rel="noopener">
+                {t(locale, "admin.callsDocs")}
+              </a>
+            </>
+          )}
         </p>
         {props.otherSchools.length > 0 && (
           <p class="admin-other">

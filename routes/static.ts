@@ -1,6 +1,6 @@
 /**
  * Static files: built assets under /static/build (content-hashed, cached for a year), icons
- * under /static, the web app manifest and the service worker.
+ * under /static, the web app manifest, the service worker, and the calls setup guide.
  */
 import { Hono } from "hono";
 import type { AppEnv } from "./context.ts";
@@ -71,6 +71,15 @@ export function staticRoutes() {
         { src: "/static/icon.svg", sizes: "any", type: "image/svg+xml" },
       ],
     }));
+  });
+
+  // The guide to setting up calls, linked from the admin console while calls are off: the
+  // project's own document, as text.
+  app.get("/docs/calls", async (c) => {
+    const text = await Deno.readTextFile(new URL("../docs/calls.md", import.meta.url));
+    c.header("Content-Type", "text/plain; charset=utf-8");
+    c.header("Cache-Control", "public, max-age=3600");
+    return c.body(text);
   });
 
   // The service worker caches the app shell so the app opens offline to a clear state.

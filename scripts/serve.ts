@@ -2,10 +2,10 @@
  * `deno task start`: validates the configuration, then runs `deno serve --parallel` on main.ts
  * with exactly the permissions that configuration needs (no `-A`): listen on HOST:PORT, read
  * and write the KV directory (which also lets main.ts make it 0700 and the KV files 0600:
- * `Deno.chmod` needs write access to the path and nothing else), read the static assets and the
- * image worker's module, reach only the configured mail, SSO, call and KV hosts and the browsers'
- * push services (PUSH_SERVICE_HOSTS). Its environment
- * holds only Parta's own variables and Deno's.
+ * `Deno.chmod` needs write access to the path and nothing else), read the static assets, the
+ * image worker's module and the calls guide (docs/calls.md), reach only the configured mail, SSO,
+ * call and KV hosts and the browsers' push services (PUSH_SERVICE_HOSTS). Its environment holds
+ * only Parta's own variables and Deno's.
  *
  * `--dev` also watches the sources and turns on the dev outbox.
  */
@@ -41,7 +41,7 @@ net.push(...config.push.hosts.map((host) => `${host}:443`));
 if (config.push.allowInsecureLocalhost) net.push("127.0.0.1");
 
 // The image worker (platform/image_worker.ts) is loaded at run time, so its module must be readable.
-const read = [`${root}/static`, `${root}/platform/image_worker.ts`];
+const read = [`${root}/static`, `${root}/platform/image_worker.ts`, `${root}/docs/calls.md`];
 const write: string[] = [];
 if (kvIsLocalFile(config)) {
   const path = config.kvPath.startsWith("/") ? config.kvPath : `${Deno.cwd()}/${config.kvPath}`;

@@ -23,6 +23,8 @@ export interface ChatHeadProps {
   scheduleUrl: string | null;
   /** A call can be started here (calls configured, the viewer may post). */
   canCall: boolean;
+  /** Calls are not set up on this server: the call button explains that instead. */
+  callsOff: boolean;
   /** Teachers and admins choose between a call, a lesson and a meeting. */
   staff: boolean;
   /** Whether the members button is shown (not in direct chats). */
@@ -79,6 +81,18 @@ export function ChatHead(props: ChatHeadProps) {
             <span class="head-label">{t(locale, "chat.schedule")}</span>
             <span class="visually-hidden">{t(locale, "chats.newTab")}</span>
           </a>
+        )}
+        {props.callsOff && (
+          <button
+            type="button"
+            class="head-button"
+            disabled={!live}
+            title={t(locale, "calls.offHint")}
+            onClick={() => ctl.notify(t(locale, "calls.offHint"))}
+          >
+            <span aria-hidden="true">📞</span>
+            <span class="head-label">{t(locale, "chatCall.button")}</span>
+          </button>
         )}
         {props.canCall && (
           <button

@@ -191,6 +191,7 @@ export function ChatPane(props: ChatPaneProps) {
         ctl={ctl}
         scheduleUrl={props.scheduleUrl}
         canCall={props.callsEnabled && canPost}
+        callsOff={!props.callsEnabled && canPost}
         staff={role.staff && summary.kind !== "direct"}
         showMembers={summary.kind !== "direct" && chat !== undefined}
         moderator={role.moderator}
@@ -226,6 +227,7 @@ export function ChatPane(props: ChatPaneProps) {
               manager: role.manager,
               moderator: role.moderator,
               audience: Math.max(0, chat.members.length - 1),
+              callsEnabled: props.callsEnabled,
             }}
             now={now}
           />

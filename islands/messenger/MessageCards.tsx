@@ -153,11 +153,13 @@ export function CallCard(
 
 /** A lesson or meeting planned in the chat, with its day and time in the school's time zone. */
 export function LessonCard(
-  { locale, message: m, timeZone, now }: {
+  { locale, message: m, timeZone, now, callsEnabled }: {
     locale: Locale;
     message: MessageView;
     timeZone: string;
     now: number;
+    /** Whether calls are set up: without them, the card says so where joining would be. */
+    callsEnabled: boolean;
   },
 ) {
   const lesson = m.lesson!;
@@ -178,6 +180,7 @@ export function LessonCard(
           {formatDuration(locale, lesson.durationMinutes * 60)}
           {going && <strong class="lesson-now">· {t(locale, "planned.now")}</strong>}
         </p>
+        {!callsEnabled && !over && <p class="card-note">{t(locale, "calls.off")}</p>}
       </div>
     </div>
   );

@@ -37,6 +37,8 @@ export interface MessageRights {
   moderator: boolean;
   /** Members asked to confirm an announcement: the chat's members but its author. */
   audience: number;
+  /** Calls are set up on this server (else lesson cards say they cannot start here). */
+  callsEnabled: boolean;
 }
 
 export interface MessageItemProps {
@@ -179,7 +181,13 @@ export function MessageItem(props: MessageItemProps) {
           )}
           {card && m.call && <CallCard locale={locale} message={m} people={people} />}
           {card && m.lesson && (
-            <LessonCard locale={locale} message={m} timeZone={timeZone} now={props.now} />
+            <LessonCard
+              locale={locale}
+              message={m}
+              timeZone={timeZone}
+              now={props.now}
+              callsEnabled={rights.callsEnabled}
+            />
           )}
           {!poll && !card && (m.text || m.deleted) && (
             <p class="msg-text">

@@ -8,7 +8,8 @@ export const ru = {
   "admin.statReports": "Жалоб: {n}",
   "admin.callsOn": "Видеозвонки настроены.",
   "admin.callsOff":
-    "Видеозвонки не настроены: на сервере не заданы параметры LiveKit (LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET).",
+    "Видеозвонки пока не подключены: для уроков, собраний и звонков нужен сервер видеосвязи. Попросите того, кто обслуживает сервер Парты, подключить его — как это сделать, написано в инструкции.",
+  "admin.callsDocs": "Инструкция: как подключить видеосвязь",
   "admin.otherSchools": "Другие ваши школы:",
   "admin.sections": "Разделы управления",
   "admin.noName": "Без имени",
@@ -295,7 +296,8 @@ export const en: Record<keyof typeof ru, string> = {
   "admin.statReports": "Reports: {n}",
   "admin.callsOn": "Video calls are configured.",
   "admin.callsOff":
-    "Video calls are not configured: LiveKit is not set up on the server (LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET).",
+    "Video calls are not set up yet: lessons, meetings and calls need a video server. Ask whoever runs Parta's server to connect one; the guide says how.",
+  "admin.callsDocs": "Guide: setting up video calls",
   "admin.otherSchools": "Your other schools:",
   "admin.sections": "Administration sections",
   "admin.noName": "No name",

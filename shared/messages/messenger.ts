@@ -298,6 +298,10 @@ export const ru = {
   "planned.lesson": "Урок",
   "planned.meeting": "Встреча",
   "planned.now": "идёт сейчас",
+  "calls.off":
+    "Видеозвонки в этой школе пока не подключены, поэтому здесь урок или собрание не начнётся. Учитель подскажет, где оно пройдёт.",
+  "calls.offHint":
+    "Видеозвонки в этой школе пока не подключены. Подключить их может администратор школы вместе с тем, кто обслуживает сервер Парты.",
   "plannedNew.title": "Запланировать урок или встречу",
   "plannedNew.kind": "Что планируем",
   "plannedNew.name": "Тема",
@@ -608,6 +612,10 @@ export const en: Record<keyof typeof ru, string> = {
   "planned.lesson": "Lesson",
   "planned.meeting": "Meeting",
   "planned.now": "going on now",
+  "calls.off":
+    "Video calls are not set up in this school yet, so the lesson or meeting cannot start here. The teacher will say where it takes place.",
+  "calls.offHint":
+    "Video calls are not set up in this school yet. The school's admin can have them set up with whoever runs Parta's server.",
   "plannedNew.title": "Plan a lesson or meeting",
   "plannedNew.kind": "What to plan",
   "plannedNew.name": "Topic",

@@ -64,7 +64,7 @@ Deno.test("a school admin runs the console: classes, invites, roster, settings",
   await admin.waitForURL(new RegExp(`/admin/${orgId}$`));
   await until("the console hydrates", () => admin.locator("#class-new").isEnabled());
   await admin.getByRole("heading", { level: 1, name: /Управление школой/ }).waitFor();
-  await admin.getByText("Видеозвонки не настроены").waitFor();
+  await admin.getByText("Видеозвонки пока не подключены").waitFor();
 
   // Classes: created in any order, listed in natural order.
   for (const name of ["10 «Б»", "5 «А»"]) {
@@ -311,7 +311,7 @@ Deno.test("a school admin runs the console: classes, invites, roster, settings",
   await openConsole(admin, orgId);
   assert.equal(await admin.locator("html").getAttribute("lang"), "en");
   await admin.getByRole("heading", { level: 1, name: /School administration/ }).waitFor();
-  await admin.getByText("Video calls are not configured").waitFor();
+  await admin.getByText("Video calls are not set up yet").waitFor();
 
   // A member who is not an admin gets a clear refusal; an outsider gets the 404 page.
   const denied = await teacher.goto(`/admin/${orgId}`);
