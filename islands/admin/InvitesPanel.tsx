@@ -12,7 +12,13 @@ import type { AdminClass, AdminInvite, AdminMember } from "../../shared/admin_vi
 /** Roles in the order the invite form offers them. */
 const INVITE_ROLES: readonly Role[] = ["teacher", "student", "parent", "admin"];
 const MAX_USES = 1000;
-const MAX_HOURS = 720;
+/** How long an invite works, as a person chooses it (hours, and its words). */
+const LIFETIMES = [
+  [24, "invites.ttl.day"],
+  [72, "invites.ttl.3days"],
+  [168, "invites.ttl.week"],
+  [720, "invites.ttl.month"],
+] as const;
 const DEFAULT_HOURS = 72;
 const defaultUses = (role: Role) => role === "admin" || role === "teacher" ? 1 : 40;
 
@@ -186,19 +192,18 @@ export function InvitesPanel(props: InvitesPanelProps) {
           </div>
           <div class="field">
             <label for="invite-hours">{t(locale, "invites.hours")}</label>
-            <input
+            <select
               id="invite-hours"
-              type="number"
-              inputMode="numeric"
               disabled={!live}
-              required
-              min={1}
-              max={MAX_HOURS}
               value={hours}
               aria-describedby="invite-hours-hint"
               aria-invalid={invalid("ttlHours")}
-              onInput={(e) => setHours(valueOf(e))}
-            />
+              onChange={(e) => setHours(valueOf(e))}
+            >
+              {LIFETIMES.map(([h, key]) => (
+                <option key={h} value={String(h)}>{t(locale, key)}</option>
+              ))}
+            </select>
             <p class="hint" id="invite-hours-hint">{t(locale, "invites.hoursHint")}</p>
           </div>
         </div>

@@ -131,8 +131,12 @@ export const ru = {
   "invites.noChild": "Не указывать",
   "invites.maxUses": "Сколько человек может войти",
   "invites.maxUsesHint": "От 1 до 1000.",
-  "invites.hours": "Срок действия, часов",
-  "invites.hoursHint": "От 1 до 720 (30 дней). 72 часа — три дня.",
+  "invites.hours": "Срок действия",
+  "invites.hoursHint": "Потом ссылка перестанет работать; новую можно сделать в любой момент.",
+  "invites.ttl.day": "1 день",
+  "invites.ttl.3days": "3 дня",
+  "invites.ttl.week": "Неделя",
+  "invites.ttl.month": "Месяц",
   "invites.roleHint.teacher":
     "Учитель, вошедший по приглашению администратора, получает отметку «Проверенный учитель». Класс можно выбрать, если учитель в нём ведёт уроки.",
   "invites.roleHint.student":
@@ -420,8 +424,12 @@ export const en: Record<keyof typeof ru, string> = {
   "invites.noChild": "Not specified",
   "invites.maxUses": "How many people can join",
   "invites.maxUsesHint": "From 1 to 1000.",
-  "invites.hours": "Valid for, hours",
-  "invites.hoursHint": "From 1 to 720 (30 days). 72 hours is three days.",
+  "invites.hours": "Valid for",
+  "invites.hoursHint": "Then the link stops working; a new one can be made at any time.",
+  "invites.ttl.day": "1 day",
+  "invites.ttl.3days": "3 days",
+  "invites.ttl.week": "A week",
+  "invites.ttl.month": "A month",
   "invites.roleHint.teacher":
     "A teacher who joins through an administrator's invite gets the verified teacher badge. Choose a class if the teacher teaches it.",
   "invites.roleHint.student":

@@ -57,7 +57,8 @@ async function seedClass(base: string): Promise<ClassSchool> {
     "Анна Петровна",
     approved.adminInvite.token,
   );
-  // Quiet hours would hold students' live messages back at night; the test runs at any hour.
+  // Quiet hours would make class chats read-only for students at night (if the school chose so)
+  // and note when they will be notified; the test runs at any hour, so they are off.
   const settings = await api(base, "PATCH", `/orgs/${orgId}`, admin.token, {
     settings: { quietHours: { enabled: false, start: "21:00", end: "08:00" } },
   });

@@ -55,8 +55,8 @@ Deno.test("a lesson on the real LiveKit: start, join, see each other, hand, mute
     ],
   );
   const [teacher, kolya, masha, parent] = school.people as [Member, Member, Member, Member];
-  // Set, not left to the clock: the school's default quiet hours would hold students' pushes
-  // back in the evening.
+  // Set, not left to the clock: the school's default quiet hours would hold students'
+  // notifications in the evening.
   const quiet = await api(base, "PATCH", `/orgs/${school.orgId}`, school.admin, {
     settings: { quietHours: { enabled: false, start: "21:00", end: "08:00" } },
   });

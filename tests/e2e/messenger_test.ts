@@ -60,7 +60,8 @@ async function seedSchool(base: string): Promise<School> {
     name: "5 «А»",
   });
   assert.equal(cls.status, 201);
-  // Quiet hours would hold students' live messages back at night; the test runs at any hour.
+  // Quiet hours would add a note on when students are notified at night; the test runs at any
+  // hour, so they are off.
   const journal = await api(base, "PATCH", `/orgs/${orgId}`, adminToken, {
     journalUrl: "https://dnevnik.example.ru/school7",
     settings: { quietHours: { enabled: false, start: "21:00", end: "08:00" } },
