@@ -45,8 +45,22 @@ type Body<K extends EffectBody["kind"]> = Extract<EffectBody, { kind: K }>;
 export function mailNotices(deps: MailNoticeDeps) {
   const { kv, clock, ids } = deps;
 
-  /** Whose unread e-mail is already waiting, until when (this isolate's memory; KV decides). */
+  /**
+   * Whose unread e-mail and whose digest is already waiting, until when (this isolate's memory,
+   * so a busy chat's commits do not read each person's pending record again; KV decides).
+   */
   const emailWaiting = new Map<UserId, number>();
+  const digestWaiting = new Map<UserId, number>();
+  const remember = (memory: Map<UserId, number>, userId: UserId, due: number) => {
+    if (memory.size > 100_000) memory.clear();
+    memory.set(userId, due);
+  };
+
+  /** The day's digest at the next 18:00, unless one is waiting already. */
+  async function digestLater(userId: UserId, timeZone: string): Promise<void> {
+    if ((digestWaiting.get(userId) ?? 0) > clock.now()) return;
+    remember(digestWaiting, userId, await scheduleDigest(deps, userId, timeZone));
+  }
 
   /** An unread e-mail 15 minutes from now, unless one is waiting already. */
   async function emailLater(userId: UserId): Promise<void> {
@@ -60,8 +74,7 @@ export function mailNotices(deps: MailNoticeDeps) {
       writeEffect(op, ids.ulid(), { kind: "notify.email", userId }, now, due);
       if (!(await commit(op)).ok) return; // another isolate scheduled it at this moment
     }
-    if (emailWaiting.size > 100_000) emailWaiting.clear();
-    emailWaiting.set(userId, due);
+    remember(emailWaiting, userId, due);
   }
 
   /** Which unread e-mail `user` gets, by their choice or their school's. */
@@ -75,7 +88,7 @@ export function mailNotices(deps: MailNoticeDeps) {
     if (!user) return;
     const choice = emailChoice(user, org);
     if (choice === "15m") return emailLater(user.id);
-    if (choice === "daily") return scheduleDigest(deps, user.id, orgSettings(org).timeZone);
+    if (choice === "daily") return digestLater(user.id, orgSettings(org).timeZone);
   }
 
   /** The links every notification mail carries. */
@@ -211,7 +224,9 @@ export function mailNotices(deps: MailNoticeDeps) {
           );
         }
         // Sent (or nothing to say): the next day's comes at its 18:00.
-        if ((await done()).ok) await scheduleDigest(deps, userId, timeZone);
+        if ((await done()).ok) {
+          remember(digestWaiting, userId, await scheduleDigest(deps, userId, timeZone));
+        }
       },
     },
   };
