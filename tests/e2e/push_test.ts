@@ -70,11 +70,14 @@ Deno.test("a parent turns notifications on; a teacher's message shows as a notif
   cdp.on("ServiceWorker.workerRegistrationUpdated", (e) => registrations.push(...e.registrations));
   await cdp.send("ServiceWorker.enable");
   await until("the service worker is registered", () => registrations.length > 0);
-  await cdp.send("ServiceWorker.deliverPushMessage", {
-    origin: e2e.base,
-    registrationId: registrations[0]!.registrationId,
-    data: JSON.stringify(payload),
-  });
+  /** Hands `data` to the page's service worker as its push service would. */
+  const deliver = (data: Record<string, unknown>) =>
+    cdp.send("ServiceWorker.deliverPushMessage", {
+      origin: e2e.base,
+      registrationId: registrations[0]!.registrationId,
+      data: JSON.stringify(data),
+    });
+  await deliver(payload);
   const shown = async () =>
     await page.evaluate(async () => {
       const reg = await navigator.serviceWorker.ready;
@@ -92,27 +95,19 @@ Deno.test("a parent turns notifications on; a teacher's message shows as a notif
   }]);
 
   // A second message of the chat joins the same notification.
-  await cdp.send("ServiceWorker.deliverPushMessage", {
-    origin: e2e.base,
-    registrationId: registrations[0]!.registrationId,
-    data: JSON.stringify({
-      ...payload,
-      seq: (payload.seq as number) + 1,
-      body: "Мария Ивановна: Возьмите сменную обувь",
-    }),
+  await deliver({
+    ...payload,
+    seq: (payload.seq as number) + 1,
+    body: "Мария Ивановна: Возьмите сменную обувь",
   });
   await until("grouped", async () => (await shown())[0]?.body.includes("сменную обувь") ?? false);
   assert.equal((await shown()).length, 1, "one notification per chat");
   // The same push again (sent twice across a crash) changes nothing the parent sees.
   const before = await shown();
-  await cdp.send("ServiceWorker.deliverPushMessage", {
-    origin: e2e.base,
-    registrationId: registrations[0]!.registrationId,
-    data: JSON.stringify({
-      ...payload,
-      seq: (payload.seq as number) + 1,
-      body: "Мария Ивановна: Возьмите сменную обувь",
-    }),
+  await deliver({
+    ...payload,
+    seq: (payload.seq as number) + 1,
+    body: "Мария Ивановна: Возьмите сменную обувь",
   });
   await new Promise((r) => setTimeout(r, 500));
   assert.deepEqual(await shown(), before, "a second copy is shown once");
